@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseUrl, openDatabase, redactUrl } from './database.js';
+import { nodes, sovereignKeys } from './schema.js';
+
+const dirs: string[] = [];
+function tempDbPath() {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-db-'));
+  dirs.push(dir);
+  return join(dir, 'mesh.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openDatabase', () => {
+  it('creates the schema on a new file and keeps the data when opened again', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const first = await openDatabase(url);
+    await first.write((tx) => tx.insert(sovereignKeys).values({ publicKey: 'ab'.repeat(32), addedAt: 1 }));
+    first.close();
+
+    const second = await openDatabase(url);
+    const rows = await second.db.select().from(sovereignKeys);
+    expect(rows).toEqual([{ publicKey: 'ab'.repeat(32), description: '', addedAt: 1, addedBy: null }]);
+    const mode = await second.client.execute('PRAGMA journal_mode');
+    expect(mode.rows[0]?.journal_mode).toBe('wal');
+    second.close();
+  });
+
+  it('enforces foreign keys and the status check', async () => {
+    const database = await openDatabase(':memory:');
+    await expect(
+      database.client.execute("INSERT INTO services (node_id, service_type, port, position) VALUES ('ghost', 'ledger', 1, 0)"),
+    ).rejects.toThrow(/FOREIGN KEY/);
+    await expect(
+      database.write((tx) =>
+        tx.insert(nodes).values({
+          id: 'n1',
+          publicKey: 'k',
+          tailscaleHostname: 'h',
+          status: 'bogus' as 'active',
+          registeredAt: 1,
+          registrationSignature: 's',
+        }),
+      ),
+    ).rejects.toThrow();
+    database.close();
+  });
+
+  it('runs queued writes one after another, and a failed one does not block the next', async () => {
+    const database = await openDatabase(':memory:');
+    const order: number[] = [];
+    const slow = database.write(async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tx.insert(sovereignKeys).values({ publicKey: '01'.repeat(32), addedAt: 1 });
+      order.push(1);
+    });
+    const failing = database.write(async () => {
+      order.push(2);
+      throw new Error('boom');
+    });
+    const last = database.write(async (tx) => {
+      order.push(3);
+      return (await tx.select().from(sovereignKeys)).length;
+    });
+    await expect(failing).rejects.toThrow('boom');
+    await slow;
+    expect(await last).toBe(1);
+    expect(order).toEqual([1, 2, 3]);
+    database.close();
+  });
+
+  it('names the database, without credentials, when it cannot be opened', async () => {
+    await expect(openDatabase('file:/nonexistent-dir/x/mesh.db')).rejects.toThrow(/cannot open the mesh database at file:\/nonexistent-dir/);
+    expect(redactUrl('libsql://user:pw@db.example?authToken=secret')).toBe('libsql://***@db.example?authToken=***');
+  });
+});

@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// The seed design's four tables with its column names, plus signer_clocks for replay protection.
+// Every time is milliseconds since the Unix epoch.
+
+export const nodes = sqliteTable(
+  'nodes',
+  {
+    id: text('id').primaryKey(),
+    publicKey: text('public_key').notNull(),
+    tailscaleHostname: text('tailscale_hostname').notNull(),
+    tailscaleIp: text('tailscale_ip'),
+    status: text('status', { enum: ['pending', 'active', 'offline', 'denied'] }).notNull(),
+    registeredAt: integer('registered_at').notNull(),
+    approvedAt: integer('approved_at'),
+    approvedBy: text('approved_by'),
+    lastHeartbeat: integer('last_heartbeat'),
+    registrationSignature: text('registration_signature').notNull(),
+  },
+  (table) => [
+    uniqueIndex('nodes_public_key_unique').on(table.publicKey),
+    index('nodes_status_idx').on(table.status),
+    check('nodes_status_check', sql`${table.status} in ('pending', 'active', 'offline', 'denied')`),
+  ],
+);
+
+export const services = sqliteTable(
+  'services',
+  {
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    serviceType: text('service_type').notNull(),
+    port: integer('port').notNull(),
+    publicKey: text('public_key'),
+    // Keeps the order the node listed its services in, which its signed message covers.
+    position: integer('position').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.nodeId, table.serviceType, table.port] }),
+    index('services_type_idx').on(table.serviceType),
+  ],
+);
+
+export const heartbeats = sqliteTable(
+  'heartbeats',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    timestamp: integer('timestamp').notNull(),
+    tailscaleIp: text('tailscale_ip'),
+  },
+  (table) => [
+    index('heartbeats_node_time_idx').on(table.nodeId, table.timestamp),
+    index('heartbeats_time_idx').on(table.timestamp),
+  ],
+);
+
+export const sovereignKeys = sqliteTable('sovereign_keys', {
+  publicKey: text('public_key').primaryKey(),
+  description: text('description').notNull().default(''),
+  addedAt: integer('added_at').notNull(),
+  // The sovereign who signed the addition; null for keys bootstrapped on the host.
+  addedBy: text('added_by'),
+});
+
+/** Per signing key, the last timestamp mesh accepted from it: a signed request is never accepted twice. */
+export const signerClocks = sqliteTable('signer_clocks', {
+  publicKey: text('public_key').primaryKey(),
+  lastTimestamp: integer('last_timestamp').notNull(),
+});
+
+export type NodeRow = typeof nodes.$inferSelect;
+export type ServiceRow = typeof services.$inferSelect;
+export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;

@@ -1,0 +1,34 @@
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+
+/**
+ * Every error mesh reports, and the tRPC code each one travels as. HTTP statuses follow from the
+ * tRPC code by tRPC's own mapping (BAD_REQUEST 400, UNAUTHORIZED 401, FORBIDDEN 403, NOT_FOUND 404,
+ * CONFLICT 409, PAYLOAD_TOO_LARGE 413), so this is the only table of codes.
+ */
+export const MESH_ERRORS = {
+  INVALID_INPUT: 'BAD_REQUEST',
+  INVALID_PUBLIC_KEY: 'BAD_REQUEST',
+  MISSING_SIGNATURE: 'UNAUTHORIZED',
+  BAD_SIGNATURE: 'UNAUTHORIZED',
+  STALE_TIMESTAMP: 'UNAUTHORIZED',
+  REPLAYED_TIMESTAMP: 'UNAUTHORIZED',
+  NOT_SOVEREIGN: 'FORBIDDEN',
+  NODE_DENIED: 'FORBIDDEN',
+  NODE_NOT_FOUND: 'NOT_FOUND',
+  SOVEREIGN_NOT_FOUND: 'NOT_FOUND',
+  ROUTE_NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
+  NODE_ID_TAKEN: 'CONFLICT',
+  PUBLIC_KEY_TAKEN: 'CONFLICT',
+  NODE_CHANGED: 'CONFLICT',
+  SOVEREIGN_EXISTS: 'CONFLICT',
+  LAST_SOVEREIGN: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
+
+export type MeshErrorCode = keyof typeof MESH_ERRORS;
+
+export function isMeshErrorCode(code: unknown): code is MeshErrorCode {
+  return typeof code === 'string' && Object.hasOwn(MESH_ERRORS, code);
+}

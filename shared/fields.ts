@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+// Field patterns come from the signing protocol (shared/spec/signing.md): every field that is
+// rebuilt into a signed message must be free of line breaks, so the patterns are strict.
+
+export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const SERVICE_TYPE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const HEX_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
+const HOSTNAME_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOSTNAME_PATTERN = new RegExp(`^${HOSTNAME_LABEL}(?:\\.${HOSTNAME_LABEL})*\\.?$`);
+const NO_LINE_BREAK = /^[^\r\n]*$/;
+
+export const MAX_SERVICES = 32;
+export const MAX_DESCRIPTION_LENGTH = 200;
+
+export const nodeIdSchema = z
+  .string()
+  .regex(NODE_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** Ed25519 public key, 32 bytes as hex; upper case is accepted and lowered before use. */
+export const publicKeyHexSchema = z
+  .string()
+  .regex(HEX_KEY_PATTERN, 'must be an Ed25519 public key: 64 hexadecimal characters')
+  .transform((hex) => hex.toLowerCase());
+
+export const hostnameSchema = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(HOSTNAME_PATTERN, 'must be a DNS name such as validator-b.ts.net');
+
+export const ipSchema = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+
+export const portSchema = z
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(1, 'must be 1 to 65535')
+  .max(65535, 'must be 1 to 65535');
+
+export const serviceTypeSchema = z
+  .string()
+  .regex(SERVICE_TYPE_PATTERN, 'must be 1-32 lowercase letters, digits, "_" or "-", starting with a letter or digit');
+
+/** Milliseconds since the Unix epoch, as `Date.now()` gives them. */
+export const timestampSchema = z
+  .number({ error: 'must be a number of milliseconds since the Unix epoch' })
+  .int('must be an integer number of milliseconds')
+  .min(0, 'must not be negative')
+  .max(Number.MAX_SAFE_INTEGER, 'is too large');
+
+/**
+ * A missing or malformed signature is an authentication failure (401), not a validation one,
+ * so the schema only bounds its size and the signature middleware judges it.
+ */
+export const signatureSchema = z.string().max(1024, 'is too long').optional();
+
+export const descriptionSchema = z
+  .string()
+  .max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
+  .regex(NO_LINE_BREAK, 'must be a single line');
+
+export const NODE_STATUSES = ['pending', 'active', 'offline', 'denied'] as const;
+export const nodeStatusSchema = z.enum(NODE_STATUSES);
+export type NodeStatus = z.infer<typeof nodeStatusSchema>;

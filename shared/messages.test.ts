@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage } from './messages.js';
+import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
+import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
+import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
+
+// The three vectors of shared/spec/signing.md, byte for byte.
+const nodeKey = privateKeyFromSeed(RFC8032_KEY_1.seed);
+const sovereignKey = privateKeyFromSeed(RFC8032_KEY_2.seed);
+
+describe('signed messages, version 1', () => {
+  it('derives the vectors public keys from RFC 8032 test keys 1 and 2', () => {
+    expect(publicKeyHex(nodeKey)).toBe(RFC8032_KEY_1.publicKey);
+    expect(publicKeyHex(sovereignKey)).toBe(RFC8032_KEY_2.publicKey);
+  });
+
+  it('reproduces the register vector', () => {
+    const fields = registerRequestSchema.parse({
+      nodeId: 'validator-002',
+      publicKey: RFC8032_KEY_1.publicKey.toUpperCase(),
+      tailscaleHostname: 'validator-b.ts.net',
+      tailscaleIP: '100.64.0.5',
+      services: [
+        { type: 'ledger', port: 8080, publicKey: '1111111111111111111111111111111111111111111111111111111111111111' },
+        { type: 't4', port: 8180 },
+      ],
+      timestamp: 1764000000000,
+    });
+    const message = registerMessage('tana', fields);
+    expect(message).toBe(
+      'mesh-v1\ntana\nregister\nvalidator-002\nd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\nvalidator-b.ts.net\n100.64.0.5\nledger:8080:1111111111111111111111111111111111111111111111111111111111111111,t4:8180:\n1764000000000',
+    );
+    expect(signMessage(nodeKey, message)).toBe(
+      '9ffc399d527f8d6f8d5b7a69c1096d9d5b443323477be5ca79ae32d8cc86cdb68bc216d47d32eeb4c04ff44e5d502aeb6daf1291f2a92fe8270ccf978bfe5f03',
+    );
+  });
+
+  it('reproduces the heartbeat vector', () => {
+    const fields = heartbeatRequestSchema.parse({ nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 });
+    const message = heartbeatMessage('tana', fields);
+    expect(message).toBe('mesh-v1\ntana\nheartbeat\nvalidator-002\n100.64.0.5\n1764000120000');
+    expect(signMessage(nodeKey, message)).toBe(
+      '9269bc444fa79386b3a1608e5c3b09709f6020eeb8aed21868915095fec4e9d1ce9fa9ba735aaf59e45f6496a61cd5896cc853e70e98f44c788441ffe653360a',
+    );
+  });
+
+  it('reproduces the approve vector, signed by the sovereign', () => {
+    const message = nodeDecisionMessage('tana', 'approve', {
+      nodeId: 'validator-002',
+      nodePublicKey: RFC8032_KEY_1.publicKey,
+      timestamp: 1764000060000,
+    });
+    expect(message).toBe(
+      'mesh-v1\ntana\napprove\nvalidator-002\nd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n1764000060000',
+    );
+    expect(signMessage(sovereignKey, message)).toBe(
+      'fad3ceadc6e022dcc5544fe9297b818e34dabe4b9669de0d05392614543d720ee6230e295f555fedd991119cfdce7b8ed47ff08849831df678bc091d9dcbe504',
+    );
+  });
+
+  it('writes an empty line for an absent IP and for no services', () => {
+    expect(heartbeatMessage('tana', { nodeId: 'n1', timestamp: 5 })).toBe('mesh-v1\ntana\nheartbeat\nn1\n\n5');
+    const fields = registerRequestSchema.parse({
+      nodeId: 'n1',
+      publicKey: RFC8032_KEY_1.publicKey,
+      tailscaleHostname: 'n1.ts.net',
+      timestamp: 7,
+    });
+    expect(registerMessage('other-net', fields)).toBe(
+      `mesh-v1\nother-net\nregister\nn1\n${RFC8032_KEY_1.publicKey}\nn1.ts.net\n\n\n7`,
+    );
+  });
+
+  it('refuses to build a message from a field holding a line break', () => {
+    expect(() => canonicalMessage('tana', 'heartbeat', ['n1\nactive'], 1)).toThrow(/line break/);
+  });
+});

@@ -1,0 +1,100 @@
+import type {
+  HeartbeatFields,
+  NodeDecisionFields,
+  RegisterFields,
+  SovereignAddFields,
+  SovereignRemoveFields,
+} from './requests.js';
+
+/**
+ * The canonical signed messages of mesh's protocol, version 1 (shared/spec/signing.md).
+ * Client and server both build messages here, from fields already validated by shared/requests.ts,
+ * so the bytes a client signs are the bytes the server rebuilds.
+ */
+
+export const PROTOCOL_TAG = 'mesh-v1';
+
+export const SIGNED_ACTIONS = [
+  'register',
+  'heartbeat',
+  'approve',
+  'deny',
+  'remove',
+  'sovereign-add',
+  'sovereign-remove',
+] as const;
+export type SignedAction = (typeof SIGNED_ACTIONS)[number];
+export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
+
+/**
+ * Whose key signs each action: `self`, the key the request itself carries (a registration proves
+ * ownership of its own key); `node`, the key the node registered with; `sovereign`, the request's
+ * `approverPublicKey`, which must belong to a sovereign.
+ */
+export const SIGNER_OF = {
+  register: 'self',
+  heartbeat: 'node',
+  approve: 'sovereign',
+  deny: 'sovereign',
+  remove: 'sovereign',
+  'sovereign-add': 'sovereign',
+  'sovereign-remove': 'sovereign',
+} as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;
+export type SignerRole = (typeof SIGNER_OF)[SignedAction];
+
+export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const LINE_BREAK = /[\r\n]/;
+
+export function canonicalMessage(
+  network: string,
+  action: SignedAction,
+  fields: readonly string[],
+  timestamp: number,
+): string {
+  const lines = [PROTOCOL_TAG, network, action, ...fields, String(timestamp)];
+  for (const line of lines) {
+    // Fields are validated before they get here; a line break would let one message pass for another.
+    if (LINE_BREAK.test(line)) throw new Error(`a signed field may not contain a line break: ${JSON.stringify(line)}`);
+  }
+  return lines.join('\n');
+}
+
+export function servicesLine(services: RegisterFields['services']): string {
+  return services.map((service) => `${service.type}:${service.port}:${service.publicKey ?? ''}`).join(',');
+}
+
+type Unsigned<T> = Omit<T, 'signature'>;
+
+export function registerMessage(network: string, fields: Unsigned<RegisterFields>): string {
+  return canonicalMessage(
+    network,
+    'register',
+    [fields.nodeId, fields.publicKey, fields.tailscaleHostname, fields.tailscaleIP ?? '', servicesLine(fields.services)],
+    fields.timestamp,
+  );
+}
+
+export function heartbeatMessage(network: string, fields: Unsigned<HeartbeatFields>): string {
+  return canonicalMessage(network, 'heartbeat', [fields.nodeId, fields.tailscaleIP ?? ''], fields.timestamp);
+}
+
+export type NodeDecisionMessageFields = Pick<NodeDecisionFields, 'nodeId' | 'timestamp'> & {
+  /** The public key the node registered with: a decision is bound to that registration. */
+  nodePublicKey: string;
+};
+
+export function nodeDecisionMessage(
+  network: string,
+  action: NodeDecisionAction,
+  fields: NodeDecisionMessageFields,
+): string {
+  return canonicalMessage(network, action, [fields.nodeId, fields.nodePublicKey], fields.timestamp);
+}
+
+export function sovereignAddMessage(network: string, fields: Pick<SovereignAddFields, 'publicKey' | 'description' | 'timestamp'>): string {
+  return canonicalMessage(network, 'sovereign-add', [fields.publicKey, fields.description], fields.timestamp);
+}
+
+export function sovereignRemoveMessage(network: string, fields: Pick<SovereignRemoveFields, 'publicKey' | 'timestamp'>): string {
+  return canonicalMessage(network, 'sovereign-remove', [fields.publicKey], fields.timestamp);
+}

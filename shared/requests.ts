@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import {
+  MAX_SERVICES,
+  descriptionSchema,
+  hostnameSchema,
+  ipSchema,
+  nodeIdSchema,
+  nodeStatusSchema,
+  portSchema,
+  publicKeyHexSchema,
+  serviceTypeSchema,
+  signatureSchema,
+  timestampSchema,
+} from './fields.js';
+
+export const serviceInputSchema = z.object({
+  type: serviceTypeSchema,
+  port: portSchema,
+  publicKey: publicKeyHexSchema.nullish(),
+});
+export type ServiceInput = z.input<typeof serviceInputSchema>;
+
+const servicesSchema = z
+  .array(serviceInputSchema)
+  .max(MAX_SERVICES, `must list at most ${MAX_SERVICES} services`)
+  .superRefine((services, ctx) => {
+    const seen = new Set<string>();
+    services.forEach((service, index) => {
+      const key = `${service.type}:${service.port}`;
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `lists ${key} twice: services are unique by type and port` });
+      }
+      seen.add(key);
+    });
+  });
+
+/** Fields every signed request carries next to the fields it covers. */
+const signed = { timestamp: timestampSchema, signature: signatureSchema };
+
+export const registerRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  publicKey: publicKeyHexSchema,
+  tailscaleHostname: hostnameSchema,
+  tailscaleIP: ipSchema.nullish(),
+  services: servicesSchema.default([]),
+  ...signed,
+});
+
+export const heartbeatRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  tailscaleIP: ipSchema.nullish(),
+  ...signed,
+});
+
+/** approve, deny and remove: a sovereign decides about one node. */
+export const nodeDecisionRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
+export const sovereignAddRequestSchema = z.object({
+  publicKey: publicKeyHexSchema,
+  description: descriptionSchema.default(''),
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
+export const sovereignRemoveRequestSchema = z.object({
+  publicKey: publicKeyHexSchema,
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
+export const nodeListRequestSchema = z
+  .object({
+    status: nodeStatusSchema.optional(),
+    service: serviceTypeSchema.optional(),
+  })
+  .default({});
+
+export const nodeGetRequestSchema = z.object({ nodeId: nodeIdSchema });
+
+export type RegisterRequest = z.input<typeof registerRequestSchema>;
+export type RegisterFields = z.output<typeof registerRequestSchema>;
+export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
+export type HeartbeatFields = z.output<typeof heartbeatRequestSchema>;
+export type NodeDecisionRequest = z.input<typeof nodeDecisionRequestSchema>;
+export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
+export type SovereignAddRequest = z.input<typeof sovereignAddRequestSchema>;
+export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
+export type SovereignRemoveRequest = z.input<typeof sovereignRemoveRequestSchema>;
+export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
+export type NodeListRequest = z.input<typeof nodeListRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicKeyWeakness } from './key-check.js';
 
 // Field patterns come from the signing protocol (shared/spec/signing.md): every field that is
 // rebuilt into a signed message must be free of line breaks, so the patterns are strict.
@@ -61,3 +62,12 @@ export const descriptionSchema = z
 export const NODE_STATUSES = ['pending', 'active', 'offline', 'denied'] as const;
 export const nodeStatusSchema = z.enum(NODE_STATUSES);
 export type NodeStatus = z.infer<typeof nodeStatusSchema>;
+
+/**
+ * A public key entering mesh (a node's registration, a sovereign key): besides its format, the
+ * point must decode strictly and must not be of small order (see key-check.ts).
+ */
+export const newPublicKeySchema = publicKeyHexSchema.superRefine((hex, ctx) => {
+  const weakness = publicKeyWeakness(hex);
+  if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+});

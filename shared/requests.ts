@@ -5,6 +5,7 @@ import {
   hostnameSchema,
   ipSchema,
   nodeIdSchema,
+  newPublicKeySchema,
   nodeStatusSchema,
   portSchema,
   publicKeyHexSchema,
@@ -12,6 +13,7 @@ import {
   signatureSchema,
   timestampSchema,
 } from './fields.js';
+import type { SignedAction } from './messages.js';
 
 export const serviceInputSchema = z.object({
   type: serviceTypeSchema,
@@ -39,7 +41,7 @@ const signed = { timestamp: timestampSchema, signature: signatureSchema };
 
 export const registerRequestSchema = z.object({
   nodeId: nodeIdSchema,
-  publicKey: publicKeyHexSchema,
+  publicKey: newPublicKeySchema,
   tailscaleHostname: hostnameSchema,
   tailscaleIP: ipSchema.nullish(),
   services: servicesSchema.default([]),
@@ -60,7 +62,7 @@ export const nodeDecisionRequestSchema = z.object({
 });
 
 export const sovereignAddRequestSchema = z.object({
-  publicKey: publicKeyHexSchema,
+  publicKey: newPublicKeySchema,
   description: descriptionSchema.default(''),
   approverPublicKey: publicKeyHexSchema,
   ...signed,
@@ -92,3 +94,16 @@ export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveRequest = z.input<typeof sovereignRemoveRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
 export type NodeListRequest = z.input<typeof nodeListRequestSchema>;
+
+/** The request schema of each signed action: a signed procedure's input follows from its action. */
+export const SIGNED_REQUEST_SCHEMAS = {
+  register: registerRequestSchema,
+  heartbeat: heartbeatRequestSchema,
+  approve: nodeDecisionRequestSchema,
+  deny: nodeDecisionRequestSchema,
+  remove: nodeDecisionRequestSchema,
+  'sovereign-add': sovereignAddRequestSchema,
+  'sovereign-remove': sovereignRemoveRequestSchema,
+} as const satisfies Record<SignedAction, z.ZodType>;
+
+export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
+import { RFC8032_KEY_1 } from './testing/rfc8032.js';
 import { publicKeyWeakness } from './key-check.js';
 
 describe('publicKeyWeakness', () => {

@@ -1,0 +1,93 @@
+import {
+  heartbeatMessage,
+  nodeDecisionMessage,
+  registerMessage,
+  sovereignAddMessage,
+  sovereignRemoveMessage,
+  type NodeDecisionAction,
+} from '../shared/messages.js';
+import {
+  heartbeatRequestSchema,
+  nodeDecisionRequestSchema,
+  registerRequestSchema,
+  sovereignAddRequestSchema,
+  sovereignRemoveRequestSchema,
+  type HeartbeatFields,
+  type NodeDecisionFields,
+  type RegisterFields,
+  type RegisterRequest,
+  type SovereignAddFields,
+  type SovereignRemoveFields,
+} from '../shared/requests.js';
+import type { Signer } from './signer.js';
+
+// Each builder validates its fields with the server's own schema first (lowering hex, filling
+// defaults), so the message signed here is byte for byte the one mesh rebuilds.
+
+export interface SignOptions {
+  network: string;
+  /** Overrides the signer's next timestamp: for tests and for replaying on purpose. */
+  timestamp?: number;
+}
+
+export type Registration = Omit<RegisterRequest, 'publicKey' | 'timestamp' | 'signature'>;
+
+export function signedRegister(signer: Signer, registration: Registration, options: SignOptions): RegisterFields {
+  const fields = registerRequestSchema.parse({
+    ...registration,
+    publicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  return { ...fields, signature: signer.sign(registerMessage(options.network, fields)) };
+}
+
+export function signedHeartbeat(
+  signer: Signer,
+  heartbeat: { nodeId: string; tailscaleIP?: string | null | undefined },
+  options: SignOptions,
+): HeartbeatFields {
+  const fields = heartbeatRequestSchema.parse({ ...heartbeat, timestamp: options.timestamp ?? signer.nextTimestamp() });
+  return { ...fields, signature: signer.sign(heartbeatMessage(options.network, fields)) };
+}
+
+/** approve, deny or remove, bound to the public key the node registered with. */
+export function signedNodeDecision(
+  signer: Signer,
+  action: NodeDecisionAction,
+  node: { nodeId: string; nodePublicKey: string },
+  options: SignOptions,
+): NodeDecisionFields {
+  const fields = nodeDecisionRequestSchema.parse({
+    nodeId: node.nodeId,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  const message = nodeDecisionMessage(options.network, action, {
+    nodeId: fields.nodeId,
+    nodePublicKey: node.nodePublicKey.toLowerCase(),
+    timestamp: fields.timestamp,
+  });
+  return { ...fields, signature: signer.sign(message) };
+}
+
+export function signedSovereignAdd(
+  signer: Signer,
+  sovereign: { publicKey: string; description?: string | undefined },
+  options: SignOptions,
+): SovereignAddFields {
+  const fields = sovereignAddRequestSchema.parse({
+    ...sovereign,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  return { ...fields, signature: signer.sign(sovereignAddMessage(options.network, fields)) };
+}
+
+export function signedSovereignRemove(signer: Signer, publicKey: string, options: SignOptions): SovereignRemoveFields {
+  const fields = sovereignRemoveRequestSchema.parse({
+    publicKey,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  return { ...fields, signature: signer.sign(sovereignRemoveMessage(options.network, fields)) };
+}

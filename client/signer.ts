@@ -1,0 +1,27 @@
+import type { KeyObject } from 'node:crypto';
+import { publicKeyHex, signMessage } from '../shared/sign.js';
+
+/**
+ * An Ed25519 key that signs mesh requests. Its timestamps strictly increase, even within one
+ * millisecond, because mesh accepts each key's timestamps only in increasing order.
+ */
+export class Signer {
+  readonly publicKey: string;
+  #lastTimestamp = 0;
+
+  constructor(
+    readonly privateKey: KeyObject,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.publicKey = publicKeyHex(privateKey);
+  }
+
+  nextTimestamp(): number {
+    this.#lastTimestamp = Math.max(this.now(), this.#lastTimestamp + 1);
+    return this.#lastTimestamp;
+  }
+
+  sign(message: string): string {
+    return signMessage(this.privateKey, message);
+  }
+}

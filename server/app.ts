@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import type { MeshConfig } from './config.js';
+import type { Clock } from './context.js';
+import { startSweeper } from './health-sweeper.js';
+import { createMeshServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { createMesh, type Mesh } from './mesh.js';
+
+export interface RunningMesh {
+  mesh: Mesh;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8190 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts a mesh: database, snapshot, HTTP server and health sweeper. close() stops all of them in order. */
+export async function startMesh(config: MeshConfig, options: { logger: Logger; clock?: Clock }): Promise<RunningMesh> {
+  const mesh = await createMesh(config, options);
+  const server = createMeshServer(mesh, options.logger);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    mesh.close();
+    throw error;
+  }
+  const sweeper = startSweeper(mesh, options.logger);
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    mesh,
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        await sweeper.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        // Requests still in flight have finished (server.close waits for them): nothing is cut mid-write.
+        await mesh.database.exclusive(async () => undefined);
+        mesh.close();
+      })();
+      return closing;
+    },
+  };
+}

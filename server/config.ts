@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { NETWORK_ID_PATTERN } from '../shared/messages.js';
+import { publicKeyHexSchema } from '../shared/fields.js';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const keyListSchema = z
+  .string()
+  .default('')
+  .transform((list) => list.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+  .pipe(z.array(publicKeyHexSchema));
+
+const configSchema = z.object({
+  MESH_PORT: z.coerce.number().int().min(0).max(65535).default(8190),
+  MESH_HOST: z.string().min(1).default('0.0.0.0'),
+  MESH_DB_PATH: z.string().min(1).default('./mesh.db'),
+  MESH_DB_URL: z.string().min(1).optional(),
+  MESH_NETWORK: z.string().regex(NETWORK_ID_PATTERN, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"').default('tana'),
+  MESH_MAX_SKEW_MS: milliseconds(300_000),
+  MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
+  MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
+  MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
+  MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
+  MESH_SOVEREIGN_KEYS: keyListSchema,
+  MESH_LOG_REQUESTS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+});
+
+export interface MeshConfig {
+  port: number;
+  host: string;
+  dbPath: string;
+  dbUrl: string | undefined;
+  network: string;
+  maxSkewMs: number;
+  heartbeatIntervalMs: number;
+  offlineAfterMs: number;
+  sweepIntervalMs: number;
+  heartbeatRetentionMs: number;
+  sovereignKeys: string[];
+  logRequests: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads mesh's configuration from the environment; a bad value names its variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): MeshConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.MESH_PORT,
+    host: c.MESH_HOST,
+    dbPath: c.MESH_DB_PATH,
+    dbUrl: c.MESH_DB_URL,
+    network: c.MESH_NETWORK,
+    maxSkewMs: c.MESH_MAX_SKEW_MS,
+    heartbeatIntervalMs: c.MESH_HEARTBEAT_INTERVAL_MS,
+    offlineAfterMs: c.MESH_OFFLINE_AFTER_MS,
+    sweepIntervalMs: c.MESH_SWEEP_INTERVAL_MS,
+    heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
+    sovereignKeys: c.MESH_SOVEREIGN_KEYS,
+    logRequests: c.MESH_LOG_REQUESTS,
+  };
+}

@@ -1,0 +1,33 @@
+import type { MeshDatabase } from '../db/database.js';
+import type { MeshConfig } from './config.js';
+import type { SignatureVerifier } from './crypto/verify.js';
+import type { Registry } from './registry/registry.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * The inner context: everything a procedure needs and nothing from the request, so tests build it
+ * directly (see createMesh) and call procedures through createCaller.
+ */
+export interface MeshContext {
+  config: MeshConfig;
+  database: MeshDatabase;
+  registry: Registry;
+  verifier: SignatureVerifier;
+  clock: Clock;
+  version: string;
+  startedAt: number;
+}
+
+/** The outer context adds what the transport knows about the request. */
+export interface Context extends MeshContext {
+  remoteAddress: string | undefined;
+}
+
+export function createContext(mesh: MeshContext, remoteAddress?: string): Context {
+  return { ...mesh, remoteAddress };
+}

@@ -1,0 +1,35 @@
+import { redactUrl, databaseUrl } from '../db/database.js';
+import { startMesh } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { consoleLogger as logger } from './log.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const running = await startMesh(config, { logger });
+  logger.info(
+    `mesh ${running.mesh.version} on ${config.host}:${running.port}, network "${config.network}", database ${redactUrl(
+      databaseUrl({ url: config.dbUrl, path: config.dbPath }),
+    )}, ${running.mesh.registry.nodeCount} nodes`,
+  );
+  if (running.mesh.registry.sovereigns().length === 0) {
+    logger.info('no sovereign key yet: set MESH_SOVEREIGN_KEYS or run `npm run sovereign:bootstrap -- <publicKeyHex>`');
+  }
+  const shutdown = (signal: string) => {
+    logger.info(`${signal}: shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) logger.error(error.message);
+  else logger.error('mesh could not start', error);
+  process.exit(1);
+});

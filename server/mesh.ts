@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module';
+import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
+import type { MeshConfig } from './config.js';
+import { systemClock, type Clock, type MeshContext } from './context.js';
+import { SignatureVerifier } from './crypto/verify.js';
+import type { Logger } from './log.js';
+import { readAllNodeViews } from './registry/node-views.js';
+import { Registry } from './registry/registry.js';
+import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export interface Mesh extends MeshContext {
+  close(): void;
+}
+
+export interface MeshOptions {
+  clock?: Clock;
+  logger: Logger;
+}
+
+/** Loads the discovery snapshot from the database, replacing whatever it held. */
+export async function reloadRegistry(database: MeshDatabase, registry: Registry): Promise<void> {
+  const { nodes, sovereigns } = await database.exclusive(async (db) => ({
+    nodes: await readAllNodeViews(db),
+    sovereigns: await readAllSovereignViews(db),
+  }));
+  registry.replaceAll(nodes, sovereigns);
+}
+
+/**
+ * Opens the database (applying migrations), adds the MESH_SOVEREIGN_KEYS that are missing, and
+ * loads the discovery snapshot: everything a mesh needs before it answers its first request.
+ */
+export async function createMesh(config: MeshConfig, options: MeshOptions): Promise<Mesh> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(databaseUrl({ url: config.dbUrl, path: config.dbPath }));
+  try {
+    const startedAt = clock.now();
+    for (const publicKey of config.sovereignKeys) {
+      const added = await database.write((tx) => bootstrapSovereign(tx, publicKey, 'from MESH_SOVEREIGN_KEYS', startedAt));
+      if (added) options.logger.info(`sovereign key ${publicKey} added from MESH_SOVEREIGN_KEYS`);
+    }
+    const registry = new Registry(() => clock.now());
+    await reloadRegistry(database, registry);
+    const verifier = new SignatureVerifier();
+    return { config, database, registry, verifier, clock, version, startedAt, close: () => database.close() };
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+}

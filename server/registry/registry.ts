@@ -1,0 +1,116 @@
+import type { NodeStatus } from '../../shared/fields.js';
+import type { NodeView, SovereignView, Topology } from '../../shared/responses.js';
+
+export interface NodeFilter {
+  status?: NodeStatus | undefined;
+  service?: string | undefined;
+}
+
+interface TopologyBody {
+  builtAt: number;
+  counts: Topology['counts'];
+  nodes: NodeView[];
+  services: Topology['services'];
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
+
+/**
+ * The in-memory snapshot discovery is served from. It holds every node and sovereign key as the
+ * database has them after the last commit; each write hands it the rows it changed, which drops the
+ * computed lists, and they are rebuilt on the next read. Reads never touch the database.
+ */
+export class Registry {
+  readonly #nodes = new Map<string, NodeView>();
+  readonly #sovereigns = new Map<string, SovereignView>();
+  #lists = new Map<string, NodeView[]>();
+  #topology: TopologyBody | null = null;
+  #changedAt = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[]): void {
+    this.#nodes.clear();
+    for (const node of nodeViews) this.#nodes.set(node.id, node);
+    this.#sovereigns.clear();
+    for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
+    this.#invalidate();
+  }
+
+  /** Records a node as committed: its new view, or null once it is gone. */
+  putNode(nodeId: string, view: NodeView | null): void {
+    if (view) this.#nodes.set(nodeId, view);
+    else this.#nodes.delete(nodeId);
+    this.#invalidate();
+  }
+
+  putSovereign(publicKey: string, view: SovereignView | null): void {
+    if (view) this.#sovereigns.set(publicKey, view);
+    else this.#sovereigns.delete(publicKey);
+  }
+
+  getNode(nodeId: string): NodeView | undefined {
+    return this.#nodes.get(nodeId);
+  }
+
+  get nodeCount(): number {
+    return this.#nodes.size;
+  }
+
+  isSovereign(publicKey: string): boolean {
+    return this.#sovereigns.has(publicKey);
+  }
+
+  sovereigns(): SovereignView[] {
+    return [...this.#sovereigns.values()].sort((a, b) => a.added_at - b.added_at || (a.public_key < b.public_key ? -1 : 1));
+  }
+
+  /**
+   * Nodes by status and service type, sorted by id. Without a status, every node that takes part in
+   * the network: denied nodes are listed only when asked for by name.
+   */
+  list(filter: NodeFilter): NodeView[] {
+    const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
+    const cached = this.#lists.get(key);
+    if (cached) return cached;
+    const list = [...this.#nodes.values()]
+      .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
+      .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
+      .sort(byId);
+    this.#lists.set(key, list);
+    return list;
+  }
+
+  topology(network: string): Topology {
+    this.#topology ??= this.#buildTopology();
+    const { builtAt, ...body } = this.#topology;
+    return { network, generatedAt: builtAt, ...body };
+  }
+
+  #buildTopology(): TopologyBody {
+    const counts = { pending: 0, active: 0, offline: 0, denied: 0 };
+    for (const node of this.#nodes.values()) counts[node.status] += 1;
+    const nodes = [...this.#nodes.values()].filter(isVisible).sort(byId);
+    const services: Topology['services'] = {};
+    for (const node of nodes) {
+      for (const service of node.services) {
+        (services[service.type] ??= []).push({
+          nodeId: node.id,
+          hostname: node.tailscale_hostname,
+          ip: node.tailscale_ip,
+          port: service.port,
+          publicKey: service.publicKey,
+          status: node.status,
+        });
+      }
+    }
+    return { builtAt: this.#changedAt, counts, nodes, services };
+  }
+
+  #invalidate(): void {
+    this.#lists = new Map();
+    this.#topology = null;
+    this.#changedAt = this.now();
+  }
+}

@@ -1,0 +1,365 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  signedHeartbeat,
+  signedNodeDecision,
+  signedRegister,
+  signedSovereignAdd,
+  signedSovereignRemove,
+  type Registration,
+} from '../../client/signed-requests.js';
+import type { Signer } from '../../client/signer.js';
+import type { MeshErrorCode } from '../../shared/errors.js';
+import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { TRPCError } from '@trpc/server';
+import { describeError } from '../errors.js';
+
+let t: TestMesh;
+beforeEach(async () => {
+  t = await createTestMesh();
+});
+afterEach(() => t.mesh.close());
+
+const registration = (nodeId: string, extra: Partial<Registration> = {}): Registration => ({
+  nodeId,
+  tailscaleHostname: `${nodeId}.ts.net`,
+  tailscaleIP: '100.64.0.5',
+  services: [
+    { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+    { type: 't4', port: 8180 },
+  ],
+  ...extra,
+});
+
+async function register(signer: Signer, nodeId: string, extra: Partial<Registration> = {}) {
+  return t.api.node.register(signedRegister(signer, registration(nodeId, extra), { network: t.network }));
+}
+
+async function decide(action: 'approve' | 'deny' | 'remove', nodeId: string, nodePublicKey: string, signer = t.sovereign) {
+  const request = signedNodeDecision(signer, action, { nodeId, nodePublicKey }, { network: t.network });
+  return t.api.sovereign[action](request);
+}
+
+async function heartbeat(signer: Signer, nodeId: string, tailscaleIP?: string) {
+  return t.api.health.heartbeat(signedHeartbeat(signer, { nodeId, tailscaleIP }, { network: t.network }));
+}
+
+/** The domain code a call fails with, as clients see it. */
+async function failure(call: Promise<unknown>): Promise<{ code: MeshErrorCode; message: string; httpStatus: number }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCError) return describeError(error);
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('the seed workflow through the procedures', () => {
+  it('registers pending, approves to active, discovers, heartbeats', async () => {
+    const node = newSigner(t.clock);
+    expect(await register(node, 'validator-002')).toEqual({
+      success: true,
+      nodeId: 'validator-002',
+      status: 'pending',
+      message: 'Registration successful. Awaiting sovereign approval.',
+    });
+    expect((await t.api.node.list({ status: 'active' })).nodes).toEqual([]);
+    expect((await t.api.node.list({ status: 'pending' })).nodes.map((n) => n.id)).toEqual(['validator-002']);
+
+    const approved = await decide('approve', 'validator-002', node.publicKey);
+    expect(approved).toMatchObject({ success: true, status: 'active' });
+
+    const [listed] = (await t.api.node.list({ status: 'active' })).nodes;
+    expect(listed).toEqual({
+      id: 'validator-002',
+      public_key: node.publicKey,
+      tailscale_hostname: 'validator-002.ts.net',
+      tailscale_ip: '100.64.0.5',
+      status: 'active',
+      registered_at: t.clock.now(),
+      approved_at: t.clock.now(),
+      approved_by: t.sovereign.publicKey,
+      last_heartbeat: null,
+      services: [
+        { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+        { type: 't4', port: 8180, publicKey: null },
+      ],
+    });
+
+    t.clock.advance(120_000);
+    const beat = await heartbeat(node, 'validator-002', '100.64.0.9');
+    expect(beat).toEqual({ success: true, nodeId: 'validator-002', status: 'active', receivedAt: t.clock.now() });
+    const got = await t.api.node.get({ nodeId: 'validator-002' });
+    expect(got.last_heartbeat).toBe(t.clock.now());
+    expect(got.tailscale_ip).toBe('100.64.0.9');
+  });
+
+  it('filters discovery by service type and builds the topology', async () => {
+    const a = newSigner(t.clock);
+    const b = newSigner(t.clock);
+    const c = newSigner(t.clock);
+    await register(a, 'a', { services: [{ type: 'ledger', port: 1 }] });
+    await register(b, 'b', { services: [{ type: 'identity', port: 2, publicKey: 'AB'.repeat(32) }] });
+    await register(c, 'c');
+    await decide('approve', 'a', a.publicKey);
+    await decide('approve', 'b', b.publicKey);
+    await decide('deny', 'c', c.publicKey);
+
+    expect((await t.api.node.list({ service: 'identity' })).nodes.map((n) => n.id)).toEqual(['b']);
+    expect((await t.api.node.list({ status: 'active', service: 'ledger' })).nodes.map((n) => n.id)).toEqual(['a']);
+    expect((await t.api.node.list({})).nodes.map((n) => n.id)).toEqual(['a', 'b']);
+    expect((await t.api.node.list({ status: 'denied' })).nodes.map((n) => n.id)).toEqual(['c']);
+
+    const topology = await t.api.node.topology();
+    expect(topology.network).toBe('tana');
+    expect(topology.counts).toEqual({ pending: 0, active: 2, offline: 0, denied: 1 });
+    expect(topology.nodes.map((n) => n.id)).toEqual(['a', 'b']);
+    expect(topology.services).toEqual({
+      ledger: [{ nodeId: 'a', hostname: 'a.ts.net', ip: '100.64.0.5', port: 1, publicKey: null, status: 'active' }],
+      identity: [{ nodeId: 'b', hostname: 'b.ts.net', ip: '100.64.0.5', port: 2, publicKey: 'ab'.repeat(32), status: 'active' }],
+    });
+  });
+});
+
+describe('registration', () => {
+  it('updates address and services on re-registration with the same key, keeping the status', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    await decide('approve', 'n1', node.publicKey);
+    const again = await register(node, 'n1', { tailscaleHostname: 'moved.ts.net', services: [{ type: 'ledger', port: 9 }] });
+    expect(again).toMatchObject({ status: 'active', message: 'Registration updated. Status: active.' });
+    const got = await t.api.node.get({ nodeId: 'n1' });
+    expect(got).toMatchObject({ tailscale_hostname: 'moved.ts.net', status: 'active' });
+    expect(got.services).toEqual([{ type: 'ledger', port: 9, publicKey: null }]);
+  });
+
+  it('refuses a nodeId held by another key (409) and a key held by another node (409)', async () => {
+    const owner = newSigner(t.clock);
+    await register(owner, 'n1');
+    expect(await failure(register(newSigner(t.clock), 'n1'))).toMatchObject({ code: 'NODE_ID_TAKEN', httpStatus: 409 });
+    expect(await failure(register(owner, 'n2'))).toMatchObject({ code: 'PUBLIC_KEY_TAKEN', httpStatus: 409 });
+  });
+
+  it('keeps a denied node denied (403)', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    await decide('deny', 'n1', node.publicKey);
+    expect(await failure(register(node, 'n1'))).toMatchObject({ code: 'NODE_DENIED', httpStatus: 403 });
+  });
+
+  it('refuses duplicate services and more than 32 of them, naming the field', async () => {
+    const node = newSigner(t.clock);
+    const duplicate = failure(
+      register(node, 'n1', { services: [{ type: 'ledger', port: 1 }, { type: 'ledger', port: 1 }] }),
+    );
+    await expect(duplicate).rejects.toThrow(/lists ledger:1 twice/);
+    const many = Array.from({ length: 33 }, (_, port) => ({ type: 'svc', port: port + 1 }));
+    await expect(register(node, 'n1', { services: many })).rejects.toThrow(/at most 32/);
+  });
+
+  it('refuses a small-order public key, even with a signature that verifies for it', async () => {
+    const smallOrder = '0100000000000000000000000000000000000000000000000000000000000000';
+    const error = await failure(
+      t.api.node.register({
+        nodeId: 'evil',
+        publicKey: smallOrder,
+        tailscaleHostname: 'evil.ts.net',
+        services: [],
+        timestamp: t.clock.now(),
+        // R = identity, S = 0: "valid" for every message under the identity key in lax verifiers.
+        signature: '01'.padEnd(128, '0'),
+      }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/publicKey: is a small-order point/);
+  });
+});
+
+describe('signatures', () => {
+  it('refuses a missing or wrong signature with 401', async () => {
+    const node = newSigner(t.clock);
+    const request = signedRegister(node, registration('n1'), { network: t.network });
+    expect(await failure(t.api.node.register({ ...request, signature: undefined }))).toMatchObject({
+      code: 'MISSING_SIGNATURE',
+      httpStatus: 401,
+    });
+    expect(await failure(t.api.node.register({ ...request, tailscaleHostname: 'other.ts.net' }))).toMatchObject({
+      code: 'BAD_SIGNATURE',
+      httpStatus: 401,
+    });
+    expect(await failure(t.api.node.register({ ...request, signature: 'nothex' }))).toMatchObject({ code: 'BAD_SIGNATURE' });
+  });
+
+  it('refuses a replayed or older timestamp, also after the request succeeded', async () => {
+    const node = newSigner(t.clock);
+    const request = signedRegister(node, registration('n1'), { network: t.network });
+    await t.api.node.register(request);
+    expect(await failure(t.api.node.register(request))).toMatchObject({ code: 'REPLAYED_TIMESTAMP', httpStatus: 401 });
+    const older = signedRegister(node, registration('n1'), { network: t.network, timestamp: request.timestamp - 1 });
+    expect(await failure(t.api.node.register(older))).toMatchObject({ code: 'REPLAYED_TIMESTAMP' });
+  });
+
+  it('lets a request refused for another reason leave its timestamp unused', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    const other = newSigner(t.clock);
+    const taken = signedRegister(other, registration('n1'), { network: t.network });
+    await expect(t.api.node.register(taken)).rejects.toThrow(/another public key/);
+    // Same key and timestamp, now for a free nodeId: accepted, because the refused request was rolled back.
+    const retry = signedRegister(other, registration('n2'), { network: t.network, timestamp: taken.timestamp });
+    expect(await t.api.node.register(retry)).toMatchObject({ status: 'pending' });
+  });
+
+  it('refuses stale and future timestamps beyond MESH_MAX_SKEW_MS', async () => {
+    const node = newSigner(t.clock);
+    const stale = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() - 300_001 });
+    expect(await failure(t.api.node.register(stale))).toMatchObject({ code: 'STALE_TIMESTAMP', httpStatus: 401 });
+    const future = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 300_001 });
+    expect(await failure(t.api.node.register(future))).toMatchObject({ code: 'STALE_TIMESTAMP' });
+    const edge = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() - 300_000 });
+    expect(await t.api.node.register(edge)).toMatchObject({ status: 'pending' });
+  });
+
+  it('refuses a signature made for another network', async () => {
+    const node = newSigner(t.clock);
+    const request = signedRegister(node, registration('n1'), { network: 'testnet' });
+    expect(await failure(t.api.node.register(request))).toMatchObject({ code: 'BAD_SIGNATURE', httpStatus: 401 });
+  });
+
+  it('binds an approval to the node key it was signed for', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    const wrongKey = signedNodeDecision(t.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: '22'.repeat(32) }, { network: t.network });
+    expect(await failure(t.api.sovereign.approve(wrongKey))).toMatchObject({ code: 'BAD_SIGNATURE' });
+    // The approve signature is not a deny signature.
+    const approval = signedNodeDecision(t.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: node.publicKey }, { network: t.network });
+    expect(await failure(t.api.sovereign.deny(approval))).toMatchObject({ code: 'BAD_SIGNATURE' });
+  });
+});
+
+describe('sovereign decisions', () => {
+  it('refuses an approval by a valid key that is not a sovereign (403)', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    expect(await failure(decide('approve', 'n1', node.publicKey, newSigner(t.clock)))).toMatchObject({
+      code: 'NOT_SOVEREIGN',
+      httpStatus: 403,
+    });
+    expect((await t.api.node.get({ nodeId: 'n1' })).status).toBe('pending');
+  });
+
+  it('answers 404 for an unknown node', async () => {
+    expect(await failure(decide('approve', 'ghost', '33'.repeat(32)))).toMatchObject({ code: 'NODE_NOT_FOUND', httpStatus: 404 });
+    expect(await failure(t.api.node.get({ nodeId: 'ghost' }))).toMatchObject({ code: 'NODE_NOT_FOUND', httpStatus: 404 });
+    expect(await failure(heartbeat(newSigner(t.clock), 'ghost'))).toMatchObject({ code: 'NODE_NOT_FOUND' });
+  });
+
+  it('approving an active node changes nothing', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    await decide('approve', 'n1', node.publicKey);
+    const before = await t.api.node.get({ nodeId: 'n1' });
+    t.clock.advance(1000);
+    expect(await decide('approve', 'n1', node.publicKey)).toMatchObject({ status: 'active', message: 'Node n1 is already approved.' });
+    expect(await t.api.node.get({ nodeId: 'n1' })).toEqual(before);
+  });
+
+  it('deny removes an active node from discovery at once and refuses its heartbeats (403)', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    await decide('approve', 'n1', node.publicKey);
+    await decide('deny', 'n1', node.publicKey);
+    expect((await t.api.node.list({ status: 'active' })).nodes).toEqual([]);
+    expect((await t.api.node.topology()).nodes).toEqual([]);
+    expect(await failure(heartbeat(node, 'n1'))).toMatchObject({ code: 'NODE_DENIED', httpStatus: 403 });
+  });
+
+  it('remove deletes the node, its services and heartbeats, and the nodeId can register afresh', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    await heartbeat(node, 'n1');
+    expect(await decide('remove', 'n1', node.publicKey)).toMatchObject({ removed: true });
+    expect(await failure(t.api.node.get({ nodeId: 'n1' }))).toMatchObject({ code: 'NODE_NOT_FOUND' });
+    const leftovers = await t.mesh.database.client.execute(
+      "SELECT (SELECT count(*) FROM services WHERE node_id = 'n1') + (SELECT count(*) FROM heartbeats WHERE node_id = 'n1') AS n",
+    );
+    expect(leftovers.rows[0]?.n).toBe(0);
+    const newcomer = newSigner(t.clock);
+    expect(await register(newcomer, 'n1')).toMatchObject({ status: 'pending' });
+    expect((await t.api.node.get({ nodeId: 'n1' })).public_key).toBe(newcomer.publicKey);
+  });
+});
+
+describe('heartbeats', () => {
+  it('records a pending node heartbeat and keeps it pending', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    expect(await heartbeat(node, 'n1')).toMatchObject({ status: 'pending' });
+    const rows = await t.mesh.database.client.execute("SELECT timestamp, tailscale_ip FROM heartbeats WHERE node_id = 'n1'");
+    expect(rows.rows.map((row) => ({ ...row }))).toEqual([{ timestamp: t.clock.now(), tailscale_ip: '100.64.0.5' }]);
+  });
+
+  it('refuses a heartbeat signed by a key other than the registered one', async () => {
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    expect(await failure(heartbeat(newSigner(t.clock), 'n1'))).toMatchObject({ code: 'BAD_SIGNATURE', httpStatus: 401 });
+  });
+});
+
+describe('sovereign keys', () => {
+  it('adds a key only with an existing sovereign signature, and lists it', async () => {
+    const second = newSigner(t.clock);
+    const outsider = newSigner(t.clock);
+    const byOutsider = signedSovereignAdd(outsider, { publicKey: outsider.publicKey }, { network: t.network });
+    expect(await failure(t.api.sovereign.add(byOutsider))).toMatchObject({ code: 'NOT_SOVEREIGN', httpStatus: 403 });
+
+    t.clock.advance(1000);
+    const added = signedSovereignAdd(t.sovereign, { publicKey: second.publicKey, description: 'backup' }, { network: t.network });
+    expect(await t.api.sovereign.add(added)).toMatchObject({ success: true, publicKey: second.publicKey });
+    expect(await failure(t.api.sovereign.add(signedSovereignAdd(t.sovereign, { publicKey: second.publicKey }, { network: t.network })))).toMatchObject({
+      code: 'SOVEREIGN_EXISTS',
+      httpStatus: 409,
+    });
+    const { sovereigns } = await t.api.sovereign.list();
+    expect(sovereigns.map((s) => [s.public_key, s.description, s.added_by])).toEqual([
+      [t.sovereign.publicKey, 'from MESH_SOVEREIGN_KEYS', null],
+      [second.publicKey, 'backup', t.sovereign.publicKey],
+    ]);
+
+    // The new sovereign can approve.
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    expect(await decide('approve', 'n1', node.publicKey, second)).toMatchObject({ status: 'active' });
+  });
+
+  it('removes a key, but never the last one', async () => {
+    const last = signedSovereignRemove(t.sovereign, t.sovereign.publicKey, { network: t.network });
+    expect(await failure(t.api.sovereign.removeKey(last))).toMatchObject({ code: 'LAST_SOVEREIGN', httpStatus: 409 });
+
+    const second = newSigner(t.clock);
+    await t.api.sovereign.add(signedSovereignAdd(t.sovereign, { publicKey: second.publicKey }, { network: t.network }));
+    await t.api.sovereign.removeKey(signedSovereignRemove(second, t.sovereign.publicKey, { network: t.network }));
+    expect((await t.api.sovereign.list()).sovereigns.map((s) => s.public_key)).toEqual([second.publicKey]);
+    // The removed key has lost its power at once.
+    const node = newSigner(t.clock);
+    await register(node, 'n1');
+    expect(await failure(decide('approve', 'n1', node.publicKey))).toMatchObject({ code: 'NOT_SOVEREIGN' });
+    expect(await failure(t.api.sovereign.removeKey(signedSovereignRemove(second, 'ee'.repeat(32), { network: t.network })))).toMatchObject({
+      code: 'SOVEREIGN_NOT_FOUND',
+      httpStatus: 404,
+    });
+  });
+});
+
+describe('info', () => {
+  it('tells the network, the server time and the timings', async () => {
+    expect(await t.api.info()).toMatchObject({
+      network: 'tana',
+      protocol: 'mesh-v1',
+      serverTime: t.clock.now(),
+      heartbeatIntervalMs: 120_000,
+      offlineAfterMs: 300_000,
+      maxSkewMs: 300_000,
+    });
+  });
+});

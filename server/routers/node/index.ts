@@ -1,0 +1,12 @@
+import { router } from '../../trpc.js';
+import { getProcedure } from './get.js';
+import { listProcedure } from './list.js';
+import { registerProcedure } from './register.js';
+import { topologyProcedure } from './topology.js';
+
+export const nodeRouter = router({
+  register: registerProcedure,
+  list: listProcedure,
+  get: getProcedure,
+  topology: topologyProcedure,
+});

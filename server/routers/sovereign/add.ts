@@ -1,0 +1,6 @@
+import { addSovereign } from '../../services/sovereigns.js';
+import { signedProcedure } from '../../trpc.js';
+
+export const addProcedure = signedProcedure('sovereign-add').mutation(({ ctx, input }) =>
+  addSovereign(ctx.tx, input, ctx.clock.now()),
+);

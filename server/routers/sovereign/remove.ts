@@ -1,0 +1,6 @@
+import { removeNode } from '../../services/nodes.js';
+import { signedProcedure } from '../../trpc.js';
+
+export const removeProcedure = signedProcedure('remove').mutation(({ ctx, input }) =>
+  removeNode(ctx.tx, input, ctx.signed.subjectKey),
+);

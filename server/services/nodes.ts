@@ -1,0 +1,126 @@
+import { and, eq, ne } from 'drizzle-orm';
+import type { NodeStatus } from '../../shared/fields.js';
+import type { HeartbeatFields, NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
+import type { HeartbeatResult, NodeResult, RemoveResult } from '../../shared/responses.js';
+import type { Tx } from '../../db/database.js';
+import { heartbeats, nodes, services, type NodeRow } from '../../db/schema.js';
+import { MeshError } from '../errors.js';
+
+async function findNode(tx: Tx, nodeId: string): Promise<NodeRow | undefined> {
+  const [row] = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
+  return row;
+}
+
+/**
+ * The node a signed request was checked against, as it is now, inside the request's transaction:
+ * the signature was verified against `signedKey`, so a node removed or re-registered under another
+ * key in the meantime must not receive the request.
+ */
+export async function requireSignedNode(tx: Tx, nodeId: string, signedKey: string): Promise<NodeRow> {
+  const node = await findNode(tx, nodeId);
+  if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
+  if (node.publicKey !== signedKey) {
+    throw new MeshError('NODE_CHANGED', `node ${nodeId} was re-registered under another key while the request was checked`);
+  }
+  return node;
+}
+
+async function replaceServices(tx: Tx, nodeId: string, list: RegisterFields['services']): Promise<void> {
+  await tx.delete(services).where(eq(services.nodeId, nodeId));
+  if (list.length === 0) return;
+  await tx.insert(services).values(
+    list.map((service, position) => ({
+      nodeId,
+      serviceType: service.type,
+      port: service.port,
+      publicKey: service.publicKey ?? null,
+      position,
+    })),
+  );
+}
+
+/**
+ * A new node starts pending. A node registering again with its own key updates its address and
+ * services and keeps its status; a nodeId or key held by another registration is refused.
+ */
+export async function registerNode(tx: Tx, request: RegisterFields, now: number): Promise<NodeResult> {
+  const { nodeId, publicKey } = request;
+  const existing = await findNode(tx, nodeId);
+  if (existing && existing.publicKey !== publicKey) {
+    throw new MeshError('NODE_ID_TAKEN', `node ${nodeId} is registered with another public key`);
+  }
+  if (existing?.status === 'denied') {
+    throw new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign and cannot register again`);
+  }
+  const [keyHolder] = await tx
+    .select({ id: nodes.id })
+    .from(nodes)
+    .where(and(eq(nodes.publicKey, publicKey), ne(nodes.id, nodeId)));
+  if (keyHolder) throw new MeshError('PUBLIC_KEY_TAKEN', `this public key is already registered as node ${keyHolder.id}`);
+
+  const fields = {
+    tailscaleHostname: request.tailscaleHostname,
+    tailscaleIp: request.tailscaleIP ?? null,
+    registrationSignature: request.signature ?? '',
+  };
+  if (existing) {
+    await tx.update(nodes).set(fields).where(eq(nodes.id, nodeId));
+  } else {
+    await tx.insert(nodes).values({ id: nodeId, publicKey, status: 'pending', registeredAt: now, ...fields });
+  }
+  await replaceServices(tx, nodeId, request.services);
+
+  const status: NodeStatus = existing?.status ?? 'pending';
+  return {
+    success: true,
+    nodeId,
+    status,
+    message: existing
+      ? `Registration updated. Status: ${status}.`
+      : 'Registration successful. Awaiting sovereign approval.',
+  };
+}
+
+/** pending (or denied) becomes active; a node already admitted stays as it is. */
+export async function approveNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<NodeResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  if (node.status === 'active' || node.status === 'offline') {
+    return { success: true, nodeId: node.id, status: node.status, message: `Node ${node.id} is already approved.` };
+  }
+  await tx
+    .update(nodes)
+    .set({ status: 'active', approvedAt: now, approvedBy: request.approverPublicKey })
+    .where(eq(nodes.id, node.id));
+  return { success: true, nodeId: node.id, status: 'active', message: `Node ${node.id} approved: active.` };
+}
+
+export async function denyNode(tx: Tx, request: NodeDecisionFields, nodeKey: string): Promise<NodeResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  if (node.status !== 'denied') {
+    await tx.update(nodes).set({ status: 'denied' }).where(eq(nodes.id, node.id));
+  }
+  return { success: true, nodeId: node.id, status: 'denied', message: `Node ${node.id} denied.` };
+}
+
+/** Deletes the node with its services and heartbeats; its nodeId may then register afresh. */
+export async function removeNode(tx: Tx, request: NodeDecisionFields, nodeKey: string): Promise<RemoveResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  await tx.delete(nodes).where(eq(nodes.id, node.id));
+  return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
+}
+
+/**
+ * Records a heartbeat at the server's time. An offline node is back: active again. A pending node's
+ * heartbeat is recorded and it stays pending; a denied node's is refused.
+ */
+export async function recordHeartbeat(tx: Tx, request: HeartbeatFields, nodeKey: string, now: number): Promise<HeartbeatResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  if (node.status === 'denied') {
+    throw new MeshError('NODE_DENIED', `node ${node.id} was denied by a sovereign: its heartbeats are refused`);
+  }
+  const ip = request.tailscaleIP ?? node.tailscaleIp;
+  const status: NodeStatus = node.status === 'offline' ? 'active' : node.status;
+  await tx.insert(heartbeats).values({ nodeId: node.id, timestamp: now, tailscaleIp: ip });
+  await tx.update(nodes).set({ lastHeartbeat: now, tailscaleIp: ip, status }).where(eq(nodes.id, node.id));
+  return { success: true, nodeId: node.id, status, receivedAt: now };
+}

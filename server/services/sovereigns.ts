@@ -1,0 +1,68 @@
+import { count, eq } from 'drizzle-orm';
+import type { SovereignAddFields, SovereignRemoveFields } from '../../shared/requests.js';
+import type { SovereignResult, SovereignView } from '../../shared/responses.js';
+import type { Db, Tx } from '../../db/database.js';
+import { sovereignKeys, type SovereignKeyRow } from '../../db/schema.js';
+import { MeshError } from '../errors.js';
+
+export function sovereignView(row: SovereignKeyRow): SovereignView {
+  return { public_key: row.publicKey, description: row.description, added_at: row.addedAt, added_by: row.addedBy };
+}
+
+export async function readSovereignView(tx: Db | Tx, publicKey: string): Promise<SovereignView | null> {
+  const [row] = await tx.select().from(sovereignKeys).where(eq(sovereignKeys.publicKey, publicKey));
+  return row ? sovereignView(row) : null;
+}
+
+export async function readAllSovereignViews(db: Db | Tx): Promise<SovereignView[]> {
+  return (await db.select().from(sovereignKeys)).map(sovereignView);
+}
+
+/** A valid signature by a key that is not a sovereign's may not decide anything. */
+export async function requireSovereign(tx: Tx, publicKey: string): Promise<void> {
+  if (!(await readSovereignView(tx, publicKey))) {
+    throw new MeshError('NOT_SOVEREIGN', 'the signing key is not a sovereign key: only sovereigns may do this');
+  }
+}
+
+export async function addSovereign(tx: Tx, request: SovereignAddFields, now: number): Promise<SovereignResult> {
+  if (await readSovereignView(tx, request.publicKey)) {
+    throw new MeshError('SOVEREIGN_EXISTS', 'this key is already a sovereign key');
+  }
+  await tx.insert(sovereignKeys).values({
+    publicKey: request.publicKey,
+    description: request.description,
+    addedAt: now,
+    addedBy: request.approverPublicKey,
+  });
+  return { success: true, publicKey: request.publicKey, message: 'Sovereign key added.' };
+}
+
+export async function removeSovereign(tx: Tx, request: SovereignRemoveFields): Promise<SovereignResult> {
+  if (!(await readSovereignView(tx, request.publicKey))) {
+    throw new MeshError('SOVEREIGN_NOT_FOUND', 'this key is not a sovereign key');
+  }
+  const [total] = await tx.select({ n: count() }).from(sovereignKeys);
+  if ((total?.n ?? 0) <= 1) {
+    throw new MeshError('LAST_SOVEREIGN', 'the last sovereign key cannot be removed: add another one first');
+  }
+  await tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, request.publicKey));
+  return { success: true, publicKey: request.publicKey, message: 'Sovereign key removed.' };
+}
+
+/**
+ * Adds a sovereign key on the host, without a signature: the way the first key gets in. Returns
+ * false when the key is already there.
+ */
+export async function bootstrapSovereign(tx: Tx, publicKey: string, description: string, now: number): Promise<boolean> {
+  const inserted = await tx
+    .insert(sovereignKeys)
+    .values({ publicKey, description, addedAt: now, addedBy: null })
+    .onConflictDoNothing();
+  return inserted.rowsAffected > 0;
+}
+
+export async function countSovereigns(tx: Db | Tx): Promise<number> {
+  const [total] = await tx.select({ n: count() }).from(sovereignKeys);
+  return total?.n ?? 0;
+}

@@ -1,0 +1,100 @@
+import {
+  heartbeatMessage,
+  nodeDecisionMessage,
+  registerMessage,
+  sovereignAddMessage,
+  sovereignRemoveMessage,
+  type SignedAction,
+} from '../../shared/messages.js';
+import type { SignedFields } from '../../shared/requests.js';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+
+export interface SignedCheck {
+  action: SignedAction;
+  /** The key whose signature was verified. */
+  signerKey: string;
+  /** The key of the node or sovereign the request is about, as the signed message covers it. */
+  subjectKey: string;
+  timestamp: number;
+}
+
+type AnySignedFields = SignedFields<SignedAction>;
+
+interface SignedMessage {
+  signerKey: string;
+  subjectKey: string;
+  message: string;
+}
+
+function registeredNodeKey(ctx: MeshContext, nodeId: string): string {
+  const node = ctx.registry.getNode(nodeId);
+  if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
+  return node.public_key;
+}
+
+/** Rebuilds, from validated fields only, the message the client must have signed. */
+function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): SignedMessage {
+  const network = ctx.config.network;
+  switch (action) {
+    case 'register': {
+      const request = fields as SignedFields<'register'>;
+      return { signerKey: request.publicKey, subjectKey: request.publicKey, message: registerMessage(network, request) };
+    }
+    case 'heartbeat': {
+      const request = fields as SignedFields<'heartbeat'>;
+      const nodeKey = registeredNodeKey(ctx, request.nodeId);
+      return { signerKey: nodeKey, subjectKey: nodeKey, message: heartbeatMessage(network, request) };
+    }
+    case 'approve':
+    case 'deny':
+    case 'remove': {
+      const request = fields as SignedFields<'approve'>;
+      const nodeKey = registeredNodeKey(ctx, request.nodeId);
+      const message = nodeDecisionMessage(network, action, {
+        nodeId: request.nodeId,
+        nodePublicKey: nodeKey,
+        timestamp: request.timestamp,
+      });
+      return { signerKey: request.approverPublicKey, subjectKey: nodeKey, message };
+    }
+    case 'sovereign-add': {
+      const request = fields as SignedFields<'sovereign-add'>;
+      return { signerKey: request.approverPublicKey, subjectKey: request.publicKey, message: sovereignAddMessage(network, request) };
+    }
+    case 'sovereign-remove': {
+      const request = fields as SignedFields<'sovereign-remove'>;
+      return { signerKey: request.approverPublicKey, subjectKey: request.publicKey, message: sovereignRemoveMessage(network, request) };
+    }
+  }
+}
+
+export function checkFreshness(timestamp: number, now: number, maxSkewMs: number): void {
+  const skew = timestamp - now;
+  if (Math.abs(skew) > maxSkewMs) {
+    throw new MeshError(
+      'STALE_TIMESTAMP',
+      `timestamp is ${Math.abs(skew)} ms ${skew < 0 ? 'in the past' : 'in the future'}; at most ${maxSkewMs} ms is accepted: check the clock`,
+    );
+  }
+}
+
+/**
+ * The checks of a signed request that need no transaction: the timestamp is fresh and the signature
+ * verifies over the message rebuilt from the request. Replay and the signer's rights are checked in
+ * the request's transaction (see admit.ts).
+ */
+export function checkSignature(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): SignedCheck {
+  checkFreshness(fields.timestamp, ctx.clock.now(), ctx.config.maxSkewMs);
+  if (!fields.signature) throw new MeshError('MISSING_SIGNATURE', 'signature is missing: this request must be signed');
+  const { signerKey, subjectKey, message } = rebuildMessage(ctx, action, fields);
+  if (!ctx.verifier.verify(signerKey, message, fields.signature)) {
+    throw new MeshError(
+      'BAD_SIGNATURE',
+      `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${
+        action === 'register' ? "node's own" : action === 'heartbeat' ? "node's registered" : 'approver'
+      } key`,
+    );
+  }
+  return { action, signerKey, subjectKey, timestamp: fields.timestamp };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8190,
+      host: '0.0.0.0',
+      dbPath: './mesh.db',
+      dbUrl: undefined,
+      network: 'tana',
+      maxSkewMs: 300_000,
+      heartbeatIntervalMs: 120_000,
+      offlineAfterMs: 300_000,
+      sweepIntervalMs: 30_000,
+      heartbeatRetentionMs: 86_400_000,
+      sovereignKeys: [],
+      logRequests: true,
+    });
+  });
+
+  it('reads every variable, lowering sovereign keys', () => {
+    const key = 'D75A980182B10AB7D54BFED3C964073A0EE172F3DAA62325AF021A68F707511A';
+    const config = loadConfig({
+      MESH_PORT: '9000',
+      MESH_HOST: '127.0.0.1',
+      MESH_DB_URL: 'libsql://db.example',
+      MESH_NETWORK: 'testnet',
+      MESH_MAX_SKEW_MS: '1000',
+      MESH_OFFLINE_AFTER_MS: '2000',
+      MESH_SWEEP_INTERVAL_MS: '100',
+      MESH_HEARTBEAT_RETENTION_MS: '5000',
+      MESH_SOVEREIGN_KEYS: ` ${key} , `,
+      MESH_LOG_REQUESTS: 'false',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      dbUrl: 'libsql://db.example',
+      network: 'testnet',
+      maxSkewMs: 1000,
+      offlineAfterMs: 2000,
+      sweepIntervalMs: 100,
+      heartbeatRetentionMs: 5000,
+      sovereignKeys: [key.toLowerCase()],
+      logRequests: false,
+    });
+  });
+
+  it.each([
+    [{ MESH_PORT: 'abc' }, /MESH_PORT/],
+    [{ MESH_PORT: '70000' }, /MESH_PORT/],
+    [{ MESH_NETWORK: 'Bad Net' }, /MESH_NETWORK/],
+    [{ MESH_OFFLINE_AFTER_MS: '-5' }, /MESH_OFFLINE_AFTER_MS/],
+    [{ MESH_SOVEREIGN_KEYS: 'abc' }, /MESH_SOVEREIGN_KEYS/],
+  ])('names the variable of a bad value: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

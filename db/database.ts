@@ -23,6 +23,11 @@ export interface MeshDatabase {
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `work` after every queued write, with nothing else in between. */
   exclusive<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs a read. On a file or a server it runs at once, beside any write (WAL readers do not wait);
+   * an in-memory database has a single connection, so there it waits its turn like a write.
+   */
+  read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -45,7 +50,7 @@ export async function openDatabase(url: string): Promise<MeshDatabase> {
     await client.execute('PRAGMA foreign_keys = ON');
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-    return wrap(client, db);
+    return wrap(client, db, isInMemory(url));
   } catch (error) {
     client?.close();
     throw new Error(`cannot open the mesh database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
@@ -61,7 +66,7 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:authToken|auth_token)=)[^&]*/gi, '$1***').replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function wrap(client: Client, db: Db): MeshDatabase {
+function wrap(client: Client, db: Db, inMemory: boolean): MeshDatabase {
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
     const run = queue.then(work, work);
@@ -73,6 +78,7 @@ function wrap(client: Client, db: Db): MeshDatabase {
     client,
     write: (work) => enqueue(() => db.transaction(work, { behavior: 'immediate' })),
     exclusive: (work) => enqueue(() => work(db)),
+    read: (work) => (inMemory ? enqueue(() => work(db)) : work(db)),
     close: () => client.close(),
   };
 }

@@ -76,3 +76,32 @@ export const signerClocks = sqliteTable('signer_clocks', {
 export type NodeRow = typeof nodes.$inferSelect;
 export type ServiceRow = typeof services.$inferSelect;
 export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;
+
+/**
+ * The events log: one row per state change, written in the transaction of the change. AUTOINCREMENT
+ * makes SQLite never reuse a revision, even after the newest rows are pruned, and SQLite's single
+ * writer makes commit order the revision order, also across processes sharing the database.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    revision: integer('revision').primaryKey({ autoIncrement: true }),
+    time: integer('time').notNull(),
+    type: text('type').notNull(),
+    // The signing key, or 'system' for the sweeper and host-side bootstrap.
+    actor: text('actor').notNull(),
+    nodeId: text('node_id'),
+    publicKey: text('public_key'),
+    // The node or sovereign key as it is after the change (JSON), null once removed.
+    data: text('data'),
+  },
+  (table) => [index('events_time_idx').on(table.time), index('events_node_idx').on(table.nodeId, table.revision)],
+);
+
+/** Small facts about the database itself, such as how far the events log has been pruned. */
+export const meshMeta = sqliteTable('mesh_meta', {
+  key: text('key').primaryKey(),
+  value: integer('value').notNull(),
+});
+
+export type EventRow = typeof events.$inferSelect;

@@ -31,6 +31,8 @@ export async function startMesh(config: MeshConfig, options: { logger: Logger; c
     throw error;
   }
   const sweeper = startSweeper(mesh, options.logger);
+  // Other mesh processes may share the database: their events reach this one by polling the log.
+  const poller = mesh.hub.startPolling(config.eventPollMs, options.logger);
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let closing: Promise<void> | undefined;
@@ -41,6 +43,7 @@ export async function startMesh(config: MeshConfig, options: { logger: Logger; c
     close() {
       closing ??= (async () => {
         await sweeper.stop();
+        await poller.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

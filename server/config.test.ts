@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       offlineAfterMs: 300_000,
       sweepIntervalMs: 30_000,
       heartbeatRetentionMs: 86_400_000,
+      eventRetentionMs: 604_800_000,
+      eventPollMs: 200,
       sovereignKeys: [],
       logRequests: true,
     });

@@ -21,6 +21,8 @@ const configSchema = z.object({
   MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
+  MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
+  MESH_EVENT_POLL_MS: milliseconds(200),
   MESH_SOVEREIGN_KEYS: keyListSchema,
   MESH_LOG_REQUESTS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
@@ -36,6 +38,8 @@ export interface MeshConfig {
   offlineAfterMs: number;
   sweepIntervalMs: number;
   heartbeatRetentionMs: number;
+  eventRetentionMs: number;
+  eventPollMs: number;
   sovereignKeys: string[];
   logRequests: boolean;
 }
@@ -64,6 +68,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     offlineAfterMs: c.MESH_OFFLINE_AFTER_MS,
     sweepIntervalMs: c.MESH_SWEEP_INTERVAL_MS,
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
+    eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
+    eventPollMs: c.MESH_EVENT_POLL_MS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     logRequests: c.MESH_LOG_REQUESTS,
   };

@@ -1,6 +1,7 @@
 import type { MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import type { SignatureVerifier } from './crypto/verify.js';
+import type { EventHub } from './events/hub.js';
 import type { Registry } from './registry/registry.js';
 
 export interface Clock {
@@ -17,6 +18,7 @@ export interface MeshContext {
   config: MeshConfig;
   database: MeshDatabase;
   registry: Registry;
+  hub: EventHub;
   verifier: SignatureVerifier;
   clock: Clock;
   version: string;

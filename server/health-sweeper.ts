@@ -1,21 +1,19 @@
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
-import { readNodeView } from './registry/node-views.js';
 import { sweep, type SweepResult } from './services/sweeper.js';
+import { writeAndPublish } from './write.js';
 
-/** One sweeper pass, committed, with the nodes it marked offline handed to the discovery snapshot. */
-export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
-  const { result, views } = await mesh.database.write(async (tx) => {
-    const result = await sweep(tx, mesh.clock.now(), {
+/** One sweeper pass, committed and published. */
+export function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
+  return writeAndPublish(mesh, (tx) =>
+    sweep(tx, mesh.clock.now(), {
       offlineAfterMs: mesh.config.offlineAfterMs,
       heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
+      eventRetentionMs: mesh.config.eventRetentionMs,
       startedAt: mesh.startedAt,
-    });
-    const views = await Promise.all(result.wentOffline.map(async (id) => [id, await readNodeView(tx, id)] as const));
-    return { result, views };
-  });
-  for (const [id, view] of views) mesh.registry.putNode(id, view);
-  return result;
+      keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
+    }),
+  );
 }
 
 /** Runs the sweeper every MESH_SWEEP_INTERVAL_MS; a failed pass is logged and the next one tries again. */

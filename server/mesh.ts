@@ -3,6 +3,8 @@ import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js'
 import type { MeshConfig } from './config.js';
 import { systemClock, type Clock, type MeshContext } from './context.js';
 import { SignatureVerifier } from './crypto/verify.js';
+import { EventHub } from './events/hub.js';
+import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
 import { readAllNodeViews } from './registry/node-views.js';
 import { Registry } from './registry/registry.js';
@@ -19,13 +21,22 @@ export interface MeshOptions {
   logger: Logger;
 }
 
-/** Loads the discovery snapshot from the database, replacing whatever it held. */
+/**
+ * Loads the discovery snapshot from the database, replacing whatever it held: nodes, keys and the
+ * revision they are at, read in one transaction so they agree with each other.
+ */
 export async function reloadRegistry(database: MeshDatabase, registry: Registry): Promise<void> {
-  const { nodes, sovereigns } = await database.exclusive(async (db) => ({
-    nodes: await readAllNodeViews(db),
-    sovereigns: await readAllSovereignViews(db),
-  }));
-  registry.replaceAll(nodes, sovereigns);
+  const { nodes, sovereigns, revision } = await database.exclusive((db) =>
+    db.transaction(
+      async (tx) => ({
+        nodes: await readAllNodeViews(tx),
+        sovereigns: await readAllSovereignViews(tx),
+        revision: await currentRevision(tx),
+      }),
+      { behavior: 'deferred' },
+    ),
+  );
+  registry.replaceAll(nodes, sovereigns, revision);
 }
 
 /**
@@ -43,8 +54,9 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     }
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
+    const hub = new EventHub(database, registry);
     const verifier = new SignatureVerifier();
-    return { config, database, registry, verifier, clock, version, startedAt, close: () => database.close() };
+    return { config, database, registry, hub, verifier, clock, version, startedAt, close: () => database.close() };
   } catch (error) {
     database.close();
     throw error;

@@ -4,9 +4,9 @@ import type { SignedAction } from '../shared/messages.js';
 import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js';
 import type { Context } from './context.js';
 import { describeError } from './errors.js';
-import { readChange } from './registry/changes.js';
 import { admitSignedRequest } from './signing/admit.js';
 import { checkSignature } from './signing/check.js';
+import { writeAndPublish } from './write.js';
 
 export interface Meta {
   /** The signed action of a procedure that changes mesh's state: it drives the signature middleware. */
@@ -33,22 +33,20 @@ export const createCallerFactory = t.createCallerFactory;
  * Every signed procedure goes through here: the signature is checked against the message rebuilt
  * from the validated input (401 if it fails), then, in one write transaction with the procedure
  * itself, the timestamp is accepted for its signer (401 on replay) and a sovereign's right is
- * checked (403). The discovery snapshot learns the change once the transaction has committed.
+ * checked (403). Its events reach the discovery snapshot and the watchers once it has committed.
  */
 const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
   const action = meta?.signed;
   if (!action) throw new Error('verifySignature needs a procedure with meta.signed');
   const fields = input as SignedFields<SignedAction>;
-  const check = checkSignature(ctx, action, fields);
-  const { result, change } = await ctx.database.write(async (tx) => {
+  const check = await checkSignature(ctx, action, fields);
+  return writeAndPublish(ctx, async (tx) => {
     await admitSignedRequest(tx, check);
     const result = await next({ ctx: { tx, signed: check } });
     // Throwing rolls the transaction back, so a refused request leaves no trace, its timestamp included.
     if (!result.ok) throw result.error;
-    return { result, change: await readChange(tx, action, fields) };
+    return result;
   });
-  change(ctx.registry);
-  return result;
 });
 
 /** A procedure signed as `action`: its input schema is that action's request schema. */

@@ -3,7 +3,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 /**
  * Every error mesh reports, and the tRPC code each one travels as. HTTP statuses follow from the
  * tRPC code by tRPC's own mapping (BAD_REQUEST 400, UNAUTHORIZED 401, FORBIDDEN 403, NOT_FOUND 404,
- * CONFLICT 409, PAYLOAD_TOO_LARGE 413), so this is the only table of codes.
+ * CONFLICT 409, PAYLOAD_TOO_LARGE 413, TOO_MANY_REQUESTS 429), so this is the only table of codes.
  */
 export const MESH_ERRORS = {
   INVALID_INPUT: 'BAD_REQUEST',
@@ -24,6 +24,7 @@ export const MESH_ERRORS = {
   SOVEREIGN_EXISTS: 'CONFLICT',
   LAST_SOVEREIGN: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  SLOW_CONSUMER: 'TOO_MANY_REQUESTS',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 

@@ -1,3 +1,4 @@
+import type { MeshEvent } from '../../shared/events.js';
 import type { NodeStatus } from '../../shared/fields.js';
 import type { NodeView, SovereignView, Topology } from '../../shared/responses.js';
 
@@ -17,9 +18,11 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
 
 /**
- * The in-memory snapshot discovery is served from. It holds every node and sovereign key as the
- * database has them after the last commit; each write hands it the rows it changed, which drops the
- * computed lists, and they are rebuilt on the next read. Reads never touch the database.
+ * The in-memory snapshot discovery is served from: every node and sovereign key as of `revision`.
+ * It moves forward only by applying events in revision order (each carries the node or key after
+ * the change), so an answer at revision R holds every change up to R and none after it. Heartbeats
+ * that change nothing but the time are applied as touches, outside the revision. Each change drops
+ * the computed lists, rebuilt on the next read; reads never touch the database.
  */
 export class Registry {
   readonly #nodes = new Map<string, NodeView>();
@@ -27,10 +30,17 @@ export class Registry {
   #lists = new Map<string, NodeView[]>();
   #topology: TopologyBody | null = null;
   #changedAt = 0;
+  #revision = 0;
 
   constructor(private readonly now: () => number) {}
 
-  replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[]): void {
+  /** The revision of the last event applied. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[], revision: number): void {
+    this.#revision = revision;
     this.#nodes.clear();
     for (const node of nodeViews) this.#nodes.set(node.id, node);
     this.#sovereigns.clear();
@@ -38,16 +48,28 @@ export class Registry {
     this.#invalidate();
   }
 
-  /** Records a node as committed: its new view, or null once it is gone. */
-  putNode(nodeId: string, view: NodeView | null): void {
-    if (view) this.#nodes.set(nodeId, view);
-    else this.#nodes.delete(nodeId);
+  /** Applies the next event; events at or before the current revision were applied already. */
+  applyEvent(event: MeshEvent): void {
+    if (event.revision <= this.#revision) return;
+    this.#revision = event.revision;
+    if (event.type.startsWith('sovereign.')) {
+      if (event.publicKey === null) return;
+      if (event.sovereign) this.#sovereigns.set(event.publicKey, event.sovereign);
+      else this.#sovereigns.delete(event.publicKey);
+      return;
+    }
+    if (event.nodeId === null) return;
+    if (event.node) this.#nodes.set(event.nodeId, event.node);
+    else this.#nodes.delete(event.nodeId);
     this.#invalidate();
   }
 
-  putSovereign(publicKey: string, view: SovereignView | null): void {
-    if (view) this.#sovereigns.set(publicKey, view);
-    else this.#sovereigns.delete(publicKey);
+  /** A heartbeat that changed nothing but the node's last heartbeat time. */
+  touchHeartbeat(nodeId: string, at: number): void {
+    const node = this.#nodes.get(nodeId);
+    if (!node || (node.last_heartbeat !== null && node.last_heartbeat >= at)) return;
+    this.#nodes.set(nodeId, { ...node, last_heartbeat: at });
+    this.#invalidate();
   }
 
   getNode(nodeId: string): NodeView | undefined {

@@ -4,7 +4,23 @@ import type { HeartbeatFields, NodeDecisionFields, RegisterFields } from '../../
 import type { HeartbeatResult, NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { heartbeats, nodes, services, type NodeRow } from '../../db/schema.js';
+import type { EventType } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
+import { appendEvent } from '../events/log.js';
+import { readNodeView } from '../registry/node-views.js';
+import { recordTouch } from '../registry/touches.js';
+
+/** Records a change to a node in the events log, with the node as it is now (none once removed). */
+async function recordNodeEvent(tx: Tx, type: EventType, node: Pick<NodeRow, 'id' | 'publicKey'>, actor: string, now: number) {
+  const view = type === 'node.removed' ? null : await readNodeView(tx, node.id);
+  await appendEvent(tx, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
+}
+
+/** What a re-registration can change, to tell an update from a repeat. */
+async function addressOf(tx: Tx, nodeId: string): Promise<string> {
+  const view = await readNodeView(tx, nodeId);
+  return JSON.stringify([view?.tailscale_hostname, view?.tailscale_ip, view?.services]);
+}
 
 async function findNode(tx: Tx, nodeId: string): Promise<NodeRow | undefined> {
   const [row] = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
@@ -63,12 +79,15 @@ export async function registerNode(tx: Tx, request: RegisterFields, now: number)
     tailscaleIp: request.tailscaleIP ?? null,
     registrationSignature: request.signature ?? '',
   };
+  const before = existing ? await addressOf(tx, nodeId) : null;
   if (existing) {
     await tx.update(nodes).set(fields).where(eq(nodes.id, nodeId));
   } else {
     await tx.insert(nodes).values({ id: nodeId, publicKey, status: 'pending', registeredAt: now, ...fields });
   }
   await replaceServices(tx, nodeId, request.services);
+  if (!existing) await recordNodeEvent(tx, 'node.registered', { id: nodeId, publicKey }, publicKey, now);
+  else if ((await addressOf(tx, nodeId)) !== before) await recordNodeEvent(tx, 'node.updated', existing, publicKey, now);
 
   const status: NodeStatus = existing?.status ?? 'pending';
   return {
@@ -91,21 +110,24 @@ export async function approveNode(tx: Tx, request: NodeDecisionFields, nodeKey: 
     .update(nodes)
     .set({ status: 'active', approvedAt: now, approvedBy: request.approverPublicKey })
     .where(eq(nodes.id, node.id));
+  await recordNodeEvent(tx, 'node.approved', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, status: 'active', message: `Node ${node.id} approved: active.` };
 }
 
-export async function denyNode(tx: Tx, request: NodeDecisionFields, nodeKey: string): Promise<NodeResult> {
+export async function denyNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<NodeResult> {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status !== 'denied') {
     await tx.update(nodes).set({ status: 'denied' }).where(eq(nodes.id, node.id));
+    await recordNodeEvent(tx, 'node.denied', node, request.approverPublicKey, now);
   }
   return { success: true, nodeId: node.id, status: 'denied', message: `Node ${node.id} denied.` };
 }
 
 /** Deletes the node with its services and heartbeats; its nodeId may then register afresh. */
-export async function removeNode(tx: Tx, request: NodeDecisionFields, nodeKey: string): Promise<RemoveResult> {
+export async function removeNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<RemoveResult> {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   await tx.delete(nodes).where(eq(nodes.id, node.id));
+  await recordNodeEvent(tx, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
 }
 
@@ -122,5 +144,9 @@ export async function recordHeartbeat(tx: Tx, request: HeartbeatFields, nodeKey:
   const status: NodeStatus = node.status === 'offline' ? 'active' : node.status;
   await tx.insert(heartbeats).values({ nodeId: node.id, timestamp: now, tailscaleIp: ip });
   await tx.update(nodes).set({ lastHeartbeat: now, tailscaleIp: ip, status }).where(eq(nodes.id, node.id));
+  // Coming back and moving are changes peers must hear of; a heartbeat that only proves life is not.
+  if (status !== node.status) await recordNodeEvent(tx, 'node.online', node, nodeKey, now);
+  else if (ip !== node.tailscaleIp) await recordNodeEvent(tx, 'node.updated', node, nodeKey, now);
+  else recordTouch(tx, { nodeId: node.id, at: now });
   return { success: true, nodeId: node.id, status, receivedAt: now };
 }

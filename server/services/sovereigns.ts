@@ -3,7 +3,9 @@ import type { SovereignAddFields, SovereignRemoveFields } from '../../shared/req
 import type { SovereignResult, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { sovereignKeys, type SovereignKeyRow } from '../../db/schema.js';
+import { SYSTEM_ACTOR } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
+import { appendEvent } from '../events/log.js';
 
 export function sovereignView(row: SovereignKeyRow): SovereignView {
   return { public_key: row.publicKey, description: row.description, added_at: row.addedAt, added_by: row.addedBy };
@@ -35,10 +37,12 @@ export async function addSovereign(tx: Tx, request: SovereignAddFields, now: num
     addedAt: now,
     addedBy: request.approverPublicKey,
   });
+  const sovereign = await readSovereignView(tx, request.publicKey);
+  await appendEvent(tx, { type: 'sovereign.added', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign }, now);
   return { success: true, publicKey: request.publicKey, message: 'Sovereign key added.' };
 }
 
-export async function removeSovereign(tx: Tx, request: SovereignRemoveFields): Promise<SovereignResult> {
+export async function removeSovereign(tx: Tx, request: SovereignRemoveFields, now: number): Promise<SovereignResult> {
   if (!(await readSovereignView(tx, request.publicKey))) {
     throw new MeshError('SOVEREIGN_NOT_FOUND', 'this key is not a sovereign key');
   }
@@ -47,6 +51,7 @@ export async function removeSovereign(tx: Tx, request: SovereignRemoveFields): P
     throw new MeshError('LAST_SOVEREIGN', 'the last sovereign key cannot be removed: add another one first');
   }
   await tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, request.publicKey));
+  await appendEvent(tx, { type: 'sovereign.removed', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign: null }, now);
   return { success: true, publicKey: request.publicKey, message: 'Sovereign key removed.' };
 }
 
@@ -59,7 +64,10 @@ export async function bootstrapSovereign(tx: Tx, publicKey: string, description:
     .insert(sovereignKeys)
     .values({ publicKey, description, addedAt: now, addedBy: null })
     .onConflictDoNothing();
-  return inserted.rowsAffected > 0;
+  if (inserted.rowsAffected === 0) return false;
+  const sovereign = await readSovereignView(tx, publicKey);
+  await appendEvent(tx, { type: 'sovereign.added', actor: SYSTEM_ACTOR, publicKey, sovereign }, now);
+  return true;
 }
 
 export async function countSovereigns(tx: Db | Tx): Promise<number> {

@@ -9,6 +9,7 @@ import {
 import type { SignedFields } from '../../shared/requests.js';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { readNodeView } from '../registry/node-views.js';
 
 export interface SignedCheck {
   action: SignedAction;
@@ -27,14 +28,18 @@ interface SignedMessage {
   message: string;
 }
 
-function registeredNodeKey(ctx: MeshContext, nodeId: string): string {
-  const node = ctx.registry.getNode(nodeId);
+/**
+ * The key a node registered with. The snapshot knows it, unless another mesh process sharing the
+ * database registered the node a moment ago and its event has not been read yet: then ask the database.
+ */
+async function registeredNodeKey(ctx: MeshContext, nodeId: string): Promise<string> {
+  const node = ctx.registry.getNode(nodeId) ?? (await ctx.database.read((db) => readNodeView(db, nodeId)));
   if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
   return node.public_key;
 }
 
 /** Rebuilds, from validated fields only, the message the client must have signed. */
-function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): SignedMessage {
+async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): Promise<SignedMessage> {
   const network = ctx.config.network;
   switch (action) {
     case 'register': {
@@ -43,14 +48,14 @@ function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: AnySigne
     }
     case 'heartbeat': {
       const request = fields as SignedFields<'heartbeat'>;
-      const nodeKey = registeredNodeKey(ctx, request.nodeId);
+      const nodeKey = await registeredNodeKey(ctx, request.nodeId);
       return { signerKey: nodeKey, subjectKey: nodeKey, message: heartbeatMessage(network, request) };
     }
     case 'approve':
     case 'deny':
     case 'remove': {
       const request = fields as SignedFields<'approve'>;
-      const nodeKey = registeredNodeKey(ctx, request.nodeId);
+      const nodeKey = await registeredNodeKey(ctx, request.nodeId);
       const message = nodeDecisionMessage(network, action, {
         nodeId: request.nodeId,
         nodePublicKey: nodeKey,
@@ -84,10 +89,10 @@ export function checkFreshness(timestamp: number, now: number, maxSkewMs: number
  * verifies over the message rebuilt from the request. Replay and the signer's rights are checked in
  * the request's transaction (see admit.ts).
  */
-export function checkSignature(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): SignedCheck {
+export async function checkSignature(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): Promise<SignedCheck> {
   checkFreshness(fields.timestamp, ctx.clock.now(), ctx.config.maxSkewMs);
   if (!fields.signature) throw new MeshError('MISSING_SIGNATURE', 'signature is missing: this request must be signed');
-  const { signerKey, subjectKey, message } = rebuildMessage(ctx, action, fields);
+  const { signerKey, subjectKey, message } = await rebuildMessage(ctx, action, fields);
   if (!ctx.verifier.verify(signerKey, message, fields.signature)) {
     throw new MeshError(
       'BAD_SIGNATURE',

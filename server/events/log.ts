@@ -1,0 +1,108 @@
+import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
+import type { EventFilter, EventType, MeshEvent } from '../../shared/events.js';
+import type { NodeView, SovereignView } from '../../shared/responses.js';
+import type { Db, Tx } from '../../db/database.js';
+import { events, meshMeta, type EventRow } from '../../db/schema.js';
+
+const PRUNED_THROUGH = 'events_pruned_through';
+
+export interface NewEvent {
+  type: EventType;
+  actor: string;
+  nodeId?: string | undefined;
+  publicKey: string;
+  node?: NodeView | null;
+  sovereign?: SovereignView | null;
+}
+
+// The events each transaction wrote, so whoever committed it can publish them without reading them back.
+const written = new WeakMap<Tx, MeshEvent[]>();
+
+function toEvent(row: EventRow): MeshEvent {
+  const data = row.data === null ? null : (JSON.parse(row.data) as NodeView | SovereignView);
+  const isSovereign = row.type.startsWith('sovereign.');
+  return {
+    revision: row.revision,
+    type: row.type as EventType,
+    time: row.time,
+    actor: row.actor,
+    nodeId: row.nodeId,
+    publicKey: row.publicKey,
+    node: isSovereign ? null : (data as NodeView | null),
+    sovereign: isSovereign ? (data as SovereignView | null) : null,
+  };
+}
+
+/** Appends an event in the transaction of the change it records. */
+export async function appendEvent(tx: Tx, event: NewEvent, now: number): Promise<MeshEvent> {
+  const data = event.node ?? event.sovereign ?? null;
+  const [row] = await tx
+    .insert(events)
+    .values({
+      time: now,
+      type: event.type,
+      actor: event.actor,
+      nodeId: event.nodeId ?? null,
+      publicKey: event.publicKey,
+      data: data === null ? null : JSON.stringify(data),
+    })
+    .returning();
+  if (!row) throw new Error('the events log returned no row for an insert');
+  const appended = toEvent(row);
+  const list = written.get(tx);
+  if (list) list.push(appended);
+  else written.set(tx, [appended]);
+  return appended;
+}
+
+/** The events `tx` appended, in revision order. */
+export function eventsWrittenIn(tx: Tx): MeshEvent[] {
+  return written.get(tx) ?? [];
+}
+
+function filterConditions(filter: EventFilter) {
+  return [
+    filter.types && filter.types.length > 0 ? inArray(events.type, filter.types) : undefined,
+    filter.nodeId ? eq(events.nodeId, filter.nodeId) : undefined,
+  ];
+}
+
+export async function readEventsAfter(db: Db | Tx, revision: number, limit: number, filter: EventFilter = {}): Promise<MeshEvent[]> {
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(gt(events.revision, revision), ...filterConditions(filter)))
+    .orderBy(asc(events.revision))
+    .limit(limit);
+  return rows.map(toEvent);
+}
+
+export async function prunedThrough(db: Db | Tx): Promise<number> {
+  const [row] = await db.select({ value: meshMeta.value }).from(meshMeta).where(eq(meshMeta.key, PRUNED_THROUGH));
+  return row?.value ?? 0;
+}
+
+/** The newest revision: the last event's, or how far the log was pruned if it is empty. */
+export async function currentRevision(db: Db | Tx): Promise<number> {
+  const [row] = await db.select({ newest: max(events.revision) }).from(events);
+  return Math.max(row?.newest ?? 0, await prunedThrough(db));
+}
+
+/**
+ * Deletes events older than `before`, but none after `keepAfter` (the oldest revision a connected
+ * watcher still has to read), and records how far the log now starts.
+ */
+export async function pruneEvents(tx: Tx, before: number, keepAfter: number): Promise<number> {
+  const [edge] = await tx
+    .select({ revision: max(events.revision) })
+    .from(events)
+    .where(and(lt(events.time, before), lte(events.revision, keepAfter)));
+  const through = edge?.revision;
+  if (through === null || through === undefined) return 0;
+  const deleted = await tx.delete(events).where(lte(events.revision, through));
+  await tx
+    .insert(meshMeta)
+    .values({ key: PRUNED_THROUGH, value: through })
+    .onConflictDoUpdate({ target: meshMeta.key, set: { value: sql`max(${meshMeta.value}, excluded.value)` } });
+  return deleted.rowsAffected;
+}

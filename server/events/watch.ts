@@ -1,0 +1,72 @@
+import type { EventFilter, MeshEvent, WatchMessage } from '../../shared/events.js';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { prunedThrough, readEventsAfter } from './log.js';
+
+/** Events a watcher may fall behind by before it is cut off: what one slow connection may cost. */
+export const WATCH_QUEUE_CAPACITY = 1000;
+const BACKFILL_PAGE = 500;
+
+function matches(event: MeshEvent, filter: EventFilter): boolean {
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false;
+  return !filter.nodeId || event.nodeId === filter.nodeId;
+}
+
+/**
+ * Every event after `sinceRevision` (or from now on), in order, each exactly once, then live ones
+ * as they commit. The watcher listens before it reads the backlog, so a change committed between
+ * the two is neither lost nor doubled. A revision older than the retained log yields a reset.
+ */
+export async function* watchEvents(
+  mesh: MeshContext,
+  request: EventFilter & { sinceRevision?: number | undefined },
+  signal?: AbortSignal,
+): AsyncGenerator<WatchMessage> {
+  let cursor = request.sinceRevision ?? mesh.hub.revision;
+  const live = new BoundedQueue<MeshEvent>(
+    WATCH_QUEUE_CAPACITY,
+    () =>
+      new MeshError(
+        'SLOW_CONSUMER',
+        `this watcher fell more than ${WATCH_QUEUE_CAPACITY} events behind and was disconnected: resume with sinceRevision=${cursor}`,
+      ),
+  );
+  const listener = {
+    get cursor() {
+      return cursor;
+    },
+    offer: (event: MeshEvent) => void live.push(event),
+  };
+  const stopListening = mesh.hub.listen(listener);
+  const onAbort = () => live.end();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const pruned = await mesh.database.read((db) => prunedThrough(db));
+    if (cursor < pruned) {
+      const revision = mesh.hub.revision;
+      yield { kind: 'reset', revision, reason: `events up to revision ${pruned} have been pruned: list again, then watch from ${revision}` };
+      cursor = revision;
+    }
+    while (cursor < mesh.hub.revision) {
+      const after = cursor;
+      const page = await mesh.database.read((db) => readEventsAfter(db, after, BACKFILL_PAGE));
+      if (page.length === 0) break;
+      for (const event of page) {
+        if (event.revision <= cursor) continue;
+        cursor = event.revision;
+        if (matches(event, request)) yield { kind: 'event', event };
+      }
+    }
+    for (;;) {
+      const next = await live.next();
+      if (next.done) return;
+      if (next.value.revision <= cursor) continue;
+      cursor = next.value.revision;
+      if (matches(next.value, request)) yield { kind: 'event', event: next.value };
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stopListening();
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { nodeIdSchema } from './fields.js';
+import { nodeViewSchema, sovereignViewSchema } from './responses.js';
+
+export const EVENT_TYPES = [
+  'node.registered',
+  'node.updated',
+  'node.approved',
+  'node.denied',
+  'node.removed',
+  'node.online',
+  'node.offline',
+  'sovereign.added',
+  'sovereign.removed',
+] as const;
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof eventTypeSchema>;
+
+/** The actor of changes mesh makes itself: the health sweeper, and keys added on the host. */
+export const SYSTEM_ACTOR = 'system';
+
+export const meshEventSchema = z.object({
+  revision: z.number(),
+  type: eventTypeSchema,
+  time: z.number(),
+  /** The key that signed the change, or "system". */
+  actor: z.string(),
+  nodeId: z.string().nullable(),
+  /** The node's key for node events, the sovereign key for sovereign events. */
+  publicKey: z.string().nullable(),
+  /** The node after the change (null once removed); null for sovereign events. */
+  node: nodeViewSchema.nullable(),
+  /** The sovereign key after the change (null once removed); null for node events. */
+  sovereign: sovereignViewSchema.nullable(),
+});
+export type MeshEvent = z.infer<typeof meshEventSchema>;
+
+const revisionSchema = z.number().int('must be an integer').min(0, 'must not be negative');
+
+export const eventFilterSchema = z.object({
+  types: z.array(eventTypeSchema).max(EVENT_TYPES.length).optional(),
+  nodeId: nodeIdSchema.optional(),
+});
+export type EventFilter = z.infer<typeof eventFilterSchema>;
+
+export const watchRequestSchema = eventFilterSchema
+  .extend({
+    /** Deliver every event after this revision; without it, only events from now on. */
+    sinceRevision: revisionSchema.optional(),
+    /** Set by tRPC's reconnecting links: the id of the last event received, which wins over sinceRevision. */
+    lastEventId: z.string().regex(/^\d+$/, 'must be a revision').optional(),
+  })
+  .default({});
+export type WatchRequest = z.input<typeof watchRequestSchema>;
+
+/**
+ * What a watch stream carries: events in revision order, each exactly once; or a reset, when the
+ * revision asked for is older than the retained log: the client must list again (at `revision`)
+ * and watch from there.
+ */
+export type WatchMessage = { kind: 'event'; event: MeshEvent } | { kind: 'reset'; revision: number; reason: string };
+
+export const eventPageRequestSchema = eventFilterSchema
+  .extend({
+    sinceRevision: revisionSchema.default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .default({ sinceRevision: 0, limit: 100 });
+export type EventPageRequest = z.input<typeof eventPageRequestSchema>;
+
+export const eventPageSchema = z.object({
+  events: z.array(meshEventSchema),
+  /** The newest revision mesh has. */
+  revision: z.number(),
+  /** Events up to this revision have been pruned: a page asked from before it starts after it. */
+  prunedThrough: z.number(),
+  /** Ask for the next page with this sinceRevision. */
+  nextSinceRevision: z.number(),
+});
+export type EventPage = z.infer<typeof eventPageSchema>;

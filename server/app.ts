@@ -6,6 +6,8 @@ import { createMeshServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';
 
+const STREAM_GRACE_MS = 1_000;
+
 export interface RunningMesh {
   mesh: Mesh;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8190 */
@@ -17,7 +19,7 @@ export interface RunningMesh {
 /** Starts a mesh: database, snapshot, HTTP server and health sweeper. close() stops all of them in order. */
 export async function startMesh(config: MeshConfig, options: { logger: Logger; clock?: Clock }): Promise<RunningMesh> {
   const mesh = await createMesh(config, options);
-  const server = createMeshServer(mesh, options.logger);
+  const { server, closeWebSockets } = createMeshServer(mesh, options.logger);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -44,9 +46,12 @@ export async function startMesh(config: MeshConfig, options: { logger: Logger; c
       closing ??= (async () => {
         await sweeper.stop();
         await poller.stop();
+        closeWebSockets();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // Event streams never end by themselves: they are cut here, and their clients resume elsewhere.
+          setTimeout(() => server.closeAllConnections(), STREAM_GRACE_MS).unref();
         });
         // Requests still in flight have finished (server.close waits for them): nothing is cut mid-write.
         await mesh.database.exclusive(async () => undefined);

@@ -25,11 +25,16 @@ export interface MeshContext {
   startedAt: number;
 }
 
-/** The outer context adds what the transport knows about the request. */
-export interface Context extends MeshContext {
-  remoteAddress: string | undefined;
+/** What the transport knows about the request, and how to end its connection. */
+export interface RequestInfo {
+  remoteAddress?: string | undefined;
+  /** Drops the connection: for a stream whose client stopped reading. */
+  closeConnection?: ((reason: string) => void) | undefined;
 }
 
-export function createContext(mesh: MeshContext, remoteAddress?: string): Context {
-  return { ...mesh, remoteAddress };
+/** The outer context adds what the transport knows about the request. */
+export interface Context extends MeshContext, RequestInfo {}
+
+export function createContext(mesh: MeshContext, request: RequestInfo = {}): Context {
+  return { ...mesh, ...request };
 }

@@ -18,6 +18,8 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
+    // Idle streams stay alive through proxies; a client that hears nothing for longer reconnects and resumes.
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const { code, message } = describeError(error);
       // No stack, ever: a client learns the code and the message, the log keeps the rest.

@@ -25,8 +25,14 @@ export const nodeViewSchema = z.object({
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
 
-export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema) });
+/** The events-log revision a discovery answer reflects: watch from it to miss nothing and see nothing twice. */
+const revision = z.number();
+
+export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema), revision });
 export type NodeList = z.infer<typeof nodeListSchema>;
+
+export const nodeDetailSchema = nodeViewSchema.extend({ revision });
+export type NodeDetail = z.infer<typeof nodeDetailSchema>;
 
 export const statusCountsSchema = z.object({
   pending: z.number(),
@@ -50,6 +56,7 @@ export const topologySchema = z.object({
   counts: statusCountsSchema,
   nodes: z.array(nodeViewSchema),
   services: z.record(z.string(), z.array(topologyServiceSchema)),
+  revision,
 });
 export type Topology = z.infer<typeof topologySchema>;
 

@@ -12,6 +12,7 @@ export class BoundedQueue<T> {
   constructor(
     private readonly capacity: number,
     private readonly overflowError: () => Error,
+    private readonly onOverflow: (error: Error) => void = () => {},
   ) {}
 
   /** Adds an item; false once the queue has overflowed or ended. */
@@ -24,7 +25,9 @@ export class BoundedQueue<T> {
       return true;
     }
     if (this.#items.length >= this.capacity) {
-      this.end(this.overflowError());
+      const error = this.overflowError();
+      this.end(error);
+      this.onOverflow(error);
       return false;
     }
     this.#items.push(item);

@@ -18,10 +18,16 @@ function matches(event: MeshEvent, filter: EventFilter): boolean {
  * as they commit. The watcher listens before it reads the backlog, so a change committed between
  * the two is neither lost nor doubled. A revision older than the retained log yields a reset.
  */
+export interface WatchOptions {
+  signal?: AbortSignal | undefined;
+  /** Called when the watcher falls too far behind: a consumer that stopped reading will not see the error. */
+  onOverflow?: ((error: Error) => void) | undefined;
+}
+
 export async function* watchEvents(
-  mesh: MeshContext,
+  mesh: Pick<MeshContext, 'hub' | 'database'>,
   request: EventFilter & { sinceRevision?: number | undefined },
-  signal?: AbortSignal,
+  { signal, onOverflow }: WatchOptions = {},
 ): AsyncGenerator<WatchMessage> {
   let cursor = request.sinceRevision ?? mesh.hub.revision;
   const live = new BoundedQueue<MeshEvent>(
@@ -31,6 +37,7 @@ export async function* watchEvents(
         'SLOW_CONSUMER',
         `this watcher fell more than ${WATCH_QUEUE_CAPACITY} events behind and was disconnected: resume with sinceRevision=${cursor}`,
       ),
+    onOverflow,
   );
   const listener = {
     get cursor() {

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
 import { createContext, type MeshContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { createRestHandler } from '../rest/adapter.js';
@@ -7,25 +9,38 @@ import { appRouter } from '../routers/_app.js';
 import { MAX_BODY_BYTES } from './body.js';
 
 export const TRPC_BASE_PATH = '/trpc';
+// A WebSocket close code meaning "try again later": the client reconnects and resumes.
+const WS_TRY_AGAIN_LATER = 1013;
 
 function isTrpcPath(pathname: string): boolean {
   return pathname === TRPC_BASE_PATH || pathname.startsWith(`${TRPC_BASE_PATH}/`);
 }
 
-/** One port for both: typed tRPC under /trpc, the documented REST paths everywhere else. */
-export function createMeshServer(mesh: MeshContext, logger: Logger): Server {
+export interface MeshServer {
+  server: Server;
+  /** Tells WebSocket clients to reconnect elsewhere and closes their sockets: part of a graceful stop. */
+  closeWebSockets(): void;
+}
+
+/**
+ * One port for everything: typed tRPC under /trpc (HTTP, SSE subscriptions, and WebSocket on
+ * upgrade), the documented REST paths everywhere else.
+ */
+export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer {
+  const onError = ({ error, path }: { error: { code: string; cause?: unknown }; path?: string | undefined }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_BASE_PATH}/`,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => createContext(mesh, req.socket.remoteAddress),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
-    },
+    createContext: ({ req, res }) =>
+      createContext(mesh, { remoteAddress: req.socket.remoteAddress, closeConnection: () => res.destroy() }),
+    onError,
   });
   const rest = createRestHandler(mesh, logger);
 
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://mesh.invalid');
     if (mesh.config.logRequests) {
@@ -37,4 +52,34 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): Server {
     if (isTrpcPath(url.pathname)) trpc(req, res);
     else void rest(req, res, url);
   });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req, res: socket }) =>
+      createContext(mesh, {
+        remoteAddress: req.socket.remoteAddress,
+        closeConnection: (reason) => socket.close(WS_TRY_AGAIN_LATER, reason.slice(0, 120)),
+      }),
+    onError,
+    keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 10_000 },
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://mesh.invalid');
+    if (!isTrpcPath(url.pathname)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  return {
+    server,
+    closeWebSockets() {
+      wsHandler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.close(1001, 'mesh is shutting down');
+      wss.close();
+    },
+  };
 }

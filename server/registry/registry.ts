@@ -107,7 +107,7 @@ export class Registry {
   topology(network: string): Topology {
     this.#topology ??= this.#buildTopology();
     const { builtAt, ...body } = this.#topology;
-    return { network, generatedAt: builtAt, ...body };
+    return { network, generatedAt: builtAt, ...body, revision: this.#revision };
   }
 
   #buildTopology(): TopologyBody {

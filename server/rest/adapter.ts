@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trpc/server';
+import type { WatchMessage } from '../../shared/events.js';
 import type { ErrorBody } from '../../shared/responses.js';
 import { createContext, type MeshContext } from '../context.js';
 import { describeError, MeshError } from '../errors.js';
@@ -8,6 +10,33 @@ import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { matchRoute } from './match.js';
 import { restRoutes } from './routes.js';
+import { streamEvents } from './sse.js';
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+async function* untracked(messages: AsyncIterable<unknown>): AsyncGenerator<WatchMessage> {
+  for await (const message of messages) yield (isTrackedEnvelope(message) ? message[1] : message) as WatchMessage;
+}
+
+/** The revision a discovery answer reflects, if it says. */
+function revisionOf(body: unknown): number | undefined {
+  const revision = typeof body === 'object' && body !== null ? (body as { revision?: unknown }).revision : undefined;
+  return typeof revision === 'number' ? revision : undefined;
+}
+
+function entityTag(payload: string): string {
+  return `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+}
+
+function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const trimmed = candidate.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === tag;
+  });
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -21,13 +50,43 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /**
+ * A successful answer. GET answers carry an ETag and honour If-None-Match with 304, and discovery
+ * answers say their revision in X-Mesh-Revision, so a poller pays for a change only when there is one.
+ */
+function sendResult(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  const revision = revisionOf(body);
+  const revisionHeader: Record<string, string> = revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 200, body, revisionHeader);
+  const payload = JSON.stringify(body);
+  const tag = entityTag(payload);
+  const headers = { etag: tag, 'cache-control': 'no-cache', ...revisionHeader };
+  if (matchesEntityTag(req.headers['if-none-match'], tag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
+  const { code, message, httpStatus } = describeError(error);
+  const body: ErrorBody = { success: false, error: { code, message } };
+  // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
+  if (httpStatus === 413) res.shouldKeepAlive = false;
+  sendJson(res, httpStatus, body, headers);
+}
+
+/**
  * Serves the documented REST paths by calling the tRPC procedures: what a procedure returns is the
- * response body, what it throws becomes `{success:false, error:{code, message}}` with the status
- * tRPC gives its code.
+ * response body (a stream of events is sent as SSE), what it throws becomes
+ * `{success:false, error:{code, message}}` with the status tRPC gives its code.
  */
 export function createRestHandler(mesh: MeshContext, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
+    const disconnected = new AbortController();
+    res.once('close', () => disconnected.abort());
     try {
       let match;
       try {
@@ -41,21 +100,22 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
         return sendError(res, error, { allow: match.allowed.join(', ') });
       }
       const body = match.route.method === 'POST' ? await readJsonBody(req) : {};
-      const api = createCaller(createContext(mesh, req.socket.remoteAddress));
-      const result = await match.route.call(api, { params: match.params, query: url.searchParams, body });
-      sendJson(res, 200, result);
+      const context = createContext(mesh, {
+        remoteAddress: req.socket.remoteAddress,
+        closeConnection: (reason) => {
+          logger.info(`closing ${method} ${url.pathname} for ${req.socket.remoteAddress ?? '?'}: ${reason}`);
+          res.destroy();
+        },
+      });
+      const api = createCaller(context, { signal: disconnected.signal });
+      const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
+      if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
+      else sendResult(req, res, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);
-      sendError(res, error);
+      if (res.headersSent) res.destroy();
+      else sendError(res, error);
     }
   };
-}
-
-function sendError(res: ServerResponse, error: ReturnType<typeof getTRPCErrorFromUnknown>, headers?: Record<string, string>): void {
-  const { code, message, httpStatus } = describeError(error);
-  const body: ErrorBody = { success: false, error: { code, message } };
-  // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
-  if (httpStatus === 413) res.shouldKeepAlive = false;
-  sendJson(res, httpStatus, body, headers);
 }

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from '../trpc.js';
+import { eventsRouter } from './events/index.js';
 import { healthRouter } from './health/index.js';
 import { infoProcedure } from './info.js';
 import { nodeRouter } from './node/index.js';
@@ -9,6 +10,7 @@ export const appRouter = router({
   node: nodeRouter,
   health: healthRouter,
   sovereign: sovereignRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,10 +1,10 @@
 import { nodeGetRequestSchema } from '../../../shared/requests.js';
-import type { NodeView } from '../../../shared/responses.js';
+import type { NodeDetail } from '../../../shared/responses.js';
 import { MeshError } from '../../errors.js';
 import { publicProcedure } from '../../trpc.js';
 
-export const getProcedure = publicProcedure.input(nodeGetRequestSchema).query(({ ctx, input }): NodeView => {
+export const getProcedure = publicProcedure.input(nodeGetRequestSchema).query(({ ctx, input }): NodeDetail => {
   const node = ctx.registry.getNode(input.nodeId);
   if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${input.nodeId} is registered`);
-  return node;
+  return { ...node, revision: ctx.registry.revision };
 });

@@ -1,0 +1,51 @@
+import type { ServerResponse } from 'node:http';
+import type { WatchMessage } from '../../shared/events.js';
+
+export const SSE_KEEPALIVE_MS = 15_000;
+
+/** One SSE frame: the id is the revision, so a reconnecting EventSource sends it back as Last-Event-ID. */
+export function sseFrame(message: WatchMessage): string {
+  if (message.kind === 'reset') {
+    return `id: ${message.revision}\nevent: reset\ndata: ${JSON.stringify({ revision: message.revision, reason: message.reason })}\n\n`;
+  }
+  return `id: ${message.event.revision}\nevent: ${message.event.type}\ndata: ${JSON.stringify(message.event)}\n\n`;
+}
+
+/**
+ * Streams watch messages as text/event-stream, with a comment every SSE_KEEPALIVE_MS so idle
+ * streams survive proxies. Writes wait for the socket to drain: a reader that stops reading stops
+ * the stream, and the watcher's own bound then cuts it off.
+ */
+export async function streamEvents(res: ServerResponse, messages: AsyncIterable<WatchMessage>, revision: number): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-mesh-revision': String(revision),
+  });
+  res.write(`retry: 2000\n: mesh events from revision ${revision}\n\n`);
+  const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  try {
+    for await (const message of messages) {
+      if (!res.write(sseFrame(message))) await drained(res);
+    }
+  } catch (error) {
+    if (!res.destroyed) res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+  } finally {
+    clearInterval(keepalive);
+    res.end();
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signedRegister } from '../../client/signed-requests.js';
+import type { MeshEvent } from '../../shared/events.js';
+import { newSigner, tempDir } from '../testing/harness.js';
+import { spawnMesh, type SpawnedMesh } from '../testing/spawn-mesh.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function register(mesh: SpawnedMesh, nodeId: string) {
+  const body = signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' });
+  const response = await fetch(`${mesh.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(response.status).toBe(200);
+}
+
+async function pageOfEvents(mesh: SpawnedMesh): Promise<MeshEvent[]> {
+  const response = await fetch(`${mesh.url}/events?since=0&limit=100`, { headers: { accept: 'application/json' } });
+  return ((await response.json()) as { events: MeshEvent[] }).events;
+}
+
+/** Reads SSE `id:` lines from a stream until `count` have arrived. */
+async function streamIds(url: string, count: number): Promise<string[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const ids: string[] = [];
+  let text = '';
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    text += Buffer.from(chunk).toString();
+    ids.splice(0, ids.length, ...[...text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1] ?? ''));
+    if (ids.length >= count) break;
+  }
+  controller.abort();
+  return ids.slice(0, count);
+}
+
+describe('two mesh processes on one database file', () => {
+  it('each one sees, in one revision order, the events both write', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const env = { MESH_DB_PATH: join(dir, 'mesh.db'), MESH_EVENT_POLL_MS: '50' };
+    const a = await spawnMesh(env);
+    cleanups.push(() => a.stop());
+    const b = await spawnMesh(env);
+    cleanups.push(() => b.stop());
+
+    const watchingB = streamIds(`${b.url}/events?since=0`, 4);
+    const watchingA = streamIds(`${a.url}/events?since=0`, 4);
+    await register(a, 'from-a-1');
+    await register(b, 'from-b-1');
+    await register(a, 'from-a-2');
+    await register(b, 'from-b-2');
+    expect(await watchingB).toEqual(['1', '2', '3', '4']);
+    expect(await watchingA).toEqual(['1', '2', '3', '4']);
+    expect((await pageOfEvents(b)).map((e) => e.nodeId)).toEqual(['from-a-1', 'from-b-1', 'from-a-2', 'from-b-2']);
+
+    // Discovery on either process catches up with the other's writes.
+    for (let i = 0; i < 100; i++) {
+      const list = (await (await fetch(`${a.url}/nodes`)).json()) as { revision: number };
+      if (list.revision === 4) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const nodes = (await (await fetch(`${a.url}/nodes`)).json()) as { nodes: Array<{ id: string }>; revision: number };
+    expect(nodes.revision).toBe(4);
+    expect(nodes.nodes.map((n) => n.id)).toEqual(['from-a-1', 'from-a-2', 'from-b-1', 'from-b-2']);
+  }, 30_000);
+});

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl, openDatabase, redactUrl } from './database.js';
 import { nodes, sovereignKeys } from './schema.js';
@@ -76,5 +77,42 @@ describe('openDatabase', () => {
   it('names the database, without credentials, when it cannot be opened', async () => {
     await expect(openDatabase('file:/nonexistent-dir/x/mesh.db')).rejects.toThrow(/cannot open the mesh database at file:\/nonexistent-dir/);
     expect(redactUrl('libsql://user:pw@db.example?authToken=secret')).toBe('libsql://***@db.example?authToken=***');
+  });
+});
+
+describe('group commit', () => {
+  it('commits concurrent writes together, and a failing one rolls back alone', async () => {
+    const database = await openDatabase(':memory:');
+    const keys = ['01', '02', '03', '04'].map((byte) => byte.repeat(32));
+    const results = await Promise.allSettled(
+      keys.map((publicKey, index) =>
+        database.write(async (tx) => {
+          await tx.insert(sovereignKeys).values({ publicKey, addedAt: index });
+          if (index === 2) throw new Error('refused');
+          return index;
+        }),
+      ),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([0, 1, 'refused', 3]);
+    const rows = await database.db.select().from(sovereignKeys);
+    expect(rows.map((row) => row.addedAt).sort()).toEqual([0, 1, 3]);
+    database.close();
+  });
+
+  it('settles every write of a group with the error when the commit itself fails', async () => {
+    const database = await openDatabase(':memory:');
+    await database.client.execute('CREATE TABLE deferred_parent (id INTEGER PRIMARY KEY)');
+    await database.client.execute(
+      'CREATE TABLE deferred_child (parent INTEGER REFERENCES deferred_parent(id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    // A deferred foreign key is checked at COMMIT: the whole group fails there, and says so to each write.
+    const writes = [1, 2].map((n) =>
+      database.write(async (tx) => {
+        await tx.run(sql`INSERT INTO deferred_child (parent) VALUES (${n})`);
+      }),
+    );
+    const settled = await Promise.allSettled(writes);
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    database.close();
   });
 });

@@ -15,10 +15,11 @@ export interface MeshDatabase {
   readonly db: Db;
   readonly client: Client;
   /**
-   * Runs `work` in one write transaction (BEGIN IMMEDIATE), after every earlier one in this process
-   * has finished: SQLite has one writer, so queueing here instead of in SQLite keeps writes in
-   * order and spares them SQLITE_BUSY, and an in-memory database (one connection) is never asked
-   * for a second connection while a transaction holds it.
+   * Runs `work` in a write transaction (BEGIN IMMEDIATE), after every earlier one in this process:
+   * SQLite has one writer, so queueing here instead of in SQLite keeps writes in order and spares
+   * them SQLITE_BUSY, and an in-memory database (one connection) is never asked for a second
+   * connection while a transaction holds it. Writes queued together commit together, each in its
+   * own savepoint; the promise settles only once that commit is done.
    */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `work` after every queued write, with nothing else in between. */
@@ -66,19 +67,83 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:authToken|auth_token)=)[^&]*/gi, '$1***').replace(/\/\/[^@/]*@/, '//***@');
 }
 
+/** Writes committed together at most: bounds how long the first of them waits for the commit. */
+const MAX_GROUP = 256;
+
+interface Job {
+  kind: 'write' | 'exclusive';
+  run: (db: Db | Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 function wrap(client: Client, db: Db, inMemory: boolean): MeshDatabase {
-  let queue: Promise<unknown> = Promise.resolve();
-  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const queue: Job[] = [];
+  let draining = false;
+
+  // Group commit: the writes queued while a transaction ran are committed together, each in its own
+  // savepoint, so one failing write rolls back alone. Every write is acknowledged only after the
+  // commit that holds it, and one commit costs about what a single write's commit did.
+  async function commitGroup(group: Job[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await db.transaction(
+        async (tx) => {
+          for (const job of group) {
+            try {
+              const value = group.length === 1 ? await job.run(tx) : await tx.transaction((savepoint) => job.run(savepoint));
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              if (group.length === 1) throw error;
+              outcomes.push({ ok: false, error });
+            }
+          }
+        },
+        { behavior: 'immediate' },
+      );
+    } catch (error) {
+      for (const job of group) job.reject(error);
+      return;
+    }
+    group.forEach((job, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) job.resolve(outcome.value);
+      else job.reject(outcome?.error);
+    });
+  }
+
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        if (queue[0]?.kind === 'exclusive') {
+          const job = queue.shift() as Job;
+          await job.run(db).then(job.resolve, job.reject);
+          continue;
+        }
+        const group: Job[] = [];
+        while (group.length < MAX_GROUP && queue[0]?.kind === 'write') group.push(queue.shift() as Job);
+        await commitGroup(group);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  function enqueue<T>(kind: Job['kind'], run: (db: Db | Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ kind, run, resolve: resolve as (value: unknown) => void, reject });
+      void drain();
+    });
+  }
+
   return {
     db,
     client,
-    write: (work) => enqueue(() => db.transaction(work, { behavior: 'immediate' })),
-    exclusive: (work) => enqueue(() => work(db)),
-    read: (work) => (inMemory ? enqueue(() => work(db)) : work(db)),
+    write: (work) => enqueue('write', (tx) => work(tx as Tx)),
+    exclusive: (work) => enqueue('exclusive', (handle) => work(handle as Db)),
+    read: (work) => (inMemory ? enqueue('exclusive', (handle) => work(handle as Db)) : work(db)),
     close: () => client.close(),
   };
 }

@@ -1,6 +1,6 @@
 import type { MeshEvent } from '../../shared/events.js';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeView, SovereignView, Topology } from '../../shared/responses.js';
+import type { NodeList, NodeView, SovereignView, Topology } from '../../shared/responses.js';
 
 export interface NodeFilter {
   status?: NodeStatus | undefined;
@@ -13,6 +13,14 @@ interface TopologyBody {
   nodes: NodeView[];
   services: Topology['services'];
 }
+
+/**
+ * How stale a heartbeat time may be in a list answer. Heartbeats that only prove life arrive by the
+ * thousand per second; rebuilding every list for each would make discovery cost as much as the
+ * heartbeats, and no answer (nor its ETag) would live long enough to be reused. Statuses, addresses
+ * and services are never stale: every event drops the lists at once.
+ */
+export const HEARTBEAT_REFRESH_MS = 1_000;
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
@@ -27,9 +35,12 @@ const isVisible = (node: NodeView) => node.status === 'active' || node.status ==
 export class Registry {
   readonly #nodes = new Map<string, NodeView>();
   readonly #sovereigns = new Map<string, SovereignView>();
-  #lists = new Map<string, NodeView[]>();
-  #topology: TopologyBody | null = null;
+  #lists = new Map<string, NodeList>();
+  #topology: Topology | null = null;
+  #topologyNetwork = '';
   #changedAt = 0;
+  #builtAt = 0;
+  #touched = false;
   #revision = 0;
 
   constructor(private readonly now: () => number) {}
@@ -64,12 +75,12 @@ export class Registry {
     this.#invalidate();
   }
 
-  /** A heartbeat that changed nothing but the node's last heartbeat time. */
+  /** A heartbeat that changed nothing but the node's last heartbeat time: lists show it within HEARTBEAT_REFRESH_MS. */
   touchHeartbeat(nodeId: string, at: number): void {
     const node = this.#nodes.get(nodeId);
     if (!node || (node.last_heartbeat !== null && node.last_heartbeat >= at)) return;
     this.#nodes.set(nodeId, { ...node, last_heartbeat: at });
-    this.#invalidate();
+    this.#touched = true;
   }
 
   getNode(nodeId: string): NodeView | undefined {
@@ -92,22 +103,33 @@ export class Registry {
    * Nodes by status and service type, sorted by id. Without a status, every node that takes part in
    * the network: denied nodes are listed only when asked for by name.
    */
-  list(filter: NodeFilter): NodeView[] {
+  list(filter: NodeFilter): NodeList {
+    this.#refreshTouched();
     const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
     const cached = this.#lists.get(key);
     if (cached) return cached;
-    const list = [...this.#nodes.values()]
+    const nodes = [...this.#nodes.values()]
       .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
       .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
       .sort(byId);
+    // The same object is answered until something changes: transports may cache its serialisation.
+    const list = Object.freeze({ nodes, revision: this.#revision });
     this.#lists.set(key, list);
     return list;
   }
 
   topology(network: string): Topology {
-    this.#topology ??= this.#buildTopology();
-    const { builtAt, ...body } = this.#topology;
-    return { network, generatedAt: builtAt, ...body, revision: this.#revision };
+    this.#refreshTouched();
+    if (!this.#topology || this.#topologyNetwork !== network) {
+      const { builtAt, ...body } = this.#buildTopology();
+      this.#topology = Object.freeze({ network, generatedAt: builtAt, ...body, revision: this.#revision });
+      this.#topologyNetwork = network;
+    }
+    return this.#topology;
+  }
+
+  #refreshTouched(): void {
+    if (this.#touched && this.now() - this.#builtAt >= HEARTBEAT_REFRESH_MS) this.#invalidate();
   }
 
   #buildTopology(): TopologyBody {
@@ -133,6 +155,7 @@ export class Registry {
   #invalidate(): void {
     this.#lists = new Map();
     this.#topology = null;
-    this.#changedAt = this.now();
+    this.#changedAt = this.#builtAt = this.now();
+    this.#touched = false;
   }
 }

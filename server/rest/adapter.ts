@@ -26,8 +26,22 @@ function revisionOf(body: unknown): number | undefined {
   return typeof revision === 'number' ? revision : undefined;
 }
 
-function entityTag(payload: string): string {
-  return `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+interface Serialized {
+  payload: string;
+  tag: string;
+}
+
+// Discovery answers are the same frozen object until something changes: serialise and hash each once.
+const serializedAnswers = new WeakMap<object, Serialized>();
+
+function serialize(body: unknown): Serialized {
+  const cacheable = typeof body === 'object' && body !== null && Object.isFrozen(body);
+  const cached = cacheable ? serializedAnswers.get(body) : undefined;
+  if (cached) return cached;
+  const payload = JSON.stringify(body);
+  const serialized = { payload, tag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"` };
+  if (cacheable) serializedAnswers.set(body, serialized);
+  return serialized;
 }
 
 function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean {
@@ -57,8 +71,7 @@ function sendResult(req: IncomingMessage, res: ServerResponse, body: unknown): v
   const revision = revisionOf(body);
   const revisionHeader: Record<string, string> = revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 200, body, revisionHeader);
-  const payload = JSON.stringify(body);
-  const tag = entityTag(payload);
+  const { payload, tag } = serialize(body);
   const headers = { etag: tag, 'cache-control': 'no-cache', ...revisionHeader };
   if (matchesEntityTag(req.headers['if-none-match'], tag)) {
     res.writeHead(304, headers);

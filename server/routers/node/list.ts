@@ -4,4 +4,4 @@ import { publicProcedure } from '../../trpc.js';
 
 export const listProcedure = publicProcedure
   .input(nodeListRequestSchema)
-  .query(({ ctx, input }): NodeList => ({ nodes: ctx.registry.list(input), revision: ctx.registry.revision }));
+  .query(({ ctx, input }): NodeList => ctx.registry.list(input));

@@ -3,8 +3,8 @@ import { MeshError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Reads a JSON object body of at most MAX_BODY_BYTES; an empty body is an empty object. */
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** Reads a body of at most MAX_BODY_BYTES as text. */
+export async function readBodyText(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -14,7 +14,12 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
     if (size > MAX_BODY_BYTES) throw tooLarge();
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON object body of at most MAX_BODY_BYTES; an empty body is an empty object. */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBodyText(req);
   if (text.trim() === '') return {};
   let body: unknown;
   try {

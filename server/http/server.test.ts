@@ -1,4 +1,4 @@
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
@@ -58,5 +58,29 @@ describe('tRPC over HTTP', () => {
       body: JSON.stringify({ json: { padding: 'x'.repeat(70 * 1024) } }),
     });
     expect(response.status).toBe(413);
+  });
+
+  it('serves batched calls (through the standard adapter) with the same answers as single ones', async () => {
+    const batching = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${running.url}/trpc`, transformer: superjson })] });
+    const [info, topology, missing] = await Promise.allSettled([
+      batching.info.query(),
+      batching.node.topology.query(),
+      batching.node.get.query({ nodeId: 'ghost' }),
+    ]);
+    expect(info).toMatchObject({ status: 'fulfilled', value: { network: 'tana' } });
+    expect(topology).toEqual({ status: 'fulfilled', value: await client.node.topology.query() });
+    expect(missing.status === 'rejected' && (missing.reason as TRPCClientError<AppRouter>).data).toMatchObject({ meshCode: 'NODE_NOT_FOUND' });
+  });
+
+  it('answers malformed tRPC requests with tRPC errors, never a 500', async () => {
+    const post = (path: string, body: string) => fetch(`${running.url}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const parse = await post('health.heartbeat', '{"json":');
+    expect(parse.status).toBe(400);
+    expect(await parse.json()).toMatchObject({ error: { json: { data: { code: 'PARSE_ERROR', httpStatus: 400 } } } });
+    expect((await post('no.such.procedure', '{}')).status).toBe(404);
+    // A query asked with POST is tRPC's business: the standard adapter refuses it.
+    expect((await post('node.list', '{}')).status).toBe(405);
+    const get = await fetch(`${running.url}/trpc/node.get?input=${encodeURIComponent(JSON.stringify({ json: { nodeId: 'bad id' } }))}`);
+    expect(get.status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { createRestHandler } from '../rest/adapter.js';
 import { appRouter } from '../routers/_app.js';
 import { MAX_BODY_BYTES } from './body.js';
+import { createTrpcHandler } from './trpc-handler.js';
 
 export const TRPC_BASE_PATH = '/trpc';
 // A WebSocket close code meaning "try again later": the client reconnects and resumes.
@@ -30,14 +31,16 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
   const onError = ({ error, path }: { error: { code: string; cause?: unknown }; path?: string | undefined }) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
   };
-  const trpc = createHTTPHandler({
+  const httpContext = (req: IncomingMessage, res: ServerResponse) =>
+    createContext(mesh, { remoteAddress: req.socket.remoteAddress, closeConnection: () => res.destroy() });
+  const standard = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_BASE_PATH}/`,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, res }) =>
-      createContext(mesh, { remoteAddress: req.socket.remoteAddress, closeConnection: () => res.destroy() }),
+    createContext: ({ req, res }) => httpContext(req, res),
     onError,
   });
+  const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
   const rest = createRestHandler(mesh, logger);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -49,7 +52,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
         logger.info(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`),
       );
     }
-    if (isTrpcPath(url.pathname)) trpc(req, res);
+    if (isTrpcPath(url.pathname)) trpc(req, res, url);
     else void rest(req, res, url);
   });
 

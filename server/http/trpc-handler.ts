@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  callTRPCProcedure,
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+  transformTRPCResponse,
+  TRPCError,
+  type AnyTRPCProcedure,
+} from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { Context } from '../context.js';
+import { appRouter } from '../routers/_app.js';
+import { readBodyText } from './body.js';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const config = appRouter._def._config;
+// At run time tRPC keeps every procedure under its dotted path ("node.list"); its type says nested.
+const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function parseInput(raw: string | null): unknown {
+  if (raw === null || raw === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (cause) {
+    throw new TRPCError({ code: 'PARSE_ERROR', message: 'the request body is not valid JSON', cause });
+  }
+  return config.transformer.input.deserialize(json);
+}
+
+/**
+ * Serves one unbatched tRPC query (GET) or mutation (POST) straight on node:http, in tRPC's own
+ * wire format: the standalone adapter converts every request to a Fetch Request and back, which
+ * on Node 20 costs more than most procedures. Batches, subscriptions and anything unusual go to
+ * `fallback`, the standard adapter, which stays the reference.
+ */
+export function createTrpcHandler(options: {
+  basePath: string;
+  createContext: (req: IncomingMessage, res: ServerResponse) => Context;
+  onError: (opts: { error: TRPCError; path: string }) => void;
+  fallback: NodeHandler;
+}): (req: IncomingMessage, res: ServerResponse, url: URL) => void {
+  return (req, res, url) => {
+    const path = url.pathname.slice(options.basePath.length);
+    const type = procedures[path]?._def.type;
+    const expected = req.method === 'POST' ? 'mutation' : req.method === 'GET' ? 'query' : undefined;
+    if (type === undefined || type !== expected || url.searchParams.has('batch')) return options.fallback(req, res);
+    void (async () => {
+      const ctx = options.createContext(req, res);
+      let input: unknown;
+      try {
+        input = parseInput(type === 'mutation' ? await readBodyText(req) : url.searchParams.get('input'));
+        const data: unknown = await callTRPCProcedure({
+          router: appRouter,
+          path,
+          type,
+          ctx,
+          getRawInput: async () => input,
+          signal: undefined,
+          batchIndex: 0,
+        });
+        send(res, 200, transformTRPCResponse(config, { result: { data } }));
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause);
+        options.onError({ error, path });
+        const shape = getTRPCErrorShape({ config, error, type, path, input, ctx });
+        if (error.code === 'PAYLOAD_TOO_LARGE') res.shouldKeepAlive = false;
+        send(res, getHTTPStatusCodeFromError(error), transformTRPCResponse(config, { error: shape }));
+      }
+    })();
+  };
+}

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
+      verifyThreads: expect.any(Number),
       sovereignKeys: [],
       logRequests: true,
     });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { NETWORK_ID_PATTERN } from '../shared/messages.js';
 import { publicKeyHexSchema } from '../shared/fields.js';
@@ -23,6 +24,8 @@ const configSchema = z.object({
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
+  // Verification threads beside the main thread; none on a single core, where they would only compete.
+  MESH_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism() - 1)),
   MESH_SOVEREIGN_KEYS: keyListSchema,
   MESH_LOG_REQUESTS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
@@ -40,6 +43,7 @@ export interface MeshConfig {
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
   eventPollMs: number;
+  verifyThreads: number;
   sovereignKeys: string[];
   logRequests: boolean;
 }
@@ -70,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
+    verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     logRequests: c.MESH_LOG_REQUESTS,
   };

@@ -1,6 +1,6 @@
 import type { MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
-import type { SignatureVerifier } from './crypto/verify.js';
+import type { Verifier } from './crypto/verify-pool.js';
 import type { EventHub } from './events/hub.js';
 import type { Registry } from './registry/registry.js';
 
@@ -19,7 +19,7 @@ export interface MeshContext {
   database: MeshDatabase;
   registry: Registry;
   hub: EventHub;
-  verifier: SignatureVerifier;
+  verifier: Verifier;
   clock: Clock;
   version: string;
   startedAt: number;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import { systemClock, type Clock, type MeshContext } from './context.js';
-import { SignatureVerifier } from './crypto/verify.js';
+import { InlineVerifier, VerifierPool } from './crypto/verify-pool.js';
 import { EventHub } from './events/hub.js';
 import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
@@ -55,8 +55,21 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
     const hub = new EventHub(database, registry);
-    const verifier = new SignatureVerifier();
-    return { config, database, registry, hub, verifier, clock, version, startedAt, close: () => database.close() };
+    const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads) : new InlineVerifier();
+    return {
+      config,
+      database,
+      registry,
+      hub,
+      verifier,
+      clock,
+      version,
+      startedAt,
+      close: () => {
+        void verifier.close();
+        database.close();
+      },
+    };
   } catch (error) {
     database.close();
     throw error;

@@ -93,7 +93,7 @@ export async function checkSignature(ctx: MeshContext, action: SignedAction, fie
   checkFreshness(fields.timestamp, ctx.clock.now(), ctx.config.maxSkewMs);
   if (!fields.signature) throw new MeshError('MISSING_SIGNATURE', 'signature is missing: this request must be signed');
   const { signerKey, subjectKey, message } = await rebuildMessage(ctx, action, fields);
-  if (!ctx.verifier.verify(signerKey, message, fields.signature)) {
+  if (!(await ctx.verifier.verify(signerKey, message, fields.signature))) {
     throw new MeshError(
       'BAD_SIGNATURE',
       `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${

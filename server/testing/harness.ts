@@ -19,7 +19,7 @@ export class TestClock {
 }
 
 export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
-  return { ...loadConfig({ MESH_DB_URL: ':memory:', MESH_LOG_REQUESTS: 'false' }), ...overrides };
+  return { ...loadConfig({ MESH_DB_URL: ':memory:', MESH_LOG_REQUESTS: 'false', MESH_VERIFY_THREADS: '0' }), ...overrides };
 }
 
 export function newSigner(clock?: TestClock): Signer {

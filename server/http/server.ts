@@ -4,9 +4,8 @@ import { createContext, type MeshContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { createRestHandler } from '../rest/adapter.js';
 import { appRouter } from '../routers/_app.js';
+import { TRPC_BASE_PATH } from '../../shared/paths.js';
 import { MAX_BODY_BYTES } from './body.js';
-
-export const TRPC_BASE_PATH = '/trpc';
 
 function isTrpcPath(pathname: string): boolean {
   return pathname === TRPC_BASE_PATH || pathname.startsWith(`${TRPC_BASE_PATH}/`);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startMesh, type RunningMesh } from '../../server/app.js';
 import type { MeshConfig } from '../../server/config.js';
+import type { Clock } from '../../server/context.js';
 import { silentLogger } from '../../server/log.js';
 import { tempDir, testConfig } from '../../server/testing/harness.js';
 import { publicKeyHex } from '../../shared/sign.js';
@@ -17,7 +18,7 @@ export interface LiveMesh {
 }
 
 /** A real mesh over HTTP on a free loopback port, with a file database in a temporary directory. */
-export async function startLiveMesh(overrides: Partial<MeshConfig> = {}): Promise<LiveMesh> {
+export async function startLiveMesh(overrides: Partial<MeshConfig> = {}, options: { clock?: Clock } = {}): Promise<LiveMesh> {
   const { dir, cleanup } = tempDir();
   const sovereignKey = generateKeyPairSync('ed25519').privateKey;
   const config = testConfig({
@@ -27,7 +28,7 @@ export async function startLiveMesh(overrides: Partial<MeshConfig> = {}): Promis
     sovereignKeys: [publicKeyHex(sovereignKey)],
     ...overrides,
   });
-  const running = await startMesh(config, { logger: silentLogger });
+  const running = await startMesh(config, { logger: silentLogger, ...options });
   return {
     running,
     url: running.url,

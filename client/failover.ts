@@ -42,7 +42,8 @@ function describe(error: unknown): string {
   const coded = causes(error).find((e) => codeOf(e) !== undefined);
   if (coded) return codeOf(coded)?.startsWith('UND_ERR') ? coded.message : (codeOf(coded) as string);
   if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  return error instanceof Error ? error.message : String(error);
+  // fetch's own message is "fetch failed"; the innermost cause says why (e.g. "bad port").
+  return causes(error).at(-1)?.message ?? String(error);
 }
 
 /** mesh answers every tRPC request with JSON, errors included; anything else is a proxy or another server. */

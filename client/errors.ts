@@ -33,7 +33,7 @@ export class MeshClientError extends TRPCClientError<AppRouter> {
   }
 }
 
-/** Whether an error is mesh refusing with one of the given codes. */
+/** Whether an error is a MeshClientError, with one of `codes` when any are given. */
 export function isMeshError(error: unknown, ...codes: MeshClientErrorCode[]): error is MeshClientError {
   return error instanceof MeshClientError && (codes.length === 0 || codes.includes(error.code));
 }

@@ -48,7 +48,7 @@ export class Output {
   }
 }
 
-export interface Column<T> {
+interface Column<T> {
   header: string;
   value(row: T): string;
   style?(row: T): Style | undefined;
@@ -59,7 +59,7 @@ export function when(ms: number | null, now = Date.now()): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)}Z (${ago(now - ms)})`;
 }
 
-export function ago(ms: number): string {
+function ago(ms: number): string {
   if (ms < 0) return 'in the future';
   return ms < 1000 ? 'just now' : `${duration(ms)} ago`;
 }
@@ -72,7 +72,7 @@ export function duration(ms: number): string {
   return `${Math.round(ms / 86_400_000)}d`;
 }
 
-export const servicesText = (services: ServiceView[]): string =>
+const servicesText = (services: ServiceView[]): string =>
   services.length ? services.map((service) => `${service.type}:${service.port}`).join(',') : '-';
 
 /** The node table of `mesh nodes` and `mesh pending`. */

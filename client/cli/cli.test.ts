@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/testing/harness.js';
 import { loadKey, publicKeyHex } from '../keys.js';
 import { deadUrl } from '../testing/mesh.js';
-import { runMesh, spawnMeshServer, startMeshCli, startTs, type Running } from '../testing/processes.js';
+import { listeningUrl, runMesh, startMeshCli, startMeshServer, startTs, type Running } from '../testing/processes.js';
 
 // End to end: the `mesh` bin against a mesh server process, as an operator runs them.
 const tmp = tempDir();
@@ -22,9 +22,9 @@ beforeAll(async () => {
   const database = { MESH_DB_PATH: file('mesh.db') };
   const bootstrap = startTs('scripts/sovereign-bootstrap.ts', [keys.sovereign, 'e2e sovereign'], database);
   expect(await bootstrap.exited).toBe(0);
-  const spawned = await spawnMeshServer(database);
-  server = spawned.server;
-  env = { MESH_URL: spawned.url };
+  // Kept before waiting, so afterAll stops it whatever happens next.
+  server = startMeshServer(database);
+  env = { MESH_URL: await listeningUrl(server) };
 });
 
 afterAll(async () => {

@@ -73,9 +73,13 @@ export function startTs(entry: string, args: string[], env: Record<string, strin
   return new Running(spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, env: cleanEnv(env) }));
 }
 
-/** The mesh server as its own process on a free port; resolves once it listens, with its URL. */
-export async function spawnMeshServer(env: Record<string, string>): Promise<{ server: Running; url: string }> {
-  const server = startTs('server/main.ts', [], { MESH_PORT: '0', MESH_HOST: '127.0.0.1', MESH_LOG_REQUESTS: 'false', ...env });
+/** The mesh server as its own process on a free port; see listeningUrl. */
+export function startMeshServer(env: Record<string, string>): Running {
+  return startTs('server/main.ts', [], { MESH_PORT: '0', MESH_HOST: '127.0.0.1', MESH_LOG_REQUESTS: 'false', ...env });
+}
+
+/** The URL the server listens on, from its start line. */
+export async function listeningUrl(server: Running): Promise<string> {
   const [, port] = await server.waitFor(/mesh \S+ on 127\.0\.0\.1:(\d+),/);
-  return { server, url: `http://127.0.0.1:${port}` };
+  return `http://127.0.0.1:${port}`;
 }

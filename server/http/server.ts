@@ -6,10 +6,10 @@ import { createContext, type MeshContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { createRestHandler } from '../rest/adapter.js';
 import { appRouter } from '../routers/_app.js';
+import { TRPC_BASE_PATH } from '../../shared/paths.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { createTrpcHandler } from './trpc-handler.js';
 
-export const TRPC_BASE_PATH = '/trpc';
 // A WebSocket close code meaning "try again later": the client reconnects and resumes.
 const WS_TRY_AGAIN_LATER = 1013;
 

@@ -1,0 +1,135 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../server/testing/harness.js';
+import { loadKey, publicKeyHex } from '../keys.js';
+import { deadUrl } from '../testing/mesh.js';
+import { listeningUrl, runMesh, startMeshCli, startMeshServer, startTs, type Running } from '../testing/processes.js';
+
+// End to end: the `mesh` bin against a mesh server process, as an operator runs them.
+const tmp = tempDir();
+const file = (name: string) => join(tmp.dir, name);
+let server: Running | undefined;
+let env: Record<string, string>;
+const keys = { sovereign: '', node: '' };
+
+beforeAll(async () => {
+  for (const name of ['sovereign', 'node'] as const) {
+    const made = await runMesh(['keygen', '--out', file(`${name}.pem`), '--json']);
+    expect(made.code).toBe(0);
+    keys[name] = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
+  }
+  const database = { MESH_DB_PATH: file('mesh.db') };
+  const bootstrap = startTs('scripts/sovereign-bootstrap.ts', [keys.sovereign, 'e2e sovereign'], database);
+  expect(await bootstrap.exited).toBe(0);
+  // Kept before waiting, so afterAll stops it whatever happens next.
+  server = startMeshServer(database);
+  env = { MESH_URL: await listeningUrl(server) };
+});
+
+afterAll(async () => {
+  expect(await server?.stop()).toBe(0);
+  tmp.cleanup();
+});
+
+const asSovereign = () => ({ env: { ...env, MESH_KEY: file('sovereign.pem') } });
+const asNode = () => ({ env: { ...env, MESH_KEY: file('node.pem') } });
+const NODE = ['--node-id', 'validator-002', '--hostname', 'validator-b.ts.net', '--ip', '100.64.0.5'];
+
+describe('mesh, the CLI, against a mesh process', () => {
+  it('keygen saved keys readable by their owner only and printed only the public key', async () => {
+    expect(statSync(file('node.pem')).mode & 0o777).toBe(0o600);
+    expect(publicKeyHex(await loadKey(file('node.pem')))).toBe(keys.node);
+    const again = await runMesh(['keygen', '--out', file('node.pem')]);
+    expect(again).toMatchObject({ code: 4, stdout: '' });
+    expect(again.stderr).toMatch(/already exists; refusing to overwrite a key/);
+  });
+
+  it('register → pending → approve → nodes shows it active', async () => {
+    const registered = await runMesh(['register', ...NODE, '--service', 'ledger:8080', '--service', 't4:8180'], asNode());
+    expect(registered).toMatchObject({ code: 0, stdout: 'validator-002: Registration successful. Awaiting sovereign approval.\n' });
+    expect((await runMesh(['pending'], { env })).stdout).toMatch(/^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m);
+
+    // Without a terminal to confirm on, nothing is signed.
+    const unconfirmed = await runMesh(['approve', 'validator-002'], asSovereign());
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/error: nothing signed: confirming needs a terminal; pass --yes/);
+
+    const approved = await runMesh(['approve', 'validator-002', '--yes'], asSovereign());
+    expect(approved).toMatchObject({ code: 0, stdout: 'Node validator-002 approved: active.\n' });
+    // What was signed was shown first: the node and the key it registered with.
+    expect(approved.stderr).toContain('approve this node on network "tana":');
+    expect(approved.stderr).toMatch(new RegExp(`public key +${keys.node}`));
+
+    const nodes = await runMesh(['nodes'], { env });
+    expect(nodes.stdout.split('\n')[0]).toMatch(/^ID +STATUS +HOSTNAME +IP +SERVICES +LAST HEARTBEAT$/);
+    expect(nodes.stdout).toMatch(/^validator-002 +active +validator-b\.ts\.net/m);
+  });
+
+  it('agent heartbeats, registers again after a removal, and stops on SIGTERM', async () => {
+    const agent = startMeshCli(['agent', ...NODE, '--service', 'ledger:8080', '--interval', '200'], asNode().env);
+    try {
+      await agent.waitFor(/validator-002: Registration updated\. Status: active\./);
+      const removed = await runMesh(['remove', 'validator-002', '--yes'], asSovereign());
+      expect(removed).toMatchObject({ code: 0, stdout: 'Node validator-002 removed.\n' });
+      // Only a heartbeat can tell the agent that mesh no longer knows the node.
+      await agent.waitFor(/validator-002: active → pending/);
+      expect((await runMesh(['pending'], { env })).stdout).toMatch(/^validator-002 +pending/m);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    // Several beats went by; only the changes were logged (stdout and stderr interleave, so unordered).
+    const lines = agent.output.trim().split('\n').map((line) => line.replace(/^\S+ /, ''));
+    expect(lines.sort()).toEqual(
+      [
+        `agent for validator-002 (key ${keys.node}) on ${env.MESH_URL}`,
+        'validator-002: Registration updated. Status: active.',
+        'validator-002: mesh no longer knows this node (removed by a sovereign?): registering again',
+        'ERROR validator-002: no node validator-002 is registered; retrying with backoff',
+        'validator-002: Registration successful. Awaiting sovereign approval.',
+        'validator-002: active → pending',
+        'validator-002: heartbeats go through again after 1 failed attempt(s)',
+        'SIGTERM: stopping',
+        'stopped',
+      ].sort(),
+    );
+  });
+
+  it('sign prints bodies the REST API accepts', async () => {
+    const body = await runMesh(['sign', 'approve', 'validator-002', '--network', 'tana', '--node-key', keys.node], asSovereign());
+    expect(body.code).toBe(0);
+    const approve = await fetch(`${env.MESH_URL}/approve/validator-002`, { method: 'POST', body: body.stdout });
+    expect(await approve.json()).toMatchObject({ success: true, status: 'active' });
+
+    const beat = await runMesh(['sign', 'heartbeat', '--node-id', 'validator-002'], asNode());
+    const heartbeat = await fetch(`${env.MESH_URL}/heartbeat`, { method: 'POST', body: beat.stdout });
+    expect(await heartbeat.json()).toMatchObject({ success: true, status: 'active' });
+  });
+
+  it('sovereign add, ls and remove', async () => {
+    const made = await runMesh(['keygen', '--out', file('second.pem'), '--json']);
+    const second = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
+    expect((await runMesh(['sovereign', 'add', second, '--description', 'second'], asSovereign())).stdout).toBe('Sovereign key added.\n');
+    const listed = JSON.parse((await runMesh(['sovereign', 'ls', '--json'], { env })).stdout) as { sovereigns: Array<{ public_key: string }> };
+    expect(listed.sovereigns.map((s) => s.public_key)).toEqual([keys.sovereign, second]);
+    expect((await runMesh(['sovereign', 'remove', second], asSovereign())).code).toBe(0);
+  });
+
+  it('fails with one clear line and an exit code per kind of failure', async () => {
+    const nowhere = await deadUrl();
+    const [unknown, refused, badKey, unreachable, noKey] = await Promise.all([
+      runMesh(['node', 'ghost'], { env }),
+      runMesh(['approve', 'validator-002', '--yes'], asNode()),
+      runMesh(['heartbeat', '--node-id', 'validator-002', '--key', join(tmp.dir, 'mesh.db')], { env }),
+      runMesh(['nodes', '--url', nowhere], { env }),
+      runMesh(['heartbeat', '--node-id', 'validator-002'], { env }),
+    ]);
+    expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: 'error: no node ghost is registered [NODE_NOT_FOUND]\n' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\nerror: the signing key is not a sovereign key: only sovereigns may do this \[NOT_SOVEREIGN\]\n$/);
+    expect(badKey).toMatchObject({ code: 4, stdout: '' });
+    expect(badKey.stderr).toMatch(/^error: key file .*mesh\.db is unusable: it does not hold a PEM private key/);
+    expect(unreachable).toMatchObject({ code: 3, stderr: `error: mesh is unreachable: ${nowhere} (ECONNREFUSED)\n` });
+    expect(noKey).toMatchObject({ code: 2, stderr: 'error: this command signs: pass --key <file> or set MESH_KEY\n' });
+  });
+});

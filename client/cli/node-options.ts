@@ -1,0 +1,38 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { serviceInputSchema, type ServiceInput } from '../../shared/requests.js';
+import type { Registration } from '../signed-requests.js';
+
+/** `type:port[:publicKeyHex]`, checked with mesh's own schema. */
+export function parseService(value: string, previous: ServiceInput[] | undefined): ServiceInput[] {
+  const [type, port, publicKey, ...rest] = value.split(':');
+  if (!type || !port || rest.length > 0) throw new InvalidArgumentError('expected type:port[:publicKeyHex], e.g. ledger:8080');
+  const parsed = serviceInputSchema.safeParse({ type, port: Number(port), publicKey: publicKey || undefined });
+  if (!parsed.success) {
+    throw new InvalidArgumentError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; '));
+  }
+  return [...(previous ?? []), parsed.data];
+}
+
+export const nodeIdOption = () =>
+  new Option('--node-id <id>', 'the node id, e.g. validator-002').env('MESH_NODE_ID').makeOptionMandatory();
+export const ipOption = () => new Option('--ip <address>', "the node's Tailscale IP");
+
+export interface RegistrationOptions {
+  nodeId: string;
+  hostname: string;
+  ip?: string;
+  service?: ServiceInput[];
+}
+
+/** The options that describe a node to mesh, for register, agent and sign register. */
+export function withRegistrationOptions(command: Command): Command {
+  return command
+    .addOption(nodeIdOption())
+    .requiredOption('--hostname <name>', "the node's Tailscale DNS name, e.g. validator-b.ts.net")
+    .addOption(ipOption())
+    .option('--service <type:port[:pubkey]>', 'a service the node offers; repeat for each', parseService);
+}
+
+export function registrationOf(options: RegistrationOptions): Registration {
+  return { nodeId: options.nodeId, tailscaleHostname: options.hostname, tailscaleIP: options.ip, services: options.service ?? [] };
+}

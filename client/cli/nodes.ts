@@ -1,0 +1,63 @@
+import { Option, type Command } from 'commander';
+import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
+import { CliContext } from './context.js';
+import type { Topology } from '../../shared/responses.js';
+import { nodeDetails, nodeTable, STATUS_STYLE, type Output } from './output.js';
+
+export function addNodeQueries(program: Command): void {
+  program
+    .command('nodes')
+    .description('list nodes (without --status: all but denied)')
+    .addOption(new Option('--status <status>', 'only nodes with this status').choices(NODE_STATUSES))
+    .option('--service <type>', 'only nodes offering this service type')
+    .action(async (options: { status?: NodeStatus; service?: string }, command: Command) => {
+      const ctx = CliContext.of(command);
+      const list = await ctx.client().trpc.node.list.query(options);
+      ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));
+    });
+
+  program
+    .command('node')
+    .description('show one node in full')
+    .argument('<id>', 'node id')
+    .action(async (nodeId: string, _options: unknown, command: Command) => {
+      const ctx = CliContext.of(command);
+      const node = await ctx.client().trpc.node.get.query({ nodeId });
+      ctx.out.result(node, () => nodeDetails(ctx.out, node));
+    });
+
+  program
+    .command('topology')
+    .description('counts by status, and who offers each service')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = CliContext.of(command);
+      const topology = await ctx.client().trpc.node.topology.query();
+      ctx.out.result(topology, () => topologyText(ctx.out, topology));
+    });
+
+  program
+    .command('pending')
+    .description('list the nodes waiting for a sovereign')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = CliContext.of(command);
+      const list = await ctx.client().trpc.node.list.query({ status: 'pending' });
+      ctx.out.result(list, ({ nodes }) =>
+        nodes.length ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>` : 'no node is waiting for approval',
+      );
+    });
+}
+
+function topologyText(out: Output, topology: Topology): string {
+  const { counts } = topology;
+  const summary = `network ${topology.network}: ${counts.active} active, ${counts.pending} pending, ${counts.offline} offline, ${counts.denied} denied`;
+  const rows = Object.entries(topology.services).flatMap(([type, providers]) => providers.map((provider) => ({ type, ...provider })));
+  if (rows.length === 0) return `${summary}\nno services`;
+  return `${summary}\n\n${out.table(rows, [
+    { header: 'SERVICE', value: (row) => row.type },
+    { header: 'NODE', value: (row) => row.nodeId },
+    { header: 'ADDRESS', value: (row) => `${row.hostname}:${row.port}` },
+    { header: 'IP', value: (row) => row.ip ?? '-' },
+    { header: 'STATUS', value: (row) => row.status, style: (row) => STATUS_STYLE[row.status] },
+    { header: 'PUBLIC KEY', value: (row) => row.publicKey ?? '-' },
+  ])}`;
+}

@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { Command, Option } from 'commander';
+import { collectUrls, DEFAULT_URL } from './context.js';
+import { addDecisionCommands } from './decisions.js';
+import { addInfoCommand } from './info.js';
+import { addKeyCommands } from './keys.js';
+import { addNodeCommands } from './node.js';
+import { addNodeQueries } from './nodes.js';
+import { addSignCommands } from './sign.js';
+import { addSovereignCommands } from './sovereign.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The `mesh` command line. Subcommands made with .command() inherit the help and error settings. */
+export function buildProgram(): Command {
+  const program = new Command('mesh')
+    .description('Operate mesh, the coordination service of the Tana validator network.')
+    .version(version)
+    .addOption(
+      new Option('--url <url>', `mesh URL; several (comma-separated or repeated) are tried in order (default: ${DEFAULT_URL})`)
+        .env('MESH_URL')
+        .argParser(collectUrls),
+    )
+    .addOption(new Option('--key <file>', 'private key for signing: Ed25519, PKCS#8 PEM').env('MESH_KEY'))
+    .option('--json', 'print JSON for scripts instead of tables')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  addKeyCommands(program);
+  addInfoCommand(program);
+  addNodeQueries(program);
+  addDecisionCommands(program);
+  addSovereignCommands(program);
+  addNodeCommands(program);
+  addSignCommands(program);
+  return program;
+}

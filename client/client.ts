@@ -1,0 +1,150 @@
+import type { TRPCClient } from '@trpc/client';
+import { ZodError } from 'zod';
+import type { AppRouter } from '../server/routers/_app.js';
+import type { NodeDecisionAction } from '../shared/messages.js';
+import type { NodeDecisionFields } from '../shared/requests.js';
+import type {
+  HeartbeatResult,
+  Info,
+  NodeResult,
+  NodeView,
+  RemoveResult,
+  SovereignResult,
+} from '../shared/responses.js';
+import { invalidInput } from './errors.js';
+import { KeyRing, type SigningKey } from './key-ring.js';
+import {
+  signedHeartbeat,
+  signedNodeDecision,
+  signedRegister,
+  signedSovereignAdd,
+  signedSovereignRemove,
+  type Registration,
+} from './signed-requests.js';
+import type { Signer } from './signer.js';
+import { createMeshTrpc, type TransportOptions } from './transport.js';
+
+export type MeshClientOptions = TransportOptions;
+
+export type DecisionResult<A extends NodeDecisionAction> = A extends 'remove' ? RemoveResult : NodeResult;
+
+/** A sovereign's decision about one node, ready to sign: look at `node` before you `send()`. */
+export interface PreparedDecision<A extends NodeDecisionAction> {
+  action: A;
+  network: string;
+  /** The node as mesh holds it now. The signature names its id and `node.public_key`, so it cannot apply to another registration. */
+  node: NodeView;
+  /** A signed request body with a fresh timestamp, as `POST /<action>/<nodeId>` takes it. */
+  sign(): NodeDecisionFields;
+  /** Signs with a fresh timestamp and sends. */
+  send(): Promise<DecisionResult<A>>;
+}
+
+/**
+ * A client of mesh: `trpc` is the typed tRPC client over every procedure, and the methods sign
+ * requests with shared/'s message builders. Every failure is a MeshClientError.
+ */
+export class MeshClient {
+  readonly trpc: TRPCClient<AppRouter>;
+  readonly #keys = new KeyRing();
+  #network: Promise<string> | undefined;
+
+  constructor(options: MeshClientOptions) {
+    this.trpc = createMeshTrpc(options);
+  }
+
+  info(): Promise<Info> {
+    return this.trpc.info.query();
+  }
+
+  /** The network id every signature is bound to, asked of mesh once. */
+  network(): Promise<string> {
+    if (!this.#network) {
+      const network = this.info().then((info) => info.network);
+      this.#network = network;
+      network.catch(() => {
+        if (this.#network === network) this.#network = undefined;
+      });
+    }
+    return this.#network;
+  }
+
+  register(nodeKey: SigningKey, registration: Registration): Promise<NodeResult> {
+    return this.#signed(nodeKey, (signer, network) =>
+      this.trpc.node.register.mutate(signedRegister(signer, registration, { network })),
+    );
+  }
+
+  heartbeat(nodeKey: SigningKey, nodeId: string, tailscaleIP?: string | null): Promise<HeartbeatResult> {
+    return this.#signed(nodeKey, (signer, network) =>
+      this.trpc.health.heartbeat.mutate(signedHeartbeat(signer, { nodeId, tailscaleIP }, { network })),
+    );
+  }
+
+  /** Fetches the node, so the decision is bound to the key it registered with; nothing is signed yet. */
+  async prepareDecision<A extends NodeDecisionAction>(sovereignKey: SigningKey, action: A, nodeId: string): Promise<PreparedDecision<A>> {
+    const [network, node] = await Promise.all([this.network(), this.trpc.node.get.query({ nodeId })]);
+    const sign = (signer: Signer) =>
+      validated(() => signedNodeDecision(signer, action, { nodeId: node.id, nodePublicKey: node.public_key }, { network }));
+    const send = (request: NodeDecisionFields): Promise<NodeResult | RemoveResult> => {
+      switch (action) {
+        case 'approve':
+          return this.trpc.sovereign.approve.mutate(request);
+        case 'deny':
+          return this.trpc.sovereign.deny.mutate(request);
+        default:
+          return this.trpc.sovereign.remove.mutate(request);
+      }
+    };
+    return {
+      action,
+      network,
+      node,
+      sign: () => sign(this.#keys.signer(sovereignKey)),
+      send: () => this.#keys.run(sovereignKey, (signer) => send(sign(signer)) as Promise<DecisionResult<A>>),
+    };
+  }
+
+  async approve(sovereignKey: SigningKey, nodeId: string): Promise<NodeResult> {
+    return (await this.prepareDecision(sovereignKey, 'approve', nodeId)).send();
+  }
+
+  async deny(sovereignKey: SigningKey, nodeId: string): Promise<NodeResult> {
+    return (await this.prepareDecision(sovereignKey, 'deny', nodeId)).send();
+  }
+
+  async remove(sovereignKey: SigningKey, nodeId: string): Promise<RemoveResult> {
+    return (await this.prepareDecision(sovereignKey, 'remove', nodeId)).send();
+  }
+
+  addSovereign(sovereignKey: SigningKey, publicKey: string, description?: string): Promise<SovereignResult> {
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.sovereign.add.mutate(signedSovereignAdd(signer, { publicKey, description }, { network })),
+    );
+  }
+
+  removeSovereign(sovereignKey: SigningKey, publicKey: string): Promise<SovereignResult> {
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.sovereign.removeKey.mutate(signedSovereignRemove(signer, publicKey, { network })),
+    );
+  }
+
+  /** Signs and sends in the key's turn (see KeyRing); a request mesh's schemas refuse is never sent. */
+  async #signed<T>(key: SigningKey, send: (signer: Signer, network: string) => Promise<T>): Promise<T> {
+    const network = await this.network();
+    return this.#keys.run(key, (signer) => validated(() => send(signer, network)));
+  }
+}
+
+/** Runs `build`, turning a schema's refusal into mesh's INVALID_INPUT. */
+function validated<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw error instanceof ZodError ? invalidInput(error) : error;
+  }
+}
+
+export function createMeshClient(options: MeshClientOptions): MeshClient {
+  return new MeshClient(options);
+}

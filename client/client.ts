@@ -23,6 +23,8 @@ import {
 } from './signed-requests.js';
 import type { Signer } from './signer.js';
 import { createMeshTrpc, type TransportOptions } from './transport.js';
+import { watchMesh, type WatchOptions } from './watch.js';
+import type { WatchMessage } from '../shared/events.js';
 
 export type MeshClientOptions = TransportOptions;
 
@@ -47,10 +49,20 @@ export interface PreparedDecision<A extends NodeDecisionAction> {
 export class MeshClient {
   readonly trpc: TRPCClient<AppRouter>;
   readonly #keys = new KeyRing();
+  readonly #urls: readonly string[];
   #network: Promise<string> | undefined;
 
   constructor(options: MeshClientOptions) {
     this.trpc = createMeshTrpc(options);
+    this.#urls = typeof options.url === 'string' ? [options.url] : options.url;
+  }
+
+  /**
+   * Mesh's events, live, as an async iterator that reconnects and resumes by itself (see watchMesh).
+   * List first and pass the list's `revision` as `sinceRevision` to miss nothing and see nothing twice.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
+    return watchMesh(this.#urls, options);
   }
 
   info(): Promise<Info> {

@@ -15,9 +15,11 @@ export {
 } from './signed-requests.js';
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
+export { watchMesh, type WatchOptions } from './watch.js';
+export type { EventType, MeshEvent, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
 export type { MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
 export type { ServiceInput } from '../shared/requests.js';
-export type { HeartbeatResult, Info, NodeResult, NodeView, RemoveResult, SovereignResult, SovereignView, Topology } from '../shared/responses.js';
+export type { HeartbeatResult, Info, NodeList, NodeResult, NodeView, RemoveResult, SovereignResult, SovereignView, Topology } from '../shared/responses.js';
 export type { Logger } from '../server/log.js';

@@ -66,6 +66,25 @@ describe('mesh, the CLI, against a mesh process', () => {
     expect(nodes.stdout).toMatch(/^validator-002 +active +validator-b\.ts\.net/m);
   });
 
+  it('watch prints the changes so far and then live ones, and stops on SIGTERM', async () => {
+    const watch = startMeshCli(['watch', '--since', '0', '--json'], env);
+    const human = startMeshCli(['watch', '--since', '0', '--node', 'validator-002'], env);
+    try {
+      const [approved] = await watch.waitFor(/^\{"kind":"event".*"type":"node\.approved".*$/m);
+      expect(JSON.parse(approved)).toMatchObject({ event: { nodeId: 'validator-002', actor: keys.sovereign, node: { status: 'active' } } });
+      await human.waitFor(/#\d+ +node\.approved +validator-002 active +by [0-9a-f]{8}…[0-9a-f]{4}/);
+      const denied = await runMesh(['deny', 'validator-002', '--yes'], asSovereign());
+      expect(denied.code).toBe(0);
+      await watch.waitFor(/"type":"node\.denied"/);
+      await human.waitFor(/node\.denied +validator-002 denied/);
+      const approvedAgain = await runMesh(['approve', 'validator-002', '--yes'], asSovereign());
+      expect(approvedAgain.code).toBe(0);
+    } finally {
+      expect(await watch.stop()).toBe(0);
+      expect(await human.stop()).toBe(0);
+    }
+  });
+
   it('agent heartbeats, registers again after a removal, and stops on SIGTERM', async () => {
     const agent = startMeshCli(['agent', ...NODE, '--service', 'ledger:8080', '--interval', '200'], asNode().env);
     try {

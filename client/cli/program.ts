@@ -8,6 +8,7 @@ import { addNodeCommands } from './node.js';
 import { addNodeQueries } from './nodes.js';
 import { addSignCommands } from './sign.js';
 import { addSovereignCommands } from './sovereign.js';
+import { addWatchCommand } from './watch.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   addSovereignCommands(program);
   addNodeCommands(program);
   addSignCommands(program);
+  addWatchCommand(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signedRegister } from '../../client/signed-requests.js';
+import { readSseFrames } from '../../client/sse.js';
 import type { MeshEvent } from '../../shared/events.js';
 import { newSigner, tempDir } from '../testing/harness.js';
 import { spawnMesh, type SpawnedMesh } from '../testing/spawn-mesh.js';
@@ -21,19 +22,17 @@ async function pageOfEvents(mesh: SpawnedMesh): Promise<MeshEvent[]> {
   return ((await response.json()) as { events: MeshEvent[] }).events;
 }
 
-/** Reads SSE `id:` lines from a stream until `count` have arrived. */
+/** The ids of the first `count` frames of an SSE stream. */
 async function streamIds(url: string, count: number): Promise<string[]> {
   const controller = new AbortController();
   const response = await fetch(url, { signal: controller.signal });
   const ids: string[] = [];
-  let text = '';
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    text += Buffer.from(chunk).toString();
-    ids.splice(0, ids.length, ...[...text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1] ?? ''));
-    if (ids.length >= count) break;
+  for await (const frame of readSseFrames(response.body as AsyncIterable<Uint8Array>)) {
+    ids.push(frame.id ?? '');
+    if (ids.length === count) break;
   }
   controller.abort();
-  return ids.slice(0, count);
+  return ids;
 }
 
 describe('two mesh processes on one database file', () => {

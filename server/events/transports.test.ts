@@ -5,6 +5,7 @@ import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signedRegister } from '../../client/signed-requests.js';
+import { readSseFrames, type SseFrame } from '../../client/sse.js';
 import type { WatchMessage } from '../../shared/events.js';
 import { startMesh, type RunningMesh } from '../app.js';
 import { silentLogger } from '../log.js';
@@ -30,41 +31,12 @@ async function register(running: RunningMesh, nodeId: string) {
   expect(response.status).toBe(200);
 }
 
-interface SseFrame {
-  id?: string;
-  event?: string;
-  data?: string;
-}
-
-/** Reads an SSE response the way curl shows it: frames separated by a blank line, comments skipped. */
-async function* sseFrames(response: Response): AsyncGenerator<SseFrame> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const frame: SseFrame = {};
-      for (const line of block.split('\n')) {
-        const colon = line.indexOf(':');
-        if (colon <= 0) continue;
-        const field = line.slice(0, colon) as keyof SseFrame | 'retry';
-        if (field === 'retry') continue;
-        frame[field] = line.slice(colon + 1).trimStart();
-      }
-      if (frame.data !== undefined) yield frame;
-    }
-  }
-}
-
 async function takeFrames(url: string, count: number, headers: Record<string, string> = {}): Promise<SseFrame[]> {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const frames: SseFrame[] = [];
-  for await (const frame of sseFrames(response)) {
+  for await (const frame of readSseFrames(response.body as AsyncIterable<Uint8Array>)) {
     frames.push(frame);
     if (frames.length === count) break;
   }

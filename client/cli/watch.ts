@@ -1,0 +1,51 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { EVENT_TYPES, type EventType, type WatchMessage } from '../../shared/events.js';
+import { CliContext } from './context.js';
+import type { Output } from './output.js';
+
+function parseRevision(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a revision is a whole number (e.g. the revision of `mesh nodes --json`)');
+  return Number(value);
+}
+
+const short = (key: string | null) => (key && key.length > 16 ? `${key.slice(0, 8)}…${key.slice(-4)}` : (key ?? '-'));
+
+function describeMessage(out: Output, message: WatchMessage): string {
+  if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
+  const { event } = message;
+  const subject = event.nodeId ?? `sovereign ${short(event.publicKey)}`;
+  const status = event.node ? ` ${out.status(event.node.status)}` : '';
+  return `${new Date(event.time).toISOString()}  #${event.revision}  ${event.type.padEnd(17)}  ${subject}${status}  by ${short(event.actor)}`;
+}
+
+export function addWatchCommand(program: Command): void {
+  program
+    .command('watch')
+    .description('print changes to the network as they happen, resuming by itself after a cut (Ctrl-C stops)')
+    .option('--since <revision>', 'start after this revision (default: from now on)', parseRevision)
+    .addOption(new Option('--type <type...>', 'only these event types').choices(EVENT_TYPES))
+    .option('--node <id>', 'only events about this node')
+    .action(async (options: { since?: number; type?: EventType[]; node?: string }, command: Command) => {
+      const ctx = CliContext.of(command);
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const messages = ctx.client().watch({
+          sinceRevision: options.since,
+          types: options.type,
+          nodeId: options.node,
+          signal: stop.signal,
+          onRetry: (error, failures) => process.stderr.write(`mesh watch: reconnecting (${failures}): ${error.message}\n`),
+        });
+        for await (const message of messages) {
+          // One line per message: JSON lines for scripts (jq -c reads them one by one), text for people.
+          process.stdout.write(`${ctx.out.json ? JSON.stringify(message) : describeMessage(ctx.out, message)}\n`);
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

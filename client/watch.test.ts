@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventType, WatchMessage } from '../shared/events.js';
+import { startMesh, type RunningMesh } from '../server/app.js';
+import { silentLogger } from '../server/log.js';
+import { newSigner, tempDir, testConfig } from '../server/testing/harness.js';
+import { createMeshClient } from './client.js';
+import { isMeshError } from './errors.js';
+import { signedRegister } from './signed-requests.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function start(options: { dbUrl?: string; port?: number } = {}): Promise<RunningMesh> {
+  const running = await startMesh(testConfig({ host: '127.0.0.1', port: options.port ?? 0, dbUrl: options.dbUrl ?? ':memory:' }), {
+    logger: silentLogger,
+  });
+  cleanups.push(() => running.close());
+  return running;
+}
+
+async function register(running: RunningMesh, nodeId: string) {
+  const client = createMeshClient({ url: running.url });
+  await client.trpc.node.register.mutate(signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' }));
+}
+
+/** Consumes a watch in the background until the test ends; `until(n)` waits for n messages. */
+function consume(watch: (signal: AbortSignal) => AsyncGenerator<WatchMessage>) {
+  const seen: WatchMessage[] = [];
+  const controller = new AbortController();
+  const done = (async () => {
+    for await (const message of watch(controller.signal)) seen.push(message);
+  })();
+  cleanups.push(async () => {
+    controller.abort();
+    await done.catch(() => undefined);
+  });
+  return {
+    done,
+    async until(count: number) {
+      for (let i = 0; i < 1000 && seen.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      return seen.map((m) => (m.kind === 'event' ? `${m.event.revision}:${m.event.nodeId}` : `reset@${m.revision}`));
+    },
+  };
+}
+
+describe('client.watch', () => {
+  it('lists, then watches from the list revision: nothing lost, nothing twice', async () => {
+    const running = await start();
+    await register(running, 'a');
+    const client = createMeshClient({ url: running.url });
+    const { revision, nodes } = await client.trpc.node.list.query({});
+    expect(nodes.map((n) => n.id)).toEqual(['a']);
+    await register(running, 'b');
+    const watch = consume((signal) => client.watch({ sinceRevision: revision, signal }));
+    await register(running, 'c');
+    expect(await watch.until(2)).toEqual(['2:b', '3:c']);
+  });
+
+  it('fails over from a dead URL and resumes across a mesh restart by itself', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const dbUrl = `file:${join(dir, 'mesh.db')}`;
+    const first = await start({ dbUrl });
+    const retries: string[] = [];
+    const client = createMeshClient({ url: ['http://127.0.0.1:1', first.url] });
+    const watch = consume((signal) =>
+      client.watch({ sinceRevision: 0, signal, retryDelayMs: () => 20, onRetry: (error) => retries.push(error.message) }),
+    );
+    await register(first, 'a');
+    expect(await watch.until(1)).toEqual(['1:a']);
+
+    await first.close();
+    const second = await start({ dbUrl, port: first.port });
+    await register(second, 'b');
+    await register(second, 'c');
+    expect(await watch.until(3)).toEqual(['1:a', '2:b', '3:c']);
+    expect(retries.length).toBeGreaterThan(0);
+  }, 20_000);
+
+  it('ends with INVALID_INPUT when mesh refuses the filter', async () => {
+    const running = await start();
+    const client = createMeshClient({ url: running.url });
+    const stream = client.watch({ types: ['node.exploded' as EventType] });
+    const error = await stream.next().catch((e: unknown) => e);
+    expect(isMeshError(error, 'INVALID_INPUT')).toBe(true);
+  });
+});

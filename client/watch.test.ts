@@ -1,30 +1,15 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventType, WatchMessage } from '../shared/events.js';
-import { startMesh, type RunningMesh } from '../server/app.js';
-import { silentLogger } from '../server/log.js';
-import { newSigner, tempDir, testConfig } from '../server/testing/harness.js';
+import type { RunningMesh } from '../server/app.js';
+import { tempDir } from '../server/testing/harness.js';
+import { registerOverHttp, startTestServer, useCleanups } from '../server/testing/servers.js';
 import { createMeshClient } from './client.js';
 import { isMeshError } from './errors.js';
-import { signedRegister } from './signed-requests.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function start(options: { dbUrl?: string; port?: number } = {}): Promise<RunningMesh> {
-  const running = await startMesh(testConfig({ host: '127.0.0.1', port: options.port ?? 0, dbUrl: options.dbUrl ?? ':memory:' }), {
-    logger: silentLogger,
-  });
-  cleanups.push(() => running.close());
-  return running;
-}
-
-async function register(running: RunningMesh, nodeId: string) {
-  const client = createMeshClient({ url: running.url });
-  await client.trpc.node.register.mutate(signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' }));
-}
+const defer = useCleanups();
+const start = (options: { dbUrl?: string; port?: number } = {}) => startTestServer(defer, options);
+const register = (running: RunningMesh, nodeId: string) => registerOverHttp(running.url, nodeId);
 
 /** Consumes a watch in the background until the test ends; `until(n)` waits for n messages. */
 function consume(watch: (signal: AbortSignal) => AsyncGenerator<WatchMessage>) {
@@ -33,7 +18,7 @@ function consume(watch: (signal: AbortSignal) => AsyncGenerator<WatchMessage>) {
   const done = (async () => {
     for await (const message of watch(controller.signal)) seen.push(message);
   })();
-  cleanups.push(async () => {
+  defer(async () => {
     controller.abort();
     await done.catch(() => undefined);
   });
@@ -61,7 +46,7 @@ describe('client.watch', () => {
 
   it('fails over from a dead URL and resumes across a mesh restart by itself', async () => {
     const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    defer(cleanup);
     const dbUrl = `file:${join(dir, 'mesh.db')}`;
     const first = await start({ dbUrl });
     const retries: string[] = [];

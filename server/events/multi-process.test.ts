@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signedRegister } from '../../client/signed-requests.js';
 import { readSseFrames } from '../../client/sse.js';
 import type { MeshEvent } from '../../shared/events.js';
-import { newSigner, tempDir } from '../testing/harness.js';
+import { tempDir } from '../testing/harness.js';
+import { registerOverHttp } from '../testing/servers.js';
 import { spawnMesh, type SpawnedMesh } from '../testing/spawn-mesh.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -11,11 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function register(mesh: SpawnedMesh, nodeId: string) {
-  const body = signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' });
-  const response = await fetch(`${mesh.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(response.status).toBe(200);
-}
+const register = (mesh: SpawnedMesh, nodeId: string) => registerOverHttp(mesh.url, nodeId);
 
 async function pageOfEvents(mesh: SpawnedMesh): Promise<MeshEvent[]> {
   const response = await fetch(`${mesh.url}/events?since=0&limit=100`, { headers: { accept: 'application/json' } });

@@ -2,34 +2,18 @@ import { join } from 'node:path';
 import { createTRPCClient, createWSClient, httpLink, httpSubscriptionLink, splitLink, wsLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { signedRegister } from '../../client/signed-requests.js';
 import { readSseFrames, type SseFrame } from '../../client/sse.js';
 import type { WatchMessage } from '../../shared/events.js';
-import { startMesh, type RunningMesh } from '../app.js';
-import { silentLogger } from '../log.js';
+import type { RunningMesh } from '../app.js';
 import type { AppRouter } from '../routers/_app.js';
-import { newSigner, tempDir, testConfig } from '../testing/harness.js';
+import { tempDir } from '../testing/harness.js';
+import { registerOverHttp, startTestServer, useCleanups } from '../testing/servers.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function start(options: { dbUrl?: string; port?: number } = {}): Promise<RunningMesh> {
-  const running = await startMesh(testConfig({ host: '127.0.0.1', port: options.port ?? 0, dbUrl: options.dbUrl ?? ':memory:' }), {
-    logger: silentLogger,
-  });
-  cleanups.push(() => running.close());
-  return running;
-}
-
-async function register(running: RunningMesh, nodeId: string) {
-  const body = signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' });
-  const response = await fetch(`${running.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(response.status).toBe(200);
-}
+const defer = useCleanups();
+const start = (options: { dbUrl?: string; port?: number } = {}) => startTestServer(defer, options);
+const register = (running: RunningMesh, nodeId: string) => registerOverHttp(running.url, nodeId);
 
 async function takeFrames(url: string, count: number, headers: Record<string, string> = {}): Promise<SseFrame[]> {
   const controller = new AbortController();
@@ -108,14 +92,14 @@ function trpcClient(url: string, transport: 'sse' | 'ws') {
     });
   }
   const ws = createWSClient({ url: `${url.replace(/^http/, 'ws')}/trpc`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
-  cleanups.push(() => ws.close());
+  defer(() => ws.close());
   return createTRPCClient<AppRouter>({ links: [wsLink({ client: ws, transformer: superjson })] });
 }
 
 function collect(client: ReturnType<typeof trpcClient>, input: { sinceRevision?: number }) {
   const messages: WatchMessage[] = [];
   const subscription = client.events.watch.subscribe(input, { onData: (tracked) => messages.push(tracked.data) });
-  cleanups.push(() => subscription.unsubscribe());
+  defer(() => subscription.unsubscribe());
   const until = async (count: number) => {
     for (let i = 0; i < 500 && messages.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     return messages.map((m) => (m.kind === 'event' ? m.event.revision : `reset@${m.revision}`));
@@ -138,7 +122,7 @@ describe.each(['sse', 'ws'] as const)('events.watch over tRPC (%s)', (transport)
 describe('resuming across a server restart', () => {
   it('the SSE link reconnects to the restarted mesh and resumes after the last event, nothing lost or doubled', async () => {
     const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    defer(cleanup);
     const dbUrl = `file:${join(dir, 'mesh.db')}`;
     const first = await start({ dbUrl });
     await register(first, 'a');

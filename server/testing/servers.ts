@@ -1,0 +1,36 @@
+import { afterEach } from 'vitest';
+import { signedRegister } from '../../client/signed-requests.js';
+import { startMesh, type RunningMesh } from '../app.js';
+import type { MeshConfig } from '../config.js';
+import { silentLogger } from '../log.js';
+import { newSigner, testConfig } from './harness.js';
+
+/**
+ * Cleanups a test registers as it goes, run in reverse order after each test. Call once per test
+ * file, at the top level.
+ */
+export function useCleanups(): (cleanup: () => unknown) => void {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => void cleanups.push(cleanup);
+}
+
+/** A real mesh HTTP server on 127.0.0.1, on port 0 unless told, stopped after the test. */
+export async function startTestServer(
+  defer: (cleanup: () => unknown) => void,
+  options: { dbUrl?: string; port?: number; config?: Partial<MeshConfig> } = {},
+): Promise<RunningMesh> {
+  const config = testConfig({ host: '127.0.0.1', port: options.port ?? 0, dbUrl: options.dbUrl ?? ':memory:', ...options.config });
+  const running = await startMesh(config, { logger: silentLogger });
+  defer(() => running.close());
+  return running;
+}
+
+/** Registers a node with a fresh key through POST /register, as curl would. */
+export async function registerOverHttp(baseUrl: string, nodeId: string): Promise<void> {
+  const body = signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' });
+  const response = await fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 200) throw new Error(`registering ${nodeId} failed: ${response.status} ${await response.text()}`);
+}

@@ -90,6 +90,10 @@ export interface LoadResult {
   lastTimestamp?: number;
   /** A sample of the error answers, to say what went wrong. */
   errorSample?: string;
+  /** The slowest answers (any status): when they were sent (ms after the clock started; negative in warm-up) and how long they took. */
+  slowest: { sentAtMs: number; ms: number; status: number }[];
+  /** Counted answers per 500 ms of measured time: a stall shows as a dip. */
+  timeline: number[];
 }
 
 export interface EventsResult {

@@ -85,6 +85,8 @@ class Recorder {
   #cpuStart: NodeJS.CpuUsage = process.cpuUsage();
   #cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   #timers: NodeJS.Timeout[] = [];
+  #timeline: number[] = [];
+  #slowest: { sentAtMs: number; ms: number; status: number }[] = [];
 
   constructor(private readonly bounds: { warmupMs: number; durationMs: number }) {}
 
@@ -130,7 +132,15 @@ class Recorder {
       this.ok += 1;
       this.bodyBytes = bytes;
       recordMs(this.histogram, ms);
-    } else if (this.errorSample === undefined && body !== undefined) {
+      const bucket = Math.floor((performance.now() - this.#measureStart) / 500);
+      this.#timeline[bucket] = (this.#timeline[bucket] ?? 0) + 1;
+    }
+    if (this.#slowest.length < 3 || ms > (this.#slowest[this.#slowest.length - 1]?.ms ?? 0)) {
+      this.#slowest.push({ sentAtMs: performance.now() - ms - this.#measureStart, ms, status });
+      this.#slowest.sort((a, b) => b.ms - a.ms);
+      this.#slowest.length = Math.min(this.#slowest.length, 3);
+    }
+    if (!ok && this.errorSample === undefined && body !== undefined) {
       this.errorSample = `${status} ${body.slice(0, 300)}`;
     }
   }
@@ -155,6 +165,8 @@ class Recorder {
       bodyBytes: this.bodyBytes,
       loaderCpu: elapsedMs > 0 ? cpuSeconds / (elapsedMs / 1000) : Number.NaN,
       exhausted: this.exhausted,
+      slowest: this.#slowest,
+      timeline: Array.from(this.#timeline, (count) => count ?? 0),
       ...(lastTimestamp === undefined ? {} : { lastTimestamp }),
       ...(this.errorSample === undefined ? {} : { errorSample: this.errorSample }),
     };

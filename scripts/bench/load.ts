@@ -166,7 +166,8 @@ class Recorder {
       loaderCpu: elapsedMs > 0 ? cpuSeconds / (elapsedMs / 1000) : Number.NaN,
       exhausted: this.exhausted,
       slowest: this.#slowest,
-      timeline: Array.from(this.#timeline, (count) => count ?? 0),
+      // Whole 0.5 s buckets only: an answer landing as the clock stops would make a misleading last bucket.
+      timeline: Array.from(this.#timeline, (count) => count ?? 0).slice(0, Math.floor(elapsedMs / 500)),
       ...(lastTimestamp === undefined ? {} : { lastTimestamp }),
       ...(this.errorSample === undefined ? {} : { errorSample: this.errorSample }),
     };

@@ -76,8 +76,8 @@ export function freePort(): Promise<number> {
 export interface StartedProcess {
   child: ChildProcess;
   pid: number;
-  /** Everything written on stderr so far (for error messages). */
-  stderr(): string;
+  /** The last 20 kB written on stdout and stderr (for error messages). */
+  output(): string;
 }
 
 /** Only the variables mesh reads come from the benchmark: a MESH_DB_URL in the caller's shell must not redirect it. */
@@ -102,9 +102,15 @@ export function spawnUntilReady(
   );
   let stderr = '';
   let stdout = '';
+  let output = '';
+  const keep = (chunk: string) => {
+    output = (output + chunk).slice(-20_000);
+  };
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-20_000);
+    keep(chunk);
   });
+  child.stdout?.setEncoding('utf8').on('data', keep);
   return new Promise((resolve, reject) => {
     const fail = (message: string) => {
       clearTimeout(timer);
@@ -118,12 +124,11 @@ export function spawnUntilReady(
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
-      child.stdout?.resume(); // keep draining whatever it logs later
       child.off('exit', onExit);
-      resolve({ child, pid: child.pid ?? -1, match, stderr: () => stderr });
+      resolve({ child, pid: child.pid ?? -1, match, output: () => output });
     };
     const onExit = (code: number | null, signal: string | null) => fail(`exited (${signal ?? code}) before it was ready`);
-    child.stdout?.setEncoding('utf8').on('data', onData);
+    child.stdout?.on('data', onData);
     child.once('exit', onExit);
     child.once('error', (error) => fail(error.message));
   });

@@ -244,10 +244,16 @@ async function load<R extends LoadResult | EventsResult>(
       },
     },
     timeoutMs,
-  ).catch((error: unknown) => {
+  ).catch(async (error: unknown) => {
+    // The loader may notice a dead server before this process has reaped it: give the exit a moment.
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
     const { exitCode, signalCode } = server.child;
-    if (exitCode === null && signalCode === null) throw error;
-    throw new Error(`${(error as Error).message}\nthe server had exited (${signalCode ?? exitCode}):\n${server.stderr().trim()}`, { cause: error });
+    const state = exitCode === null && signalCode === null ? 'was still running' : `had exited (${signalCode ?? exitCode})`;
+    throw new Error(`${(error as Error).message}\nthe server (pid ${server.pid}) ${state}; its last output:\n${server.output().trim().slice(-3_000)}`, {
+      cause: error,
+    });
   });
   return { result, cpu: meter.shares(), window };
 }

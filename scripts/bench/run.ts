@@ -523,7 +523,10 @@ function describeLoad(name: string, measured: Measured<LoadResult>, withTimeline
       : '') +
     (measured.cpu.iowait >= 0.05 ? `, iowait ${cores(measured.cpu.iowait)}` : '') +
     (measured.cpu.steal >= 0.05 ? `, steal ${cores(measured.cpu.steal)}` : '') +
-    ((result.slowest[0]?.ms ?? 0) > 4 * result.latency.p99 || withTimeline
+    (result.loaderCpu >= 0.95 && measured.cpu.server < 0.9
+      ? ' (**the load generator was the bottleneck, not the server: as a limit this is a lower bound**)'
+      : '') +
+    ((result.slowest[0]?.ms ?? 0) > Math.max(4 * result.latency.p99, 50) || withTimeline
       ? `; slowest answers: ${result.slowest.map((slow) => `${slow.status} in ${formatMs(slow.ms)} (sent at ${(slow.sentAtMs / 1000).toFixed(2)} s)`).join(', ')}; counted answers per 0.5 s: ${result.timeline.join(' ')}`
       : '') +
     (result.errorSample ? `; first error: \`${result.errorSample.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 200)}\`` : '')

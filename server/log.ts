@@ -4,10 +4,17 @@ export interface Logger {
 }
 
 /** One line per event on stdout (errors on stderr), prefixed with the time. */
+/** An error with its chain of causes, each on its own line: the first one rarely says why. */
+function describeError(error: unknown, depth = 0): string {
+  if (!(error instanceof Error)) return String(error);
+  const own = error.stack ?? `${error.name}: ${error.message}`;
+  return error.cause === undefined || depth >= 5 ? own : `${own}\n  caused by: ${describeError(error.cause, depth + 1)}`;
+}
+
 export const consoleLogger: Logger = {
   info: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
   error: (message, error) => {
-    const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : error === undefined ? '' : `: ${String(error)}`;
+    const detail = error === undefined ? '' : `: ${describeError(error)}`;
     process.stderr.write(`${new Date().toISOString()} ERROR ${message}${detail}\n`);
   },
 };

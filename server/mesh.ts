@@ -55,7 +55,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
     const hub = new EventHub(database, registry);
-    const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads) : new InlineVerifier();
+    const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads, options.logger) : new InlineVerifier();
     return {
       config,
       database,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from '../../shared/testing/rfc8032.js';
+import { silentLogger } from '../log.js';
 import { VerifierPool } from './verify-pool.js';
 
 let pool: VerifierPool | undefined;
@@ -8,7 +9,7 @@ afterEach(() => pool?.close());
 
 describe('VerifierPool', () => {
   it('verifies a burst on worker threads, each answer matching its own request', async () => {
-    pool = new VerifierPool(2);
+    pool = new VerifierPool(2, silentLogger);
     const key = privateKeyFromSeed(RFC8032_KEY_1.seed);
     const requests = Array.from({ length: 300 }, (_, i) => {
       const message = `message ${i}`;
@@ -23,8 +24,22 @@ describe('VerifierPool', () => {
   });
 
   it('refuses work once closed', async () => {
-    pool = new VerifierPool(1);
+    pool = new VerifierPool(1, silentLogger);
     await pool.close();
     await expect(pool.verify(RFC8032_KEY_1.publicKey, 'x', '00'.repeat(64))).rejects.toThrow(/closed/);
+  });
+
+  it('verifies on the calling thread while its threads cannot start, and keeps retrying them with a pause', async () => {
+    const errors: string[] = [];
+    const broken = new URL('./no-such-worker.mjs', import.meta.url);
+    pool = new VerifierPool(1, { info: () => {}, error: (message) => errors.push(message) }, broken);
+    const signature = signMessage(privateKeyFromSeed(RFC8032_KEY_1.seed), 'hello');
+    for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(errors).toEqual([expect.stringMatching(/thread down; restarting it in 500 ms/)]);
+    expect(await pool.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
+    expect(await pool.verify(RFC8032_KEY_1.publicKey, 'hello!', signature)).toBe(false);
+    // The next start is half a second away: no crash loop in the meantime.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors).toHaveLength(1);
   });
 });

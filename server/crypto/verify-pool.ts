@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
 import { SignatureVerifier } from './verify.js';
 
 export interface Verifier {
@@ -32,32 +33,49 @@ interface Pending {
 }
 
 interface Thread {
-  worker: Worker;
+  worker: Worker | null;
   inFlight: Map<number, Pending[]>;
+  /** Failures in a row: each doubles the wait before the next start. */
+  failures: number;
 }
 
 const WORKER_URL = new URL('./verify-worker.mjs', import.meta.url);
+const RESPAWN_BASE_MS = 500;
+const RESPAWN_MAX_MS = 30_000;
 
 /**
  * Ed25519 verification on worker threads. A signature costs about 95 µs of CPU, more than the rest
  * of a heartbeat; here it runs beside the thread that serves HTTP and commits. Requests arriving in
  * the same turn of the event loop travel to a thread as one message, so the cost of crossing
- * threads is paid per batch, not per signature. A thread that dies fails its batches (the requests
- * get a 500, never a wrong 401) and is replaced.
+ * threads is paid per batch, not per signature. A thread that dies fails the batches it held (those
+ * requests get a 500, never a wrong 401) and is restarted after a growing pause; while no thread is
+ * up, signatures are verified on the calling thread, slower but never refused.
  */
 export class VerifierPool implements Verifier {
   readonly #threads: Thread[] = [];
+  readonly #inline = new SignatureVerifier();
   #queued: { items: VerifyBatch['items']; pending: Pending[] } = { items: [], pending: [] };
   #flushScheduled = false;
   #nextId = 1;
   #closed = false;
 
-  constructor(threads: number) {
-    for (let i = 0; i < threads; i++) this.#threads.push(this.#spawn());
+  constructor(
+    threads: number,
+    private readonly logger: Logger,
+    private readonly workerUrl: URL = WORKER_URL,
+  ) {
+    for (let i = 0; i < threads; i++) {
+      const thread: Thread = { worker: null, inFlight: new Map(), failures: 0 };
+      this.#threads.push(thread);
+      this.#start(thread);
+    }
   }
 
   verify(publicKeyHex: string, message: string, signatureHex: string): Promise<boolean> {
     if (this.#closed) return Promise.reject(new Error('the verifier pool is closed'));
+    if (!this.#threads.some((thread) => thread.worker)) {
+      return Promise.resolve(this.#inline.verify(publicKeyHex, message, signatureHex));
+    }
     return new Promise((resolve, reject) => {
       this.#queued.items.push([publicKeyHex, message, signatureHex]);
       this.#queued.pending.push({ resolve, reject });
@@ -70,7 +88,7 @@ export class VerifierPool implements Verifier {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#threads.map((thread) => thread.worker.terminate()));
+    await Promise.all(this.#threads.map((thread) => thread.worker?.terminate()));
   }
 
   #flush(): void {
@@ -78,32 +96,45 @@ export class VerifierPool implements Verifier {
     const { items, pending } = this.#queued;
     if (items.length === 0) return;
     this.#queued = { items: [], pending: [] };
-    const thread = this.#threads.reduce((least, candidate) => (candidate.inFlight.size < least.inFlight.size ? candidate : least));
+    const running = this.#threads.filter((thread) => thread.worker);
+    if (running.length === 0) {
+      // Every thread went down since these were queued.
+      items.forEach(([publicKey, message, signature], index) => pending[index]?.resolve(this.#inline.verify(publicKey, message, signature)));
+      return;
+    }
+    const thread = running.reduce((least, candidate) => (candidate.inFlight.size < least.inFlight.size ? candidate : least));
     const id = this.#nextId++;
     thread.inFlight.set(id, pending);
-    thread.worker.postMessage({ id, items } satisfies VerifyBatch);
+    thread.worker?.postMessage({ id, items } satisfies VerifyBatch);
   }
 
-  #spawn(): Thread {
-    const worker = new Worker(WORKER_URL);
+  #start(thread: Thread): void {
+    // The worker loads its own TypeScript loader: flags the parent was started with (such as
+    // --import of a .ts file) would run before it and fail, so none are passed on.
+    const worker = new Worker(this.workerUrl, { execArgv: [] });
     worker.unref();
-    const thread: Thread = { worker, inFlight: new Map() };
+    thread.worker = worker;
     worker.on('message', ({ id, results }: VerifyResults) => {
+      thread.failures = 0;
       const pending = thread.inFlight.get(id);
       thread.inFlight.delete(id);
       pending?.forEach((request, index) => request.resolve(results[index] === 1));
     });
-    const fail = (error: unknown) => {
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed || this.#closed) return;
+      failed = true;
+      thread.worker = null;
       for (const pending of thread.inFlight.values()) for (const request of pending) request.reject(error);
       thread.inFlight.clear();
-      if (this.#closed) return;
-      const index = this.#threads.indexOf(thread);
-      if (index >= 0) this.#threads[index] = this.#spawn();
+      thread.failures += 1;
+      const delay = Math.min(RESPAWN_BASE_MS * 2 ** (thread.failures - 1), RESPAWN_MAX_MS);
+      this.logger.error(`signature verification thread down; restarting it in ${delay} ms`, error);
+      setTimeout(() => {
+        if (!this.#closed) this.#start(thread);
+      }, delay).unref();
     };
     worker.on('error', (error) => fail(new Error('a signature verification thread failed', { cause: error })));
-    worker.on('exit', (code) => {
-      if (!this.#closed) fail(new Error(`a signature verification thread exited with code ${code}`));
-    });
-    return thread;
+    worker.on('exit', (code) => fail(new Error(`a signature verification thread exited with code ${code}`)));
   }
 }

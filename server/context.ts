@@ -2,6 +2,7 @@ import type { MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import type { Verifier } from './crypto/verify-pool.js';
 import type { EventHub } from './events/hub.js';
+import type { HeartbeatBatcher } from './heartbeat-batcher.js';
 import type { Registry } from './registry/registry.js';
 
 export interface Clock {
@@ -19,6 +20,7 @@ export interface MeshContext {
   database: MeshDatabase;
   registry: Registry;
   hub: EventHub;
+  heartbeats: HeartbeatBatcher;
   verifier: Verifier;
   clock: Clock;
   version: string;

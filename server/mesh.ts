@@ -4,6 +4,7 @@ import type { MeshConfig } from './config.js';
 import { systemClock, type Clock, type MeshContext } from './context.js';
 import { InlineVerifier, VerifierPool } from './crypto/verify-pool.js';
 import { EventHub } from './events/hub.js';
+import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
 import { readAllNodeViews } from './registry/node-views.js';
@@ -56,11 +57,13 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     await reloadRegistry(database, registry);
     const hub = new EventHub(database, registry);
     const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads, options.logger) : new InlineVerifier();
+    const heartbeats = new HeartbeatBatcher({ database, hub, clock });
     return {
       config,
       database,
       registry,
       hub,
+      heartbeats,
       verifier,
       clock,
       version,

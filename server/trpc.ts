@@ -5,7 +5,7 @@ import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js
 import type { Context } from './context.js';
 import { describeError } from './errors.js';
 import { admitSignedRequest } from './signing/admit.js';
-import { checkSignature } from './signing/check.js';
+import { checkSignature, type SignedCheck } from './signing/check.js';
 import { writeAndPublish } from './write.js';
 
 export interface Meta {
@@ -33,25 +33,43 @@ export const createCallerFactory = t.createCallerFactory;
 
 /**
  * Every signed procedure goes through here: the signature is checked against the message rebuilt
- * from the validated input (401 if it fails), then, in one write transaction with the procedure
- * itself, the timestamp is accepted for its signer (401 on replay) and a sovereign's right is
- * checked (403). Its events reach the discovery snapshot and the watchers once it has committed.
+ * from the validated input, by the key the action's meta names (401 if it fails or is stale).
  */
 const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
   const action = meta?.signed;
   if (!action) throw new Error('verifySignature needs a procedure with meta.signed');
-  const fields = input as SignedFields<SignedAction>;
-  const check = await checkSignature(ctx, action, fields);
+  const signed = await checkSignature(ctx, action, input as SignedFields<SignedAction>);
+  return next({ ctx: { signed } });
+});
+
+/**
+ * Then, in one write transaction with the procedure itself, the timestamp is accepted for its
+ * signer (401 on replay) and a sovereign's right is checked (403). The procedure's events reach the
+ * discovery snapshot and the watchers once it has committed.
+ */
+const inWriteTransaction = t.middleware(async ({ ctx, next }) => {
+  const { signed } = ctx as typeof ctx & { signed: SignedCheck };
   return writeAndPublish(ctx, async (tx) => {
-    await admitSignedRequest(tx, check);
-    const result = await next({ ctx: { tx, signed: check } });
+    await admitSignedRequest(tx, signed);
+    const result = await next({ ctx: { tx } });
     // Throwing rolls the transaction back, so a refused request leaves no trace, its timestamp included.
     if (!result.ok) throw result.error;
     return result;
   });
 });
 
-/** A procedure signed as `action`: its input schema is that action's request schema. */
+const signedInput = <A extends SignedAction>(action: A) =>
+  t.procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(verifySignature);
+
+/** A procedure signed as `action`, run in its own write transaction: its input is that action's request schema. */
 export function signedProcedure<A extends SignedAction>(action: A) {
-  return t.procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(verifySignature);
+  return signedInput(action).use(inWriteTransaction);
+}
+
+/**
+ * A signed procedure that stores its work in batches with others (heartbeats): the signature is
+ * checked here, and replay protection is the batch's, in the same statement that stores it.
+ */
+export function batchedSignedProcedure<A extends SignedAction>(action: A) {
+  return signedInput(action);
 }

@@ -1,17 +1,16 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { HeartbeatFields, NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
-import type { HeartbeatResult, NodeResult, RemoveResult } from '../../shared/responses.js';
+import type { NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
+import type { NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
-import { heartbeats, nodes, services, type NodeRow } from '../../db/schema.js';
+import { nodes, services, type NodeRow } from '../../db/schema.js';
 import type { EventType } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
 import { appendEvent } from '../events/log.js';
 import { readNodeView } from '../registry/node-views.js';
-import { recordTouch } from '../registry/touches.js';
 
 /** Records a change to a node in the events log, with the node as it is now (none once removed). */
-async function recordNodeEvent(tx: Tx, type: EventType, node: Pick<NodeRow, 'id' | 'publicKey'>, actor: string, now: number) {
+export async function recordNodeEvent(tx: Tx, type: EventType, node: Pick<NodeRow, 'id' | 'publicKey'>, actor: string, now: number) {
   const view = type === 'node.removed' ? null : await readNodeView(tx, node.id);
   await appendEvent(tx, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
 }
@@ -129,24 +128,4 @@ export async function removeNode(tx: Tx, request: NodeDecisionFields, nodeKey: s
   await tx.delete(nodes).where(eq(nodes.id, node.id));
   await recordNodeEvent(tx, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
-}
-
-/**
- * Records a heartbeat at the server's time. An offline node is back: active again. A pending node's
- * heartbeat is recorded and it stays pending; a denied node's is refused.
- */
-export async function recordHeartbeat(tx: Tx, request: HeartbeatFields, nodeKey: string, now: number): Promise<HeartbeatResult> {
-  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
-  if (node.status === 'denied') {
-    throw new MeshError('NODE_DENIED', `node ${node.id} was denied by a sovereign: its heartbeats are refused`);
-  }
-  const ip = request.tailscaleIP ?? node.tailscaleIp;
-  const status: NodeStatus = node.status === 'offline' ? 'active' : node.status;
-  await tx.insert(heartbeats).values({ nodeId: node.id, timestamp: now, tailscaleIp: ip });
-  await tx.update(nodes).set({ lastHeartbeat: now, tailscaleIp: ip, status }).where(eq(nodes.id, node.id));
-  // Coming back and moving are changes peers must hear of; a heartbeat that only proves life is not.
-  if (status !== node.status) await recordNodeEvent(tx, 'node.online', node, nodeKey, now);
-  else if (ip !== node.tailscaleIp) await recordNodeEvent(tx, 'node.updated', node, nodeKey, now);
-  else recordTouch(tx, { nodeId: node.id, at: now });
-  return { success: true, nodeId: node.id, status, receivedAt: now };
 }

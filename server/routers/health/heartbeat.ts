@@ -1,6 +1,6 @@
-import { recordHeartbeat } from '../../services/nodes.js';
-import { signedProcedure } from '../../trpc.js';
+import { batchedSignedProcedure } from '../../trpc.js';
 
-export const heartbeatProcedure = signedProcedure('heartbeat').mutation(({ ctx, input }) =>
-  recordHeartbeat(ctx.tx, input, ctx.signed.subjectKey, ctx.clock.now()),
+/** Heartbeats come by the thousand: they are recorded in batches, each answered after its commit. */
+export const heartbeatProcedure = batchedSignedProcedure('heartbeat').mutation(({ ctx, input }) =>
+  ctx.heartbeats.submit({ request: input, nodeKey: ctx.signed.subjectKey }),
 );

@@ -54,7 +54,10 @@ describe('Registry', () => {
     registry.touchHeartbeat('a', 500);
     expect(registry.getNode('a')?.last_heartbeat).toBe(500);
     expect(registry.list({}).nodes[0]?.last_heartbeat).toBeNull();
+    const version = registry.answersVersion;
     clock.advance(HEARTBEAT_REFRESH_MS);
+    // Transports holding an answer's bytes learn it is stale from the version.
+    expect(registry.answersVersion).toBe(version + 1);
     expect(registry.list({}).nodes[0]?.last_heartbeat).toBe(500);
     expect(registry.revision).toBe(1);
   });

@@ -41,9 +41,19 @@ export class Registry {
   #changedAt = 0;
   #builtAt = 0;
   #touched = false;
+  #version = 0;
   #revision = 0;
 
   constructor(private readonly now: () => number) {}
+
+  /**
+   * Changes whenever a list or topology answer may have changed (heartbeat times included, once
+   * they are due): a transport may keep an answer's bytes for as long as this stays the same.
+   */
+  get answersVersion(): number {
+    this.#refreshTouched();
+    return this.#version;
+  }
 
   /** The revision of the last event applied. */
   get revision(): number {
@@ -157,5 +167,6 @@ export class Registry {
     this.#topology = null;
     this.#changedAt = this.#builtAt = this.now();
     this.#touched = false;
+    this.#version += 1;
   }
 }

@@ -27,21 +27,38 @@ function revisionOf(body: unknown): number | undefined {
 }
 
 interface Serialized {
-  payload: string;
+  payload: Buffer;
   tag: string;
+  revision: number | undefined;
 }
 
-// Discovery answers are the same frozen object until something changes: serialise and hash each once.
-const serializedAnswers = new WeakMap<object, Serialized>();
-
 function serialize(body: unknown): Serialized {
-  const cacheable = typeof body === 'object' && body !== null && Object.isFrozen(body);
-  const cached = cacheable ? serializedAnswers.get(body) : undefined;
-  if (cached) return cached;
-  const payload = JSON.stringify(body);
-  const serialized = { payload, tag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"` };
-  if (cacheable) serializedAnswers.set(body, serialized);
-  return serialized;
+  const payload = Buffer.from(JSON.stringify(body));
+  return { payload, tag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`, revision: revisionOf(body) };
+}
+
+/**
+ * The bytes of recent discovery answers by URL, valid while the registry's answers have not changed:
+ * a repeated GET /nodes is then answered (or 304'd) without running the procedure or serialising
+ * again. Only answers the registry hands out frozen (lists, topology) are kept, and only a few URLs.
+ */
+class AnswerCache {
+  readonly #entries = new Map<string, { version: number; answer: Serialized }>();
+
+  constructor(private readonly maxEntries = 64) {}
+
+  get(url: string, version: number): Serialized | undefined {
+    const entry = this.#entries.get(url);
+    return entry?.version === version ? entry.answer : undefined;
+  }
+
+  keep(url: string, version: number, body: unknown): Serialized {
+    const answer = serialize(body);
+    if (!Object.isFrozen(body)) return answer;
+    if (this.#entries.size >= this.maxEntries && !this.#entries.has(url)) this.#entries.clear();
+    this.#entries.set(url, { version, answer });
+    return answer;
+  }
 }
 
 function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean {
@@ -63,16 +80,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(res.req.method === 'HEAD' ? undefined : payload);
 }
 
+const revisionHeader = (revision: number | undefined): Record<string, string> =>
+  revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
+
 /**
- * A successful answer. GET answers carry an ETag and honour If-None-Match with 304, and discovery
- * answers say their revision in X-Mesh-Revision, so a poller pays for a change only when there is one.
+ * A successful GET: with an ETag, 304 for a matching If-None-Match, and the revision a discovery
+ * answer reflects in X-Mesh-Revision, so a poller pays for a change only when there is one.
  */
-function sendResult(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-  const revision = revisionOf(body);
-  const revisionHeader: Record<string, string> = revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
-  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 200, body, revisionHeader);
-  const { payload, tag } = serialize(body);
-  const headers = { etag: tag, 'cache-control': 'no-cache', ...revisionHeader };
+function sendAnswer(req: IncomingMessage, res: ServerResponse, { payload, tag, revision }: Serialized): void {
+  const headers = { etag: tag, 'cache-control': 'no-cache', ...revisionHeader(revision) };
   if (matchesEntityTag(req.headers['if-none-match'], tag)) {
     res.writeHead(304, headers);
     res.end();
@@ -96,8 +112,13 @@ function sendError(res: ServerResponse, error: TRPCError, headers?: Record<strin
  * `{success:false, error:{code, message}}` with the status tRPC gives its code.
  */
 export function createRestHandler(mesh: MeshContext, logger: Logger) {
+  const answers = new AnswerCache();
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
+    const cacheKey = `${url.pathname}${url.search}`;
+    const version = mesh.registry.answersVersion;
+    const cached = method === 'GET' || method === 'HEAD' ? answers.get(cacheKey, version) : undefined;
+    if (cached) return sendAnswer(req, res, cached);
     const disconnected = new AbortController();
     res.once('close', () => disconnected.abort());
     try {
@@ -123,7 +144,8 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       const api = createCaller(context, { signal: disconnected.signal });
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
       if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
-      else sendResult(req, res, result);
+      else if (method === 'GET' || method === 'HEAD') sendAnswer(req, res, answers.keep(cacheKey, version, result));
+      else sendJson(res, 200, result, revisionHeader(revisionOf(result)));
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);

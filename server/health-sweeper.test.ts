@@ -75,4 +75,15 @@ describe('health sweeper', () => {
     const rows = await t.mesh.database.client.execute('SELECT count(*) AS n FROM heartbeats');
     expect(rows.rows[0]?.n).toBe(1);
   });
+
+  it('does not mark offline a node whose heartbeat reached the database through another mesh process', async () => {
+    t = await createTestMesh();
+    await activeNode(t, 'n1');
+    t.clock.advance(OFFLINE_AFTER * 2);
+    // As another process sharing the database would record it: this process's snapshot never saw it.
+    await t.mesh.database.client.execute({ sql: "UPDATE nodes SET last_heartbeat = ? WHERE id = 'n1'", args: [t.clock.now() - 1000] });
+    expect(t.mesh.registry.silentSince(t.clock.now() - OFFLINE_AFTER)).toEqual(['n1']);
+    expect((await sweepOnce(t.mesh)).wentOffline).toEqual([]);
+    expect((await t.api.node.get({ nodeId: 'n1' })).status).toBe('active');
+  });
 });

@@ -5,15 +5,22 @@ import { writeAndPublish } from './write.js';
 
 /** One sweeper pass, committed and published. */
 export function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
-  return writeAndPublish(mesh, (tx) =>
-    sweep(tx, mesh.clock.now(), {
-      offlineAfterMs: mesh.config.offlineAfterMs,
-      heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
-      eventRetentionMs: mesh.config.eventRetentionMs,
-      startedAt: mesh.startedAt,
-      keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
-    }),
-  );
+  return writeAndPublish(mesh, (tx) => {
+    const now = mesh.clock.now();
+    const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
+    return sweep(
+      tx,
+      now,
+      {
+        offlineAfterMs: mesh.config.offlineAfterMs,
+        heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
+        eventRetentionMs: mesh.config.eventRetentionMs,
+        startedAt: mesh.startedAt,
+        keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
+      },
+      suspects,
+    );
+  });
 }
 
 /** Runs the sweeper every MESH_SWEEP_INTERVAL_MS; a failed pass is logged and the next one tries again. */

@@ -1,44 +1,47 @@
-import { asc, eq } from 'drizzle-orm';
-import type { NodeView, ServiceView } from '../../shared/responses.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { NodeView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
-import { nodes, services, type NodeRow, type ServiceRow } from '../../db/schema.js';
 
-function serviceView(row: ServiceRow): ServiceView {
-  return { type: row.serviceType, port: row.port, publicKey: row.publicKey };
-}
+// SQLite builds each node's view (the seed's snake_case fields, services in their listed order) as
+// one JSON text: one statement for any number of nodes, and one small string per node to parse,
+// instead of a row object per node and per service. json() keeps the services array an array
+// when it comes out of the subquery.
+const NODE_VIEW_SQL = sql`
+  SELECT json_object(
+    'id', n.id,
+    'public_key', n.public_key,
+    'tailscale_hostname', n.tailscale_hostname,
+    'tailscale_ip', n.tailscale_ip,
+    'status', n.status,
+    'registered_at', n.registered_at,
+    'approved_at', n.approved_at,
+    'approved_by', n.approved_by,
+    'last_heartbeat', n.last_heartbeat,
+    'services', json((
+      SELECT json_group_array(json_object('type', s.service_type, 'port', s.port, 'publicKey', s.public_key))
+      FROM (SELECT * FROM services WHERE node_id = n.id ORDER BY position) AS s
+    ))
+  ) AS view
+  FROM nodes AS n`;
 
-function nodeView(row: NodeRow, nodeServices: ServiceView[]): NodeView {
-  return {
-    id: row.id,
-    public_key: row.publicKey,
-    tailscale_hostname: row.tailscaleHostname,
-    tailscale_ip: row.tailscaleIp,
-    status: row.status,
-    registered_at: row.registeredAt,
-    approved_at: row.approvedAt,
-    approved_by: row.approvedBy,
-    last_heartbeat: row.lastHeartbeat,
-    services: nodeServices,
-  };
+async function queryViews(db: Db | Tx, where?: SQL): Promise<NodeView[]> {
+  const rows = await db.all<{ view: string }>(where ? sql`${NODE_VIEW_SQL} WHERE ${where}` : NODE_VIEW_SQL);
+  return rows.map((row) => JSON.parse(row.view) as NodeView);
 }
 
 /** One node as discovery shows it, or null when there is no such node. */
-export async function readNodeView(tx: Db | Tx, nodeId: string): Promise<NodeView | null> {
-  const [row] = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
-  if (!row) return null;
-  const rows = await tx.select().from(services).where(eq(services.nodeId, nodeId)).orderBy(asc(services.position));
-  return nodeView(row, rows.map(serviceView));
+export async function readNodeView(db: Db | Tx, nodeId: string): Promise<NodeView | null> {
+  const [view] = await queryViews(db, sql`n.id = ${nodeId}`);
+  return view ?? null;
 }
 
-/** Every node as discovery shows it, in two queries whatever the number of nodes. */
-export async function readAllNodeViews(db: Db | Tx): Promise<NodeView[]> {
-  const nodeRows = await db.select().from(nodes);
-  const serviceRows = await db.select().from(services).orderBy(asc(services.nodeId), asc(services.position));
-  const byNode = new Map<string, ServiceView[]>();
-  for (const row of serviceRows) {
-    const list = byNode.get(row.nodeId);
-    if (list) list.push(serviceView(row));
-    else byNode.set(row.nodeId, [serviceView(row)]);
-  }
-  return nodeRows.map((row) => nodeView(row, byNode.get(row.id) ?? []));
+/** Some nodes as discovery shows them, in one statement. */
+export async function readNodeViews(db: Db | Tx, nodeIds: readonly string[]): Promise<NodeView[]> {
+  if (nodeIds.length === 0) return [];
+  return queryViews(db, sql`n.id IN (${sql.join(nodeIds.map((id) => sql`${id}`), sql`, `)})`);
+}
+
+/** Every node as discovery shows it, in one statement whatever the number of nodes. */
+export function readAllNodeViews(db: Db | Tx): Promise<NodeView[]> {
+  return queryViews(db);
 }

@@ -93,6 +93,15 @@ export class Registry {
     this.#touched = true;
   }
 
+  /** Active nodes whose last sign of life (heartbeat or approval) is older than `cutoff`. */
+  silentSince(cutoff: number): string[] {
+    const silent: string[] = [];
+    for (const node of this.#nodes.values()) {
+      if (node.status === 'active' && Math.max(node.last_heartbeat ?? 0, node.approved_at ?? 0) < cutoff) silent.push(node.id);
+    }
+    return silent;
+  }
+
   getNode(nodeId: string): NodeView | undefined {
     return this.#nodes.get(nodeId);
   }

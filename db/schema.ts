@@ -53,10 +53,9 @@ export const heartbeats = sqliteTable(
     timestamp: integer('timestamp').notNull(),
     tailscaleIp: text('tailscale_ip'),
   },
-  (table) => [
-    index('heartbeats_node_time_idx').on(table.nodeId, table.timestamp),
-    index('heartbeats_time_idx').on(table.timestamp),
-  ],
+  // No index on timestamp: ids grow with time, so retention prunes by id range (see
+  // services/sweeper.ts), and every heartbeat saves updating a second index.
+  (table) => [index('heartbeats_node_time_idx').on(table.nodeId, table.timestamp)],
 );
 
 export const sovereignKeys = sqliteTable('sovereign_keys', {

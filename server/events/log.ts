@@ -33,25 +33,36 @@ function toEvent(row: EventRow): MeshEvent {
   };
 }
 
-/** Appends an event in the transaction of the change it records. */
-export async function appendEvent(tx: Tx, event: NewEvent, now: number): Promise<MeshEvent> {
-  const data = event.node ?? event.sovereign ?? null;
-  const [row] = await tx
+/** Appends events in the transaction of the change they record, in one statement, in order. */
+export async function appendEvents(tx: Tx, newEvents: readonly NewEvent[], now: number): Promise<MeshEvent[]> {
+  if (newEvents.length === 0) return [];
+  const rows = await tx
     .insert(events)
-    .values({
-      time: now,
-      type: event.type,
-      actor: event.actor,
-      nodeId: event.nodeId ?? null,
-      publicKey: event.publicKey,
-      data: data === null ? null : JSON.stringify(data),
-    })
+    .values(
+      newEvents.map((event) => {
+        const data = event.node ?? event.sovereign ?? null;
+        return {
+          time: now,
+          type: event.type,
+          actor: event.actor,
+          nodeId: event.nodeId ?? null,
+          publicKey: event.publicKey,
+          data: data === null ? null : JSON.stringify(data),
+        };
+      }),
+    )
     .returning();
-  if (!row) throw new Error('the events log returned no row for an insert');
-  const appended = toEvent(row);
+  const appended = rows.map(toEvent).sort((a, b) => a.revision - b.revision);
   const list = written.get(tx);
-  if (list) list.push(appended);
-  else written.set(tx, [appended]);
+  if (list) list.push(...appended);
+  else written.set(tx, appended);
+  return appended;
+}
+
+/** Appends one event in the transaction of the change it records. */
+export async function appendEvent(tx: Tx, event: NewEvent, now: number): Promise<MeshEvent> {
+  const [appended] = await appendEvents(tx, [event], now);
+  if (!appended) throw new Error('the events log returned no row for an insert');
   return appended;
 }
 

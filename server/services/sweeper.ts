@@ -1,8 +1,8 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, lte, max, min, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/database.js';
 import { heartbeats, nodes } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../shared/events.js';
-import { appendEvent, pruneEvents } from '../events/log.js';
+import { appendEvents, pruneEvents } from '../events/log.js';
 import { readNodeViews } from '../registry/node-views.js';
 
 export interface SweepSettings {
@@ -19,6 +19,41 @@ export interface SweepResult {
   wentOffline: string[];
   heartbeatsDeleted: number;
   eventsPruned: number;
+}
+
+/**
+ * The newest heartbeat row older than `before`. Rows are written at the server's time in commit
+ * order, so their ids grow with their timestamps: a binary search over ids finds the edge in a few
+ * dozen primary-key lookups, with no index on timestamp to keep up on every heartbeat.
+ */
+async function lastHeartbeatIdBefore(tx: Tx, before: number): Promise<number | null> {
+  const [bounds] = await tx.select({ low: min(heartbeats.id), high: max(heartbeats.id) }).from(heartbeats);
+  let low = bounds?.low ?? null;
+  let high = bounds?.high ?? null;
+  let found: number | null = null;
+  while (low !== null && high !== null && low <= high) {
+    const middle = Math.floor((low + high) / 2);
+    const [row] = await tx
+      .select({ id: heartbeats.id, timestamp: heartbeats.timestamp })
+      .from(heartbeats)
+      .where(gte(heartbeats.id, middle))
+      .orderBy(asc(heartbeats.id))
+      .limit(1);
+    if (!row || row.timestamp >= before) {
+      high = middle - 1;
+    } else {
+      found = row.id;
+      low = row.id + 1;
+    }
+  }
+  return found;
+}
+
+/** Deletes the heartbeat history older than `before`, as one range of ids. */
+async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: number }> {
+  const edge = await lastHeartbeatIdBefore(tx, before);
+  if (edge === null) return { rowsAffected: 0 };
+  return tx.delete(heartbeats).where(lte(heartbeats.id, edge));
 }
 
 // SQLite takes a bounded number of parameters: long id lists go in chunks.
@@ -49,12 +84,12 @@ export async function sweep(tx: Tx, now: number, settings: SweepSettings, suspec
       wentOffline.push(...rows.map((row) => row.id));
     }
     for (let start = 0; start < wentOffline.length; start += CHUNK) {
-      for (const node of await readNodeViews(tx, wentOffline.slice(start, start + CHUNK))) {
-        await appendEvent(tx, { type: 'node.offline', actor: SYSTEM_ACTOR, nodeId: node.id, publicKey: node.public_key, node }, now);
-      }
+      const views = await readNodeViews(tx, wentOffline.slice(start, start + CHUNK));
+      const offline = views.map((node) => ({ type: 'node.offline' as const, actor: SYSTEM_ACTOR, nodeId: node.id, publicKey: node.public_key, node }));
+      await appendEvents(tx, offline, now);
     }
   }
-  const deleted = await tx.delete(heartbeats).where(lt(heartbeats.timestamp, now - settings.heartbeatRetentionMs));
+  const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
   return { wentOffline, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
 }

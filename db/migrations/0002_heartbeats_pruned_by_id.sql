@@ -1,0 +1,1 @@
+DROP INDEX `heartbeats_time_idx`;

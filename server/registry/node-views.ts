@@ -41,7 +41,20 @@ export async function readNodeViews(db: Db | Tx, nodeIds: readonly string[]): Pr
   return queryViews(db, sql`n.id IN (${sql.join(nodeIds.map((id) => sql`${id}`), sql`, `)})`);
 }
 
-/** Every node as discovery shows it, in one statement whatever the number of nodes. */
-export function readAllNodeViews(db: Db | Tx): Promise<NodeView[]> {
-  return queryViews(db);
+const LOAD_PAGE = 5_000;
+
+/**
+ * Every node as discovery shows it, a page of nodes per statement: the text of a page is garbage
+ * as soon as it is parsed, so loading 100,000 nodes never holds all their JSON at once (the peak
+ * of a load is what the process keeps as resident memory). Call it inside a read transaction for
+ * a consistent view.
+ */
+export async function readAllNodeViews(db: Db | Tx): Promise<NodeView[]> {
+  const views: NodeView[] = [];
+  for (;;) {
+    const after = views.at(-1)?.id;
+    const page = await queryViews(db, after === undefined ? sql`1 = 1 ORDER BY n.id LIMIT ${LOAD_PAGE}` : sql`n.id > ${after} ORDER BY n.id LIMIT ${LOAD_PAGE}`);
+    views.push(...page);
+    if (page.length < LOAD_PAGE) return views;
+  }
 }

@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonChunks } from './json-chunks.js';
+
+// Answers larger than this are written out afresh each time, in chunks, rather than kept as bytes:
+// the 50 MB list of 100,000 nodes would otherwise live in memory for every URL that asked for it.
+const MAX_KEPT_BYTES = 16 * 1024 * 1024;
+const MAX_KEPT_URLS = 64;
+const WRITE_CHUNK = 64 * 1024;
+// Entity tags of registry answers name this process and the registry's answers version: the same
+// URL at the same version is the same bytes, and another process (or a restart) never matches.
+const PROCESS_TAG = randomBytes(6).toString('base64url');
+
+export interface Answer {
+  tag: string;
+  revision: number | undefined;
+  body: unknown;
+  /** The bytes, once known and small enough to keep. */
+  payload: Buffer | undefined;
+  tooLargeToKeep: boolean;
+}
+
+/** The revision a discovery answer reflects, if it says. */
+export function revisionOf(body: unknown): number | undefined {
+  const revision = typeof body === 'object' && body !== null ? (body as { revision?: unknown }).revision : undefined;
+  return typeof revision === 'number' ? revision : undefined;
+}
+
+export const revisionHeader = (revision: number | undefined): Record<string, string> =>
+  revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
+
+function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const trimmed = candidate.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === tag;
+  });
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * GET answers: with an ETag, 304 for a matching If-None-Match, and the revision in X-Mesh-Revision,
+ * so a poller pays for a change only when there is one. The registry hands out its lists and
+ * topology frozen, the same object until something changes: those are kept by URL while the
+ * registry's answers version stays the same, so a repeated GET /nodes (or its 304) runs no
+ * procedure and serialises nothing.
+ */
+export class Answers {
+  readonly #kept = new Map<string, { version: number; answer: Answer }>();
+
+  constructor(private readonly maxKeptBytes = MAX_KEPT_BYTES) {}
+
+  kept(url: string, version: number): Answer | undefined {
+    const entry = this.#kept.get(url);
+    return entry?.version === version ? entry.answer : undefined;
+  }
+
+  prepare(url: string, version: number, body: unknown): Answer {
+    const revision = revisionOf(body);
+    if (!Object.isFrozen(body)) {
+      const payload = Buffer.from(JSON.stringify(body));
+      const tag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+      return { tag, revision, body, payload, tooLargeToKeep: false };
+    }
+    const answer: Answer = { tag: `"${PROCESS_TAG}.${version}"`, revision, body, payload: undefined, tooLargeToKeep: false };
+    if (this.#kept.size >= MAX_KEPT_URLS && !this.#kept.has(url)) this.#kept.clear();
+    this.#kept.set(url, { version, answer });
+    return answer;
+  }
+
+  async send(req: IncomingMessage, res: ServerResponse, answer: Answer): Promise<void> {
+    const headers = { etag: answer.tag, 'cache-control': 'no-cache', ...revisionHeader(answer.revision) };
+    if (matchesEntityTag(req.headers['if-none-match'], answer.tag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const type = { 'content-type': 'application/json; charset=utf-8' };
+    if (answer.payload) {
+      res.writeHead(200, { ...type, 'content-length': answer.payload.length, ...headers });
+      res.end(req.method === 'HEAD' ? undefined : answer.payload);
+      return;
+    }
+    res.writeHead(200, { ...type, ...headers });
+    if (req.method === 'HEAD') return void res.end();
+    await this.#stream(res, answer);
+  }
+
+  /** Writes the answer in chunks, keeping its bytes for next time when they turn out small enough. */
+  async #stream(res: ServerResponse, answer: Answer): Promise<void> {
+    const kept: Buffer[] = [];
+    let size = 0;
+    let pending = '';
+    const flush = async () => {
+      const chunk = Buffer.from(pending);
+      pending = '';
+      size += chunk.length;
+      if (!answer.tooLargeToKeep && size <= this.maxKeptBytes) kept.push(chunk);
+      if (!res.write(chunk)) await drained(res);
+    };
+    for (const text of jsonChunks(answer.body)) {
+      pending += text;
+      if (pending.length >= WRITE_CHUNK) await flush();
+      if (res.destroyed) return;
+    }
+    if (pending) await flush();
+    res.end();
+    if (size > this.maxKeptBytes) answer.tooLargeToKeep = true;
+    else if (!answer.tooLargeToKeep) answer.payload = Buffer.concat(kept);
+  }
+}

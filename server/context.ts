@@ -34,9 +34,14 @@ export interface RequestInfo {
   closeConnection?: ((reason: string) => void) | undefined;
 }
 
-/** The outer context adds what the transport knows about the request. */
-export interface Context extends MeshContext, RequestInfo {}
+/**
+ * The outer context: the mesh, and what the transport knows about the request. It stays small on
+ * purpose: tRPC copies the context at every middleware, on every request.
+ */
+export interface Context extends RequestInfo {
+  mesh: MeshContext;
+}
 
 export function createContext(mesh: MeshContext, request: RequestInfo = {}): Context {
-  return { ...mesh, ...request };
+  return { mesh, ...request };
 }

@@ -38,7 +38,7 @@ export const createCallerFactory = t.createCallerFactory;
 const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
   const action = meta?.signed;
   if (!action) throw new Error('verifySignature needs a procedure with meta.signed');
-  const signed = await checkSignature(ctx, action, input as SignedFields<SignedAction>);
+  const signed = await checkSignature(ctx.mesh, action, input as SignedFields<SignedAction>);
   return next({ ctx: { signed } });
 });
 
@@ -49,7 +49,7 @@ const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
  */
 const inWriteTransaction = t.middleware(async ({ ctx, next }) => {
   const { signed } = ctx as typeof ctx & { signed: SignedCheck };
-  return writeAndPublish(ctx, async (tx) => {
+  return writeAndPublish(ctx.mesh, async (tx) => {
     await admitSignedRequest(tx, signed);
     const result = await next({ ctx: { tx } });
     // Throwing rolls the transaction back, so a refused request leaves no trace, its timestamp included.

@@ -390,6 +390,9 @@ function scaleSeed(now: number): { nodes: SeedNode[]; heartbeats: { nodeId: stri
     heartbeats.push({ nodeId: id, timestamp: lastHeartbeat });
     if (index % 4 === 0) heartbeats.push({ nodeId: id, timestamp: now - dayMs - randomInt(1, 30_000) });
   }
+  // A running mesh writes history rows at its own time, in commit order: row ids grow with time
+  // (the sweeper prunes by id range on that ground), so the seeded history is written the same way.
+  heartbeats.sort((a, b) => a.timestamp - b.timestamp);
   return { nodes, heartbeats };
 }
 

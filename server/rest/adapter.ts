@@ -8,7 +8,7 @@ import { readJsonBody } from '../http/body.js';
 import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { Answers, revisionHeader, revisionOf } from './answers.js';
-import { matchRoute } from './match.js';
+import { createRouteMatcher } from './match.js';
 import { restRoutes } from './routes.js';
 import { streamEvents } from './sse.js';
 
@@ -46,21 +46,25 @@ function sendError(res: ServerResponse, error: TRPCError, headers?: Record<strin
  */
 export function createRestHandler(mesh: MeshContext, logger: Logger) {
   const answers = new Answers();
+  const matchRoute = createRouteMatcher(restRoutes);
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
     const cacheKey = `${url.pathname}${url.search}`;
     const version = mesh.registry.answersVersion;
     const kept = method === 'GET' || method === 'HEAD' ? answers.kept(cacheKey, version) : undefined;
     if (kept) return answers.send(req, res, kept);
-    const disconnected = new AbortController();
-    // Only a client that leaves before its answer is complete aborts anything (an event stream).
-    res.once('close', () => {
-      if (!res.writableFinished) disconnected.abort();
-    });
+    // Only a GET can be a stream (GET /events), and only a client that leaves before its answer is
+    // complete aborts anything: no abort machinery for the thousands of POSTs a second.
+    const disconnected = method === 'GET' ? new AbortController() : undefined;
+    if (disconnected) {
+      res.once('close', () => {
+        if (!res.writableFinished) disconnected.abort();
+      });
+    }
     try {
       let match;
       try {
-        match = matchRoute(restRoutes, method, url.pathname);
+        match = matchRoute(method, url.pathname);
       } catch (error) {
         throw new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error });
       }
@@ -77,7 +81,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
           res.destroy();
         },
       });
-      const api = createCaller(context, { signal: disconnected.signal });
+      const api = createCaller(context, { signal: disconnected?.signal });
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
       if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
       else if (method === 'GET' || method === 'HEAD') await answers.send(req, res, answers.prepare(cacheKey, version, result));

@@ -4,7 +4,7 @@ import { jsonChunks } from './json-chunks.js';
 
 // Answers larger than this are written out afresh each time, in chunks, rather than kept as bytes:
 // the 50 MB list of 100,000 nodes would otherwise live in memory for every URL that asked for it.
-const MAX_KEPT_BYTES = 16 * 1024 * 1024;
+const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 const MAX_KEPT_URLS = 64;
 const WRITE_CHUNK = 64 * 1024;
 // Entity tags of registry answers name this process and the registry's answers version: the same

@@ -5,13 +5,17 @@ export type RouteMatch =
   | { kind: 'wrong-method'; allowed: string[] }
   | { kind: 'none' };
 
-function matchPath(pattern: string, pathname: string): Record<string, string> | null {
-  const expected = pattern.split('/');
-  const actual = pathname.replace(/\/+$/, '').split('/');
+interface CompiledRoute {
+  route: RestRoute;
+  parts: string[];
+}
+
+function matchParts(expected: readonly string[], actual: readonly string[]): Record<string, string> | null {
   if (expected.length !== actual.length) return null;
   const params: Record<string, string> = {};
-  for (const [index, part] of expected.entries()) {
-    const value = actual[index] ?? '';
+  for (let index = 0; index < expected.length; index++) {
+    const part = expected[index] as string;
+    const value = actual[index] as string;
     if (part.startsWith(':')) {
       if (value === '') return null;
       params[part.slice(1)] = decodeURIComponent(value);
@@ -22,14 +26,21 @@ function matchPath(pattern: string, pathname: string): Record<string, string> | 
   return params;
 }
 
-/** Finds the route for a request; a known path asked with another method says which methods it has. */
-export function matchRoute(routes: readonly RestRoute[], method: string, pathname: string): RouteMatch {
-  const allowed: string[] = [];
-  for (const route of routes) {
-    const params = matchPath(route.path, pathname);
-    if (!params) continue;
-    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { kind: 'found', route, params };
-    allowed.push(route.method);
-  }
-  return allowed.length > 0 ? { kind: 'wrong-method', allowed } : { kind: 'none' };
+/**
+ * A matcher over a table of routes, split once. A known path asked with another method says which
+ * methods it has; a malformed %-escape in a parameter throws URIError.
+ */
+export function createRouteMatcher(routes: readonly RestRoute[]): (method: string, pathname: string) => RouteMatch {
+  const compiled: CompiledRoute[] = routes.map((route) => ({ route, parts: route.path.split('/') }));
+  return (method, pathname) => {
+    const actual = pathname.replace(/\/+$/, '').split('/');
+    const allowed: string[] = [];
+    for (const { route, parts } of compiled) {
+      const params = matchParts(parts, actual);
+      if (!params) continue;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { kind: 'found', route, params };
+      allowed.push(route.method);
+    }
+    return allowed.length > 0 ? { kind: 'wrong-method', allowed } : { kind: 'none' };
+  };
 }

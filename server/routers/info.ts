@@ -6,11 +6,11 @@ import { publicProcedure } from '../trpc.js';
 export const infoProcedure = publicProcedure.query(({ ctx }): Info => ({
   status: 'ok',
   service: 'mesh',
-  version: ctx.version,
+  version: ctx.mesh.version,
   protocol: PROTOCOL_TAG,
-  network: ctx.config.network,
-  serverTime: ctx.clock.now(),
-  heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
-  offlineAfterMs: ctx.config.offlineAfterMs,
-  maxSkewMs: ctx.config.maxSkewMs,
+  network: ctx.mesh.config.network,
+  serverTime: ctx.mesh.clock.now(),
+  heartbeatIntervalMs: ctx.mesh.config.heartbeatIntervalMs,
+  offlineAfterMs: ctx.mesh.config.offlineAfterMs,
+  maxSkewMs: ctx.mesh.config.maxSkewMs,
 }));

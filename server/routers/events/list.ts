@@ -5,7 +5,7 @@ import { publicProcedure } from '../../trpc.js';
 /** A page of the events log: the audit trail of who changed what, when. */
 export const listEventsProcedure = publicProcedure.input(eventPageRequestSchema).query(({ ctx, input }) =>
   // One read transaction: the page and the revision it ends at must come from the same moment.
-  ctx.database.read((db) => db.transaction(async (db): Promise<EventPage> => {
+  ctx.mesh.database.read((db) => db.transaction(async (db): Promise<EventPage> => {
     const pruned = await prunedThrough(db);
     const after = Math.max(input.sinceRevision, pruned);
     const events = await readEventsAfter(db, after, input.limit, input);

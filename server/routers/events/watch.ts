@@ -9,7 +9,7 @@ import { publicProcedure } from '../../trpc.js';
  */
 export const watchProcedure = publicProcedure.input(watchRequestSchema).subscription(async function* ({ ctx, input, signal }) {
   const sinceRevision = input.lastEventId !== undefined ? Number(input.lastEventId) : input.sinceRevision;
-  const messages = watchEvents(ctx, { ...input, sinceRevision }, {
+  const messages = watchEvents(ctx.mesh, { ...input, sinceRevision }, {
     signal,
     onOverflow: (error) => ctx.closeConnection?.(error.message),
   });

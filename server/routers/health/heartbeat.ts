@@ -2,5 +2,5 @@ import { batchedSignedProcedure } from '../../trpc.js';
 
 /** Heartbeats come by the thousand: they are recorded in batches, each answered after its commit. */
 export const heartbeatProcedure = batchedSignedProcedure('heartbeat').mutation(({ ctx, input }) =>
-  ctx.heartbeats.submit({ request: input, nodeKey: ctx.signed.subjectKey }),
+  ctx.mesh.heartbeats.submit({ request: input, nodeKey: ctx.signed.subjectKey }),
 );

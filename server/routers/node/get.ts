@@ -4,7 +4,7 @@ import { MeshError } from '../../errors.js';
 import { publicProcedure } from '../../trpc.js';
 
 export const getProcedure = publicProcedure.input(nodeGetRequestSchema).query(({ ctx, input }): NodeDetail => {
-  const node = ctx.registry.getNode(input.nodeId);
+  const node = ctx.mesh.registry.getNode(input.nodeId);
   if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${input.nodeId} is registered`);
-  return { ...node, revision: ctx.registry.revision };
+  return { ...node, revision: ctx.mesh.registry.revision };
 });

@@ -4,4 +4,4 @@ import { publicProcedure } from '../../trpc.js';
 
 export const listProcedure = publicProcedure
   .input(nodeListRequestSchema)
-  .query(({ ctx, input }): NodeList => ctx.registry.list(input));
+  .query(({ ctx, input }): NodeList => ctx.mesh.registry.list(input));

@@ -2,5 +2,5 @@ import type { SovereignList } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
 export const listSovereignsProcedure = publicProcedure.query(({ ctx }): SovereignList => ({
-  sovereigns: ctx.registry.sovereigns(),
+  sovereigns: ctx.mesh.registry.sovereigns(),
 }));

@@ -844,9 +844,25 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   for (const note of notes) process.stdout.write(`- ${note.replace(/\*\*/g, '')}\n`);
   if (WRITE) {
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksPage(machine, rows, notes));
+    const page = join(ROOT, 'BENCHMARKS.md');
+    writeFileSync(page, benchmarksPage(machine, rows, notes) + keptHistory(page));
     progress('written to BENCHMARKS.md');
   }
+}
+
+// Everything from this line down in BENCHMARKS.md is written by people and kept by every run.
+const HISTORY_MARKER = '<!-- history: kept by npm run bench -->';
+
+/** What people wrote below HISTORY_MARKER (figures before and after each change, what holds a target): kept. */
+function keptHistory(page: string): string {
+  let text: string;
+  try {
+    text = readFileSync(page, 'utf8');
+  } catch {
+    return '';
+  }
+  const at = text.indexOf(HISTORY_MARKER);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
 }
 
 main()

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonChunks } from './json-chunks.js';
+import { drained } from '../http/drained.js';
 
 // Answers larger than this are written out afresh each time, in chunks, rather than kept as bytes:
 // the 50 MB list of 100,000 nodes would otherwise live in memory for every URL that asked for it.
@@ -34,18 +35,6 @@ function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean
   return ifNoneMatch.split(',').some((candidate) => {
     const trimmed = candidate.trim();
     return trimmed === '*' || trimmed.replace(/^W\//, '') === tag;
-  });
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
   });
 }
 

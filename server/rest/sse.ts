@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { WatchMessage } from '../../shared/events.js';
+import { drained } from '../http/drained.js';
 
 export const SSE_KEEPALIVE_MS = 15_000;
 
@@ -38,14 +39,3 @@ export async function streamEvents(res: ServerResponse, messages: AsyncIterable<
   }
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}

@@ -1,0 +1,14 @@
+import type { ServerResponse } from 'node:http';
+
+/** Resolves once the response can take more data, or once it is closed: a writer's backpressure. */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

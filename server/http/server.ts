@@ -13,6 +13,20 @@ import { createTrpcHandler } from './trpc-handler.js';
 // A WebSocket close code meaning "try again later": the client reconnects and resumes.
 const WS_TRY_AGAIN_LATER = 1013;
 
+/**
+ * The request's URL, or null when it is not one (`//`, `//[`...): such a path must get a 400, and
+ * `new URL` throws on it, which in a request listener would take the whole process down.
+ */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(`http://mesh.invalid${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? '/'}`);
+  } catch {
+    return null;
+  }
+}
+
+const BAD_REQUEST_BODY = JSON.stringify({ success: false, error: { code: 'INVALID_INPUT', message: 'the request path is not a valid URL path' } });
+
 function isTrpcPath(pathname: string): boolean {
   return pathname === TRPC_BASE_PATH || pathname.startsWith(`${TRPC_BASE_PATH}/`);
 }
@@ -45,7 +59,12 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://mesh.invalid');
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BAD_REQUEST_BODY) });
+      res.end(BAD_REQUEST_BODY);
+      return;
+    }
     if (mesh.config.logRequests) {
       // Path only: the query and body are the client's business, and nothing secret belongs in a log.
       res.once('finish', () =>
@@ -69,7 +88,11 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
     keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 10_000 },
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://mesh.invalid');
+    const url = requestUrl(req);
+    if (!url) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     if (!isTrpcPath(url.pathname)) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;

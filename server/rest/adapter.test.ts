@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister, signedSovereignAdd } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
@@ -136,5 +137,18 @@ describe('REST: errors are {success:false, error:{code, message}} with the right
     expect(wrong.headers.get('allow')).toBe('GET');
     expect(await call('GET', '/nodes/%E0%A4%A')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_INPUT' } } });
     expect(await call('GET', '/nodes/has%20space')).toMatchObject({ status: 400 });
+  });
+
+  it('answers a request path that is no URL path (//, //[) and stays up', async () => {
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(running.port, '127.0.0.1', () => socket.end(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    for (const target of ['//', '///', '//a:99999', '//[']) expect(await raw(target)).toMatch(/^HTTP\/1\.1 (400|404) /);
+    expect((await call('GET', '/health')).status).toBe(200);
   });
 });

@@ -2,10 +2,14 @@ import { join } from 'node:path';
 import { createTRPCClient, createWSClient, httpLink, httpSubscriptionLink, splitLink, wsLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readSseFrames, type SseFrame } from '../../client/sse.js';
-import type { WatchMessage } from '../../shared/events.js';
+import { SYSTEM_ACTOR, type WatchMessage } from '../../shared/events.js';
+import { appendEvents } from './log.js';
+import { writeAndPublish } from '../write.js';
+import { bulkyNodeView } from '../testing/fixtures.js';
 import type { RunningMesh } from '../app.js';
 import type { AppRouter } from '../routers/_app.js';
 import { tempDir } from '../testing/harness.js';
@@ -53,6 +57,35 @@ describe('GET /events over plain HTTP', () => {
     expect(await page.json()).toMatchObject({ revision: 3, prunedThrough: 0, nextSinceRevision: 2, events: [{ revision: 2, type: 'node.registered' }] });
     const bad = await fetch(`${running.url}/events?limit=0`, { headers: { accept: 'application/json' } });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('GET /events, clients that leave', () => {
+  it('frees the watcher of a client that stops reading and leaves in the middle of a backlog', async () => {
+    const running = await start();
+    // A backlog of several megabytes, more than socket buffers hold: 2,000 events of 4 kB.
+    const node = bulkyNodeView('n');
+    await writeAndPublish(running.mesh, (tx) =>
+      appendEvents(tx, Array.from({ length: 2000 }, () => ({ type: 'node.updated' as const, actor: SYSTEM_ACTOR, nodeId: 'n', publicKey: node.public_key, node })), 1),
+    );
+    const socket = connect(running.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /events?since=0 HTTP/1.1\r\nhost: x\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause(); // stop reading: the server's writes back up
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(running.mesh.hub.oldestCursor()).not.toBeNull();
+    socket.destroy();
+    for (let i = 0; i < 100 && running.mesh.hub.oldestCursor() !== null; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(running.mesh.hub.oldestCursor()).toBeNull();
+  });
+
+  it('answers HEAD /events with the stream headers, without starting a watch', async () => {
+    const running = await start();
+    const response = await fetch(`${running.url}/events`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(running.mesh.hub.oldestCursor()).toBeNull();
   });
 });
 

@@ -54,12 +54,19 @@ export async function* watchEvents(
       const revision = mesh.hub.revision;
       yield { kind: 'reset', revision, reason: `events up to revision ${pruned} have been pruned: list again, then watch from ${revision}` };
       cursor = revision;
+    } else if (cursor > mesh.hub.revision) {
+      // A revision this log never reached (a database restored from a backup, another network's
+      // mesh): waiting for it would skip every change until then without a word.
+      const revision = mesh.hub.revision;
+      yield { kind: 'reset', revision, reason: `revision ${cursor} is ahead of this log (at ${revision}): list again, then watch from ${revision}` };
+      cursor = revision;
     }
-    while (cursor < mesh.hub.revision) {
+    while (cursor < mesh.hub.revision && !signal?.aborted) {
       const after = cursor;
       const page = await mesh.database.read((db) => readEventsAfter(db, after, BACKFILL_PAGE));
       if (page.length === 0) break;
       for (const event of page) {
+        if (signal?.aborted) return;
         if (event.revision <= cursor) continue;
         cursor = event.revision;
         if (matches(event, request)) yield { kind: 'event', event };
@@ -67,7 +74,7 @@ export async function* watchEvents(
     }
     for (;;) {
       const next = await live.next();
-      if (next.done) return;
+      if (next.done || signal?.aborted) return;
       if (next.value.revision <= cursor) continue;
       cursor = next.value.revision;
       if (matches(next.value, request)) yield { kind: 'event', event: next.value };

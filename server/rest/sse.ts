@@ -25,10 +25,14 @@ export async function streamEvents(res: ServerResponse, messages: AsyncIterable<
     'x-accel-buffering': 'no',
     'x-mesh-revision': String(revision),
   });
+  // HEAD asks for the headers only: the watch is never started.
+  if (res.req.method === 'HEAD') return void res.end();
   res.write(`retry: 2000\n: mesh events from revision ${revision}\n\n`);
   const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
   try {
     for await (const message of messages) {
+      // A client that has gone ends the stream here, which ends the watch and frees its listener.
+      if (res.destroyed) break;
       if (!res.write(sseFrame(message))) await drained(res);
     }
   } catch (error) {

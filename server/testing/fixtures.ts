@@ -1,0 +1,17 @@
+import type { NodeView } from '../../shared/responses.js';
+
+/** A node announcing 32 services with keys: about 4 kB of JSON, for tests that need volume. */
+export function bulkyNodeView(id: string): NodeView {
+  return {
+    id,
+    public_key: 'ab'.repeat(32),
+    tailscale_hostname: `${id}.ts.net`,
+    tailscale_ip: '100.64.0.1',
+    status: 'active',
+    registered_at: 1,
+    approved_at: 2,
+    approved_by: 'cd'.repeat(32),
+    last_heartbeat: 3,
+    services: Array.from({ length: 32 }, (_, i) => ({ type: `service-${i}`, port: 1000 + i, publicKey: 'ef'.repeat(32) })),
+  };
+}

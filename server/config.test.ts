@@ -56,6 +56,8 @@ describe('loadConfig', () => {
     [{ MESH_NETWORK: 'Bad Net' }, /MESH_NETWORK/],
     [{ MESH_OFFLINE_AFTER_MS: '-5' }, /MESH_OFFLINE_AFTER_MS/],
     [{ MESH_SOVEREIGN_KEYS: 'abc' }, /MESH_SOVEREIGN_KEYS/],
+    // A small-order key would let one signature pass for every message: it never becomes a sovereign.
+    [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { NETWORK_ID_PATTERN } from '../shared/messages.js';
-import { publicKeyHexSchema } from '../shared/fields.js';
+import { newPublicKeySchema } from '../shared/fields.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -9,7 +9,7 @@ const keyListSchema = z
   .string()
   .default('')
   .transform((list) => list.split(',').map((key) => key.trim()).filter((key) => key !== ''))
-  .pipe(z.array(publicKeyHexSchema));
+  .pipe(z.array(newPublicKeySchema));
 
 const configSchema = z.object({
   MESH_PORT: z.coerce.number().int().min(0).max(65535).default(8190),

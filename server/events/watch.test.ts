@@ -135,4 +135,15 @@ describe('watchEvents', () => {
     await expect(stalled.next()).rejects.toThrow(/fell more than 1000 events behind/);
     await reader.return(undefined);
   });
+
+  it('answers a revision ahead of the log (a restored backup) with a reset, not silence', async () => {
+    await register('a');
+    const stream = watchEvents(t.mesh, { sinceRevision: 50 });
+    const taking = take(stream, 2);
+    await register('b');
+    const messages = await taking;
+    await stream.return(undefined);
+    expect(messages[0]).toMatchObject({ kind: 'reset', revision: 2, reason: expect.stringMatching(/ahead of this log/) });
+    expect(revisions(messages)).toEqual(['reset@2', 3]);
+  });
 });

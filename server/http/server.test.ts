@@ -78,6 +78,9 @@ describe('tRPC over HTTP', () => {
     expect(parse.status).toBe(400);
     expect(await parse.json()).toMatchObject({ error: { json: { data: { code: 'PARSE_ERROR', httpStatus: 400 } } } });
     expect((await post('no.such.procedure', '{}')).status).toBe(404);
+    const badMeta = await post('health.heartbeat', JSON.stringify({ json: { a: 1 }, meta: { values: { a: ['bogus'] } } }));
+    expect(badMeta.status).toBe(400);
+    expect(await badMeta.json()).toMatchObject({ error: { json: { data: { code: 'PARSE_ERROR' } } } });
     // A query asked with POST is tRPC's business: the standard adapter refuses it.
     expect((await post('node.list', '{}')).status).toBe(405);
     const get = await fetch(`${running.url}/trpc/node.get?input=${encodeURIComponent(JSON.stringify({ json: { nodeId: 'bad id' } }))}`);

@@ -32,7 +32,12 @@ function parseInput(raw: string | null): unknown {
   } catch (cause) {
     throw new TRPCError({ code: 'PARSE_ERROR', message: 'the request body is not valid JSON', cause });
   }
-  return config.transformer.input.deserialize(json);
+  try {
+    return config.transformer.input.deserialize(json);
+  } catch (cause) {
+    // superjson's metadata comes from the client: bad metadata is a client's mistake, not ours.
+    throw new TRPCError({ code: 'PARSE_ERROR', message: 'the request body is not valid superjson', cause });
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ interface TopologyBody {
  * and services are never stale: every event drops the lists at once.
  */
 export const HEARTBEAT_REFRESH_MS = 1_000;
+const MAX_CACHED_LISTS = 256;
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
@@ -127,6 +128,8 @@ export class Registry {
     const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
     const cached = this.#lists.get(key);
     if (cached) return cached;
+    // Service types are the client's words: a flood of made-up ones must not grow this map for ever.
+    if (this.#lists.size >= MAX_CACHED_LISTS) this.#lists.clear();
     const nodes = [...this.#nodes.values()]
       .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
       .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))

@@ -7,10 +7,11 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** Serves `body` at every URL through one Answers, at registry answers version `version()`. */
-async function serve(answers: Answers, body: unknown, version: () => number): Promise<string> {
+async function serve(answers: Answers, body: unknown | (() => unknown), version: () => number): Promise<string> {
+  const current = typeof body === 'function' ? (body as () => unknown) : () => body;
   server = createServer((req, res) => {
     const url = req.url ?? '/';
-    void answers.send(req, res, answers.kept(url, version()) ?? answers.prepare(url, version(), body));
+    void answers.send(req, res, answers.kept(url, version()) ?? answers.prepare(url, version(), current()));
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
@@ -34,16 +35,26 @@ describe('Answers', () => {
 
   it('keeps a small answer as bytes after its first writing, and 304s it by version', async () => {
     const answers = new Answers();
-    const body = frozenList(600);
+    let body = frozenList(600);
     let version = 1;
-    const url = await serve(answers, body, () => version);
+    const url = await serve(answers, () => body, () => version);
     const first = await fetch(`${url}/nodes`);
     expect(await first.text()).toBe(JSON.stringify(body));
     const second = await fetch(`${url}/nodes`);
     expect(second.headers.get('content-length')).toBe(String(JSON.stringify(body).length));
     const tag = second.headers.get('etag') ?? '';
     expect((await fetch(`${url}/nodes`, { headers: { 'if-none-match': tag } })).status).toBe(304);
+    // The registry moves to a new version with new answer objects.
     version = 2;
+    body = frozenList(601);
     expect((await fetch(`${url}/nodes`, { headers: { 'if-none-match': tag } })).status).toBe(200);
+  });
+
+  it('keeps one set of bytes for URLs that differ only by query noise', () => {
+    const answers = new Answers();
+    const body = frozenList(10);
+    const first = answers.prepare('/nodes?_=1', 3, body);
+    expect(answers.prepare('/nodes?_=2', 3, body)).toBe(first);
+    expect(answers.kept('/nodes?_=2', 3)).toBe(first);
   });
 });

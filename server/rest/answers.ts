@@ -47,6 +47,9 @@ function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean
  */
 export class Answers {
   readonly #kept = new Map<string, { version: number; answer: Answer }>();
+  // One Answer per registry object: URLs that differ only by query noise (?_=1, ?_=2 ...) share
+  // one set of bytes instead of each holding its own.
+  readonly #byBody = new WeakMap<object, Answer>();
 
   constructor(private readonly maxKeptBytes = MAX_KEPT_BYTES) {}
 
@@ -62,7 +65,14 @@ export class Answers {
       const tag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
       return { tag, revision, body, payload, tooLargeToKeep: false };
     }
-    const answer: Answer = { tag: `"${PROCESS_TAG}.${version}"`, revision, body, payload: undefined, tooLargeToKeep: false };
+    const answer: Answer = this.#byBody.get(body as object) ?? {
+      tag: `"${PROCESS_TAG}.${version}"`,
+      revision,
+      body,
+      payload: undefined,
+      tooLargeToKeep: false,
+    };
+    this.#byBody.set(body as object, answer);
     if (this.#kept.size >= MAX_KEPT_URLS && !this.#kept.has(url)) this.#kept.clear();
     this.#kept.set(url, { version, answer });
     return answer;

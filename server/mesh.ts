@@ -24,7 +24,9 @@ export interface MeshOptions {
 
 /**
  * Loads the discovery snapshot from the database, replacing whatever it held: nodes, keys and the
- * revision they are at, read in one transaction so they agree with each other.
+ * revision they are at, read in one transaction so they agree with each other. (drizzle opens
+ * libSQL transactions for writing: another process's writes wait for this one read, once, at
+ * start-up.)
  */
 export async function reloadRegistry(database: MeshDatabase, registry: Registry): Promise<void> {
   const { nodes, sovereigns, revision } = await database.exclusive((db) =>
@@ -34,7 +36,6 @@ export async function reloadRegistry(database: MeshDatabase, registry: Registry)
         sovereigns: await readAllSovereignViews(tx),
         revision: await currentRevision(tx),
       }),
-      { behavior: 'deferred' },
     ),
   );
   registry.replaceAll(nodes, sovereigns, revision);

@@ -2,16 +2,22 @@ import { eventPageRequestSchema, type EventPage } from '../../../shared/events.j
 import { currentRevision, prunedThrough, readEventsAfter } from '../../events/log.js';
 import { publicProcedure } from '../../trpc.js';
 
-/** A page of the events log: the audit trail of who changed what, when. */
+/**
+ * A page of the events log: the audit trail of who changed what, when. The log's revision is read
+ * before the page, with no transaction (drizzle's libSQL transactions always take the write lock):
+ * an event committed in between has a later revision, so the next page, which starts at that
+ * revision at the latest, still finds it.
+ */
 export const listEventsProcedure = publicProcedure.input(eventPageRequestSchema).query(({ ctx, input }) =>
-  // One read transaction: the page and the revision it ends at must come from the same moment.
-  ctx.mesh.database.read((db) => db.transaction(async (db): Promise<EventPage> => {
+  ctx.mesh.database.read(async (db): Promise<EventPage> => {
+    const scannedTo = await currentRevision(db);
     const pruned = await prunedThrough(db);
     const after = Math.max(input.sinceRevision, pruned);
     const events = await readEventsAfter(db, after, input.limit, input);
-    const revision = await currentRevision(db);
-    // With a filter, a short page may stop before the end of the log: the next page starts after what was scanned.
-    const nextSinceRevision = events.length === input.limit ? (events.at(-1)?.revision ?? after) : Math.max(after, revision);
-    return { events, revision, prunedThrough: pruned, nextSinceRevision };
-  }, { behavior: 'deferred' })),
+    const last = events.at(-1)?.revision ?? after;
+    // A full page goes on after its last event. A short one has seen the whole log up to scannedTo
+    // (with a filter, that is past its last event), and perhaps events committed since, past it.
+    const nextSinceRevision = events.length === input.limit ? last : Math.max(after, scannedTo, last);
+    return { events, revision: Math.max(scannedTo, last), prunedThrough: pruned, nextSinceRevision };
+  }),
 );

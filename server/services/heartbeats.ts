@@ -3,10 +3,11 @@ import type { NodeStatus } from '../../shared/fields.js';
 import type { HeartbeatFields } from '../../shared/requests.js';
 import type { HeartbeatResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
-import { heartbeats, nodes, signerClocks, type NodeRow } from '../../db/schema.js';
+import { heartbeats, nodes, type NodeRow } from '../../db/schema.js';
 import { MeshError } from '../errors.js';
 import { recordTouch } from '../registry/touches.js';
-import { recordNodeEvent } from './nodes.js';
+import { recordNodeEvent, signedNodeRefusal } from './nodes.js';
+import { acceptTimestamps, replayedTimestamp } from './signer-clock.js';
 
 export interface HeartbeatSubmission {
   request: HeartbeatFields;
@@ -19,11 +20,9 @@ export type HeartbeatOutcome = { ok: true; result: HeartbeatResult } | { ok: fal
 /** Why a node may not heartbeat now, or null when it may. */
 function refusal(node: Pick<NodeRow, 'publicKey' | 'status'> | undefined, submission: HeartbeatSubmission): MeshError | null {
   const { nodeId } = submission.request;
-  if (!node) return new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
-  if (node.publicKey !== submission.nodeKey) {
-    return new MeshError('NODE_CHANGED', `node ${nodeId} was re-registered under another key while the request was checked`);
-  }
-  if (node.status === 'denied') return new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign: its heartbeats are refused`);
+  const signed = signedNodeRefusal(node, nodeId, submission.nodeKey);
+  if (signed) return signed;
+  if (node?.status === 'denied') return new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign: its heartbeats are refused`);
   return null;
 }
 
@@ -50,32 +49,20 @@ export async function recordHeartbeats(tx: Tx, batch: readonly HeartbeatSubmissi
     else admissible.push(index);
   });
 
-  const accepted = new Set<string>();
-  if (admissible.length > 0) {
-    const clocks = await tx
-      .insert(signerClocks)
-      .values(admissible.map((index) => ({ publicKey: (batch[index] as HeartbeatSubmission).nodeKey, lastTimestamp: (batch[index] as HeartbeatSubmission).request.timestamp })))
-      .onConflictDoUpdate({
-        target: signerClocks.publicKey,
-        set: { lastTimestamp: sql`excluded.last_timestamp` },
-        setWhere: sql`excluded.last_timestamp > ${signerClocks.lastTimestamp}`,
-      })
-      .returning({ publicKey: signerClocks.publicKey });
-    for (const clock of clocks) accepted.add(clock.publicKey);
-  }
+  const accepted = await acceptTimestamps(
+    tx,
+    admissible.map((index) => {
+      const submission = batch[index] as HeartbeatSubmission;
+      return { publicKey: submission.nodeKey, timestamp: submission.request.timestamp };
+    }),
+  );
 
   const plain: string[] = [];
   const history: Array<typeof heartbeats.$inferInsert> = [];
   for (const index of admissible) {
     const { request, nodeKey } = batch[index] as HeartbeatSubmission;
     if (!accepted.has(nodeKey)) {
-      outcomes[index] = {
-        ok: false,
-        error: new MeshError(
-          'REPLAYED_TIMESTAMP',
-          'timestamp is not later than the last one accepted from this key: each signed request needs a new, increasing timestamp',
-        ),
-      };
+      outcomes[index] = { ok: false, error: replayedTimestamp() };
       continue;
     }
     const node = byId.get(request.nodeId) as NonNullable<ReturnType<typeof byId.get>>;

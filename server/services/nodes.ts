@@ -33,11 +33,18 @@ async function findNode(tx: Tx, nodeId: string): Promise<NodeRow | undefined> {
  */
 export async function requireSignedNode(tx: Tx, nodeId: string, signedKey: string): Promise<NodeRow> {
   const node = await findNode(tx, nodeId);
-  if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
+  const refusal = signedNodeRefusal(node, nodeId, signedKey);
+  if (refusal) throw refusal;
+  return node as NodeRow;
+}
+
+/** Why a request signed against `signedKey` may not reach the node as it is now, or null. */
+export function signedNodeRefusal(node: Pick<NodeRow, 'publicKey'> | undefined, nodeId: string, signedKey: string): MeshError | null {
+  if (!node) return new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
   if (node.publicKey !== signedKey) {
-    throw new MeshError('NODE_CHANGED', `node ${nodeId} was re-registered under another key while the request was checked`);
+    return new MeshError('NODE_CHANGED', `node ${nodeId} was re-registered under another key while the request was checked`);
   }
-  return node;
+  return null;
 }
 
 async function replaceServices(tx: Tx, nodeId: string, list: RegisterFields['services']): Promise<void> {

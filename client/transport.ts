@@ -3,6 +3,7 @@ import { observable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import type { AppRouter } from '../server/routers/_app.js';
 import { TRPC_BASE_PATH } from '../shared/paths.js';
+import { backoffDelay } from './backoff.js';
 import { toMeshClientError } from './errors.js';
 import { createFailoverFetch, UnreachableError } from './failover.js';
 
@@ -17,7 +18,7 @@ export interface TransportOptions {
   retryDelayMs?: (attempt: number) => number;
 }
 
-const defaultRetryDelay = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 4000) * (0.5 + Math.random() / 2);
+const defaultRetryDelay = (attempt: number) => backoffDelay(attempt, 4000);
 
 /** Turns every error of a call into a MeshClientError; tRPC hands it on to the caller as it is. */
 const meshErrorLink: TRPCLink<AppRouter> = () => ({ op, next }) =>

@@ -1,4 +1,5 @@
 import type { EventType, MeshEvent, WatchMessage } from '../shared/events.js';
+import { backoffDelay } from './backoff.js';
 import { MeshClientError } from './errors.js';
 import { readSseFrames } from './sse.js';
 
@@ -15,7 +16,7 @@ export interface WatchOptions {
   onRetry?: (error: Error, failures: number) => void;
 }
 
-const defaultRetryDelay = (failures: number) => Math.min(250 * 2 ** (failures - 1), 10_000) * (0.5 + Math.random() / 2);
+const defaultRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
 
 function streamUrl(base: string, since: number | undefined, options: WatchOptions): string {
   const query = new URLSearchParams();

@@ -4,17 +4,17 @@ import { readSseFrames } from '../../client/sse.js';
 import type { MeshEvent } from '../../shared/events.js';
 import { tempDir } from '../testing/harness.js';
 import { registerOverHttp } from '../testing/servers.js';
-import { spawnMesh, type SpawnedMesh } from '../testing/spawn-mesh.js';
+import { listeningUrl, startMeshServer } from '../../client/testing/processes.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const register = (mesh: SpawnedMesh, nodeId: string) => registerOverHttp(mesh.url, nodeId);
 
-async function pageOfEvents(mesh: SpawnedMesh): Promise<MeshEvent[]> {
-  const response = await fetch(`${mesh.url}/events?since=0&limit=100`, { headers: { accept: 'application/json' } });
+
+async function pageOfEvents(url: string): Promise<MeshEvent[]> {
+  const response = await fetch(`${url}/events?since=0&limit=100`, { headers: { accept: 'application/json' } });
   return ((await response.json()) as { events: MeshEvent[] }).events;
 }
 
@@ -36,28 +36,31 @@ describe('two mesh processes on one database file', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const env = { MESH_DB_PATH: join(dir, 'mesh.db'), MESH_EVENT_POLL_MS: '50' };
-    const a = await spawnMesh(env);
-    cleanups.push(() => a.stop());
-    const b = await spawnMesh(env);
-    cleanups.push(() => b.stop());
+    // Each process is kept before its start is awaited, so it is stopped whatever happens next.
+    const first = startMeshServer(env);
+    cleanups.push(() => first.stop());
+    const second = startMeshServer(env);
+    cleanups.push(() => second.stop());
+    const a = await listeningUrl(first);
+    const b = await listeningUrl(second);
 
-    const watchingB = streamIds(`${b.url}/events?since=0`, 4);
-    const watchingA = streamIds(`${a.url}/events?since=0`, 4);
-    await register(a, 'from-a-1');
-    await register(b, 'from-b-1');
-    await register(a, 'from-a-2');
-    await register(b, 'from-b-2');
+    const watchingB = streamIds(`${b}/events?since=0`, 4);
+    const watchingA = streamIds(`${a}/events?since=0`, 4);
+    await registerOverHttp(a, 'from-a-1');
+    await registerOverHttp(b, 'from-b-1');
+    await registerOverHttp(a, 'from-a-2');
+    await registerOverHttp(b, 'from-b-2');
     expect(await watchingB).toEqual(['1', '2', '3', '4']);
     expect(await watchingA).toEqual(['1', '2', '3', '4']);
     expect((await pageOfEvents(b)).map((e) => e.nodeId)).toEqual(['from-a-1', 'from-b-1', 'from-a-2', 'from-b-2']);
 
     // Discovery on either process catches up with the other's writes.
     for (let i = 0; i < 100; i++) {
-      const list = (await (await fetch(`${a.url}/nodes`)).json()) as { revision: number };
+      const list = (await (await fetch(`${a}/nodes`)).json()) as { revision: number };
       if (list.revision === 4) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const nodes = (await (await fetch(`${a.url}/nodes`)).json()) as { nodes: Array<{ id: string }>; revision: number };
+    const nodes = (await (await fetch(`${a}/nodes`)).json()) as { nodes: Array<{ id: string }>; revision: number };
     expect(nodes.revision).toBe(4);
     expect(nodes.nodes.map((n) => n.id)).toEqual(['from-a-1', 'from-a-2', 'from-b-1', 'from-b-2']);
   }, 30_000);

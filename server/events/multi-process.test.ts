@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSseFrames } from '../../client/sse.js';
 import type { MeshEvent } from '../../shared/events.js';
 import { tempDir } from '../testing/harness.js';
-import { registerOverHttp } from '../testing/servers.js';
+import { registerOverHttp, useCleanups } from '../testing/servers.js';
 import { listeningUrl, startMeshServer } from '../../client/testing/processes.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-
+const defer = useCleanups();
 
 async function pageOfEvents(url: string): Promise<MeshEvent[]> {
   const response = await fetch(`${url}/events?since=0&limit=100`, { headers: { accept: 'application/json' } });
@@ -34,13 +29,13 @@ async function streamIds(url: string, count: number): Promise<string[]> {
 describe('two mesh processes on one database file', () => {
   it('each one sees, in one revision order, the events both write', async () => {
     const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    defer(cleanup);
     const env = { MESH_DB_PATH: join(dir, 'mesh.db'), MESH_EVENT_POLL_MS: '50' };
     // Each process is kept before its start is awaited, so it is stopped whatever happens next.
     const first = startMeshServer(env);
-    cleanups.push(() => first.stop());
+    defer(() => first.stop());
     const second = startMeshServer(env);
-    cleanups.push(() => second.stop());
+    defer(() => second.stop());
     const a = await listeningUrl(first);
     const b = await listeningUrl(second);
 

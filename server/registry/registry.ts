@@ -8,7 +8,6 @@ export interface NodeFilter {
 }
 
 interface TopologyBody {
-  builtAt: number;
   counts: Topology['counts'];
   nodes: NodeView[];
   services: Topology['services'];
@@ -39,8 +38,8 @@ export class Registry {
   #lists = new Map<string, NodeList>();
   #topology: Topology | null = null;
   #topologyNetwork = '';
+  /** When the lists were last dropped: the topology's generatedAt, and the age of heartbeat times in lists. */
   #changedAt = 0;
-  #builtAt = 0;
   #touched = false;
   #version = 0;
   #revision = 0;
@@ -143,15 +142,14 @@ export class Registry {
   topology(network: string): Topology {
     this.#refreshTouched();
     if (!this.#topology || this.#topologyNetwork !== network) {
-      const { builtAt, ...body } = this.#buildTopology();
-      this.#topology = Object.freeze({ network, generatedAt: builtAt, ...body, revision: this.#revision });
+      this.#topology = Object.freeze({ network, generatedAt: this.#changedAt, ...this.#buildTopology(), revision: this.#revision });
       this.#topologyNetwork = network;
     }
     return this.#topology;
   }
 
   #refreshTouched(): void {
-    if (this.#touched && this.now() - this.#builtAt >= HEARTBEAT_REFRESH_MS) this.#invalidate();
+    if (this.#touched && this.now() - this.#changedAt >= HEARTBEAT_REFRESH_MS) this.#invalidate();
   }
 
   #buildTopology(): TopologyBody {
@@ -171,13 +169,13 @@ export class Registry {
         });
       }
     }
-    return { builtAt: this.#changedAt, counts, nodes, services };
+    return { counts, nodes, services };
   }
 
   #invalidate(): void {
     this.#lists = new Map();
     this.#topology = null;
-    this.#changedAt = this.#builtAt = this.now();
+    this.#changedAt = this.now();
     this.#touched = false;
     this.#version += 1;
   }

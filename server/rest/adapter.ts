@@ -49,9 +49,11 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
   const matchRoute = createRouteMatcher(restRoutes);
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
+    const isRead = method === 'GET' || method === 'HEAD';
     const cacheKey = `${url.pathname}${url.search}`;
-    const version = mesh.registry.answersVersion;
-    const kept = method === 'GET' || method === 'HEAD' ? answers.kept(cacheKey, version) : undefined;
+    // Read before the procedure runs: an answer kept under this version is at least as new as it.
+    const version = isRead ? mesh.registry.answersVersion : 0;
+    const kept = isRead ? answers.kept(cacheKey, version) : undefined;
     if (kept) return answers.send(req, res, kept);
     // Only a GET can be a stream (GET /events), and only a client that leaves before its answer is
     // complete aborts anything: no abort machinery for the thousands of POSTs a second.
@@ -84,7 +86,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       const api = createCaller(context, { signal: disconnected?.signal });
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
       if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
-      else if (method === 'GET' || method === 'HEAD') await answers.send(req, res, answers.prepare(cacheKey, version, result));
+      else if (isRead) await answers.send(req, res, answers.prepare(cacheKey, version, result));
       else sendJson(res, 200, result, revisionHeader(revisionOf(result)));
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);

@@ -73,7 +73,6 @@ export const signerClocks = sqliteTable('signer_clocks', {
 });
 
 export type NodeRow = typeof nodes.$inferSelect;
-export type ServiceRow = typeof services.$inferSelect;
 export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;
 
 /**

@@ -40,7 +40,6 @@ export const SIGNER_OF = {
   'sovereign-add': 'sovereign',
   'sovereign-remove': 'sovereign',
 } as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;
-export type SignerRole = (typeof SIGNER_OF)[SignedAction];
 
 export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const LINE_BREAK = /[\r\n]/;
@@ -59,7 +58,7 @@ export function canonicalMessage(
   return lines.join('\n');
 }
 
-export function servicesLine(services: RegisterFields['services']): string {
+function servicesLine(services: RegisterFields['services']): string {
   return services.map((service) => `${service.type}:${service.port}:${service.publicKey ?? ''}`).join(',');
 }
 

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { WatchMessage } from '../../shared/events.js';
 import { drained } from '../http/drained.js';
 
-export const SSE_KEEPALIVE_MS = 15_000;
+const SSE_KEEPALIVE_MS = 15_000;
 
 /** One SSE frame: the id is the revision, so a reconnecting EventSource sends it back as Last-Event-ID. */
-export function sseFrame(message: WatchMessage): string {
+function sseFrame(message: WatchMessage): string {
   if (message.kind === 'reset') {
     return `id: ${message.revision}\nevent: reset\ndata: ${JSON.stringify({ revision: message.revision, reason: message.reason })}\n\n`;
   }

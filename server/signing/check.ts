@@ -74,7 +74,7 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
   }
 }
 
-export function checkFreshness(timestamp: number, now: number, maxSkewMs: number): void {
+function checkFreshness(timestamp: number, now: number, maxSkewMs: number): void {
   const skew = timestamp - now;
   if (Math.abs(skew) > maxSkewMs) {
     throw new MeshError(

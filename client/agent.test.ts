@@ -80,7 +80,13 @@ describe('the validator agent', () => {
     const client = createMeshClient({ url: live.url });
     const timer = new ManualSchedule();
     const logger = recorder();
-    const agent = startAgent({ client, key: generateKey(), registration: registration('agent-2'), logger, schedule: timer.schedule });
+    const agent = startAgent({
+      client,
+      key: generateKey(),
+      registration: registration('agent-2'),
+      logger,
+      schedule: timer.schedule,
+    });
     await timer.scheduled(1);
     await client.approve(live.sovereignKey, 'agent-2');
     await timer.fire();

@@ -121,7 +121,8 @@ class HeartbeatAgent implements Agent {
       this.#lastBeatAt = this.#now();
       this.#setStatus(beat.status);
       if (peerCachePath) await discoverPeers(client, { cachePath: peerCachePath });
-      if (this.#failures > 0) this.#log.info(`${this.#nodeId}: heartbeats go through again after ${this.#failures} failed attempt(s)`);
+      if (this.#failures > 0)
+        this.#log.info(`${this.#nodeId}: heartbeats go through again after ${this.#failures} failed attempt(s)`);
       this.#failures = 0;
       this.#lastFailure = undefined;
       return this.#jittered(this.#intervalMs());
@@ -131,7 +132,9 @@ class HeartbeatAgent implements Agent {
         this.#log.info(`${this.#nodeId}: mesh no longer knows this node (removed by a sovereign?): registering again`);
       }
       this.#failures += 1;
-      const delayMs = this.#jittered(Math.min(this.#intervalMs(), (this.#options.retryDelayMs ?? 5000) * 2 ** (this.#failures - 1)));
+      const delayMs = this.#jittered(
+        Math.min(this.#intervalMs(), (this.#options.retryDelayMs ?? 5000) * 2 ** (this.#failures - 1)),
+      );
       // Each distinct failure once: a mesh that stays down would otherwise fill the log.
       const message = error instanceof Error ? error.message : String(error);
       if (message !== this.#lastFailure) this.#log.error(`${this.#nodeId}: ${message}; retrying with backoff`);

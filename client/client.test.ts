@@ -56,7 +56,9 @@ describe('failover between mesh URLs', () => {
   });
 
   it('takes a proxy error page for an unreachable mesh when reading', async () => {
-    const proxy = await startFakeServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'));
+    const proxy = await startFakeServer((_req, res) =>
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'),
+    );
     try {
       const client = createMeshClient({ url: [proxy.url, live.url], ...noWait });
       expect((await client.info()).service).toBe('mesh');

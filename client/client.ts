@@ -3,14 +3,7 @@ import { ZodError } from 'zod';
 import type { AppRouter } from '../server/routers/_app.js';
 import type { NodeDecisionAction } from '../shared/messages.js';
 import type { NodeDecisionFields } from '../shared/requests.js';
-import type {
-  HeartbeatResult,
-  Info,
-  NodeResult,
-  NodeView,
-  RemoveResult,
-  SovereignResult,
-} from '../shared/responses.js';
+import type { HeartbeatResult, Info, NodeResult, NodeView, RemoveResult, SovereignResult } from '../shared/responses.js';
 import { invalidInput } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
 import {
@@ -94,7 +87,11 @@ export class MeshClient {
   }
 
   /** Fetches the node, so the decision is bound to the key it registered with; nothing is signed yet. */
-  async prepareDecision<A extends NodeDecisionAction>(sovereignKey: SigningKey, action: A, nodeId: string): Promise<PreparedDecision<A>> {
+  async prepareDecision<A extends NodeDecisionAction>(
+    sovereignKey: SigningKey,
+    action: A,
+    nodeId: string,
+  ): Promise<PreparedDecision<A>> {
     const [network, node] = await Promise.all([this.network(), this.trpc.node.get.query({ nodeId })]);
     const sign = (signer: Signer) =>
       validated(() => signedNodeDecision(signer, action, { nodeId: node.id, nodePublicKey: node.public_key }, { network }));

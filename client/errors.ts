@@ -44,9 +44,15 @@ export function toMeshClientError(error: unknown): MeshClientError {
   if (error instanceof TRPCClientError) {
     const data = (error as TRPCClientError<AppRouter>).data;
     if (data && isMeshErrorCode(data.meshCode)) {
-      return new MeshClientError(error.message, { code: data.meshCode, httpStatus: data.httpStatus, cause: error, shape: error.shape });
+      return new MeshClientError(error.message, {
+        code: data.meshCode,
+        httpStatus: data.httpStatus,
+        cause: error,
+        shape: error.shape,
+      });
     }
-    if (error.cause instanceof UnreachableError) return new MeshClientError(error.cause.message, { code: 'UNREACHABLE', cause: error.cause });
+    if (error.cause instanceof UnreachableError)
+      return new MeshClientError(error.cause.message, { code: 'UNREACHABLE', cause: error.cause });
   }
   // An answer that was not mesh's (a body cut short, a server that speaks something else).
   const cause = error instanceof Error ? error : new Error(String(error));

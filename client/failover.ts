@@ -34,8 +34,7 @@ function causes(error: unknown, depth = 0): Error[] {
   return [error, ...inner, ...causes(error.cause, depth + 1)];
 }
 
-const codeOf = (error: Error): string | undefined =>
-  'code' in error && typeof error.code === 'string' ? error.code : undefined;
+const codeOf = (error: Error): string | undefined => ('code' in error && typeof error.code === 'string' ? error.code : undefined);
 
 /** A system error's code (ECONNREFUSED) says it all; undici's codes are less clear than its messages. */
 function describe(error: unknown): string {

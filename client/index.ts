@@ -21,5 +21,15 @@ export type { AppRouter } from '../server/routers/_app.js';
 export type { MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
 export type { ServiceInput } from '../shared/requests.js';
-export type { HeartbeatResult, Info, NodeList, NodeResult, NodeView, RemoveResult, SovereignResult, SovereignView, Topology } from '../shared/responses.js';
+export type {
+  HeartbeatResult,
+  Info,
+  NodeList,
+  NodeResult,
+  NodeView,
+  RemoveResult,
+  SovereignResult,
+  SovereignView,
+  Topology,
+} from '../shared/responses.js';
 export type { Logger } from '../server/log.js';

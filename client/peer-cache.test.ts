@@ -13,7 +13,11 @@ const tmp = tempDir();
 beforeAll(async () => {
   live = await startLiveMesh();
   const client = createMeshClient({ url: live.url });
-  for (const [nodeId, type] of [['peer-a', 'ledger'], ['peer-b', 't4'], ['peer-c', 'ledger']] as const) {
+  for (const [nodeId, type] of [
+    ['peer-a', 'ledger'],
+    ['peer-b', 't4'],
+    ['peer-c', 'ledger'],
+  ] as const) {
     await client.register(generateKey(), { nodeId, tailscaleHostname: `${nodeId}.ts.net`, services: [{ type, port: 8080 }] });
     // peer-c stays pending: not a peer yet.
     if (nodeId !== 'peer-c') await client.approve(live.sovereignKey, nodeId);

@@ -14,7 +14,10 @@ async function frames(...parts: string[]) {
 describe('readSseFrames', () => {
   it('splits frames across chunk boundaries, skips comments and joins data lines', async () => {
     expect(
-      await frames('retry: 2000\n: hello\n\nid: 1\nevent: node.reg', 'istered\ndata: {"a":1}\n\n: keep-alive\n\nid: 2\ndata: line one\ndata: line two\n\n'),
+      await frames(
+        'retry: 2000\n: hello\n\nid: 1\nevent: node.reg',
+        'istered\ndata: {"a":1}\n\n: keep-alive\n\nid: 2\ndata: line one\ndata: line two\n\n',
+      ),
     ).toEqual([
       { id: '1', event: 'node.registered', data: '{"a":1}' },
       { id: '2', data: 'line one\nline two' },

@@ -21,14 +21,16 @@ export interface TransportOptions {
 const defaultRetryDelay = (attempt: number) => backoffDelay(attempt, 4000);
 
 /** Turns every error of a call into a MeshClientError; tRPC hands it on to the caller as it is. */
-const meshErrorLink: TRPCLink<AppRouter> = () => ({ op, next }) =>
-  observable((observer) =>
-    next(op).subscribe({
-      next: (value) => observer.next(value),
-      error: (error) => observer.error(toMeshClientError(error)),
-      complete: () => observer.complete(),
-    }),
-  );
+const meshErrorLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) =>
+      next(op).subscribe({
+        next: (value) => observer.next(value),
+        error: (error) => observer.error(toMeshClientError(error)),
+        complete: () => observer.complete(),
+      }),
+    );
 
 /**
  * The typed tRPC client over mesh's AppRouter. Queries are batched, since reads can share a request;
@@ -48,7 +50,8 @@ export function createMeshTrpc(options: TransportOptions): TRPCClient<AppRouter>
       meshErrorLink,
       retryLink({
         // Only reads: a mutation that may have reached mesh is never sent twice (see failover.ts).
-        retry: ({ op, error, attempts }) => op.type === 'query' && error.cause instanceof UnreachableError && attempts < readAttempts,
+        retry: ({ op, error, attempts }) =>
+          op.type === 'query' && error.cause instanceof UnreachableError && attempts < readAttempts,
         retryDelayMs: options.retryDelayMs ?? defaultRetryDelay,
       }),
       splitLink({ condition: (op) => op.type === 'query', true: httpBatchLink(http), false: httpLink(http) }),

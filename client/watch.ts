@@ -60,7 +60,10 @@ export async function* watchMesh(urls: readonly string[], options: WatchOptions 
   while (!options.signal?.aborted) {
     const base = urls[current % urls.length] as string;
     try {
-      const response = await fetch(streamUrl(base, since, options), { headers: { accept: 'text/event-stream' }, signal: options.signal });
+      const response = await fetch(streamUrl(base, since, options), {
+        headers: { accept: 'text/event-stream' },
+        signal: options.signal,
+      });
       if (response.status === 400) throw await refusal(response);
       if (!response.ok || !response.body) throw new Error(`${base} answered ${response.status}`);
       for await (const frame of readSseFrames(response.body as AsyncIterable<Uint8Array>)) {

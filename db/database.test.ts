@@ -75,7 +75,9 @@ describe('openDatabase', () => {
   });
 
   it('names the database, without credentials, when it cannot be opened', async () => {
-    await expect(openDatabase('file:/nonexistent-dir/x/mesh.db')).rejects.toThrow(/cannot open the mesh database at file:\/nonexistent-dir/);
+    await expect(openDatabase('file:/nonexistent-dir/x/mesh.db')).rejects.toThrow(
+      /cannot open the mesh database at file:\/nonexistent-dir/,
+    );
     expect(redactUrl('libsql://user:pw@db.example?authToken=secret')).toBe('libsql://***@db.example?authToken=***');
   });
 });

@@ -17,16 +17,34 @@ describe('restart on an existing database', () => {
     cleanups.push(cleanup);
     const clock = new TestClock();
     const sovereign = newSigner(clock);
-    const config = testConfig({ port: 0, host: '127.0.0.1', dbUrl: `file:${join(dir, 'mesh.db')}`, sovereignKeys: [sovereign.publicKey] });
+    const config = testConfig({
+      port: 0,
+      host: '127.0.0.1',
+      dbUrl: `file:${join(dir, 'mesh.db')}`,
+      sovereignKeys: [sovereign.publicKey],
+    });
     const options = { network: config.network };
 
     const first = await startMesh(config, { logger: silentLogger, clock });
     const node = newSigner(clock);
-    const registration = signedRegister(node, { nodeId: 'v1', tailscaleHostname: 'v1.ts.net', services: [{ type: 'ledger', port: 1 }] }, options);
+    const registration = signedRegister(
+      node,
+      { nodeId: 'v1', tailscaleHostname: 'v1.ts.net', services: [{ type: 'ledger', port: 1 }] },
+      options,
+    );
     const post = (running: typeof first, path: string, body: unknown) =>
-      fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${running.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post(first, '/register', registration)).status).toBe(200);
-    const { nodeId: _id, ...approval } = signedNodeDecision(sovereign, 'approve', { nodeId: 'v1', nodePublicKey: node.publicKey }, options);
+    const { nodeId: _id, ...approval } = signedNodeDecision(
+      sovereign,
+      'approve',
+      { nodeId: 'v1', nodePublicKey: node.publicKey },
+      options,
+    );
     expect((await post(first, '/approve/v1', approval)).status).toBe(200);
     expect((await post(first, '/heartbeat', signedHeartbeat(node, { nodeId: 'v1' }, options))).status).toBe(200);
     const before = await (await fetch(`${first.url}/nodes/v1`)).json();

@@ -8,7 +8,12 @@ const milliseconds = (fallback: number) => z.coerce.number().int().positive().de
 const keyListSchema = z
   .string()
   .default('')
-  .transform((list) => list.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+  .transform((list) =>
+    list
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
+  )
   .pipe(z.array(newPublicKeySchema));
 
 const configSchema = z.object({
@@ -25,9 +30,17 @@ const configSchema = z.object({
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
   // Verification threads beside the main thread; none on a single core, where they would only compete.
-  MESH_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism() - 1)),
+  MESH_VERIFY_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.min(4, availableParallelism() - 1)),
   MESH_SOVEREIGN_KEYS: keyListSchema,
-  MESH_LOG_REQUESTS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  MESH_LOG_REQUESTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
 });
 
 export interface MeshConfig {

@@ -11,7 +11,9 @@ async function activeNode(mesh: TestMesh, nodeId: string) {
   const node = newSigner(mesh.clock);
   const options = { network: mesh.network };
   await mesh.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, options));
-  await mesh.api.sovereign.approve(signedNodeDecision(mesh.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
+  await mesh.api.sovereign.approve(
+    signedNodeDecision(mesh.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options),
+  );
   return {
     heartbeat: () => mesh.api.health.heartbeat(signedHeartbeat(node, { nodeId }, options)),
     status: async () => (await mesh.api.node.get({ nodeId })).status,
@@ -57,7 +59,9 @@ describe('health sweeper', () => {
     await sweepOnce(t.mesh);
     expect((await t.api.node.get({ nodeId: 'p1' })).status).toBe('pending');
 
-    await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId: 'p1', nodePublicKey: node.publicKey }, options));
+    await t.api.sovereign.approve(
+      signedNodeDecision(t.sovereign, 'approve', { nodeId: 'p1', nodePublicKey: node.publicKey }, options),
+    );
     t.clock.advance(OFFLINE_AFTER - 1);
     expect((await sweepOnce(t.mesh)).wentOffline).toEqual([]);
     t.clock.advance(2);
@@ -81,7 +85,10 @@ describe('health sweeper', () => {
     await activeNode(t, 'n1');
     t.clock.advance(OFFLINE_AFTER * 2);
     // As another process sharing the database would record it: this process's snapshot never saw it.
-    await t.mesh.database.client.execute({ sql: "UPDATE nodes SET last_heartbeat = ? WHERE id = 'n1'", args: [t.clock.now() - 1000] });
+    await t.mesh.database.client.execute({
+      sql: "UPDATE nodes SET last_heartbeat = ? WHERE id = 'n1'",
+      args: [t.clock.now() - 1000],
+    });
     expect(t.mesh.registry.silentSince(t.clock.now() - OFFLINE_AFTER)).toEqual(['n1']);
     expect((await sweepOnce(t.mesh)).wentOffline).toEqual([]);
     expect((await t.api.node.get({ nodeId: 'n1' })).status).toBe('active');

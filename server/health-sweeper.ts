@@ -29,7 +29,8 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
   const timer = setInterval(() => {
     running = sweepOnce(mesh).then(
       (result) => {
-        if (result.wentOffline.length > 0) logger.info(`offline after ${mesh.config.offlineAfterMs} ms of silence: ${result.wentOffline.join(', ')}`);
+        if (result.wentOffline.length > 0)
+          logger.info(`offline after ${mesh.config.offlineAfterMs} ms of silence: ${result.wentOffline.join(', ')}`);
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );

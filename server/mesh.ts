@@ -30,13 +30,11 @@ export interface MeshOptions {
  */
 export async function reloadRegistry(database: MeshDatabase, registry: Registry): Promise<void> {
   const { nodes, sovereigns, revision } = await database.exclusive((db) =>
-    db.transaction(
-      async (tx) => ({
-        nodes: await readAllNodeViews(tx),
-        sovereigns: await readAllSovereignViews(tx),
-        revision: await currentRevision(tx),
-      }),
-    ),
+    db.transaction(async (tx) => ({
+      nodes: await readAllNodeViews(tx),
+      sovereigns: await readAllSovereignViews(tx),
+      revision: await currentRevision(tx),
+    })),
   );
   registry.replaceAll(nodes, sovereigns, revision);
 }

@@ -23,7 +23,11 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const { code, message } = describeError(error);
       // No stack, ever: a client learns the code and the message, the log keeps the rest.
-      return { ...shape, message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, meshCode: code } };
+      return {
+        ...shape,
+        message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, meshCode: code },
+      };
     },
   });
 

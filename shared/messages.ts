@@ -44,12 +44,7 @@ export const SIGNER_OF = {
 export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const LINE_BREAK = /[\r\n]/;
 
-export function canonicalMessage(
-  network: string,
-  action: SignedAction,
-  fields: readonly string[],
-  timestamp: number,
-): string {
+export function canonicalMessage(network: string, action: SignedAction, fields: readonly string[], timestamp: number): string {
   const lines = [PROTOCOL_TAG, network, action, ...fields, String(timestamp)];
   for (const line of lines) {
     // Fields are validated before they get here; a line break would let one message pass for another.
@@ -82,15 +77,14 @@ export type NodeDecisionMessageFields = Pick<NodeDecisionFields, 'nodeId' | 'tim
   nodePublicKey: string;
 };
 
-export function nodeDecisionMessage(
-  network: string,
-  action: NodeDecisionAction,
-  fields: NodeDecisionMessageFields,
-): string {
+export function nodeDecisionMessage(network: string, action: NodeDecisionAction, fields: NodeDecisionMessageFields): string {
   return canonicalMessage(network, action, [fields.nodeId, fields.nodePublicKey], fields.timestamp);
 }
 
-export function sovereignAddMessage(network: string, fields: Pick<SovereignAddFields, 'publicKey' | 'description' | 'timestamp'>): string {
+export function sovereignAddMessage(
+  network: string,
+  fields: Pick<SovereignAddFields, 'publicKey' | 'description' | 'timestamp'>,
+): string {
   return canonicalMessage(network, 'sovereign-add', [fields.publicKey, fields.description], fields.timestamp);
 }
 

@@ -47,8 +47,13 @@ describe('mesh, the CLI, against a mesh process', () => {
 
   it('register → pending → approve → nodes shows it active', async () => {
     const registered = await runMesh(['register', ...NODE, '--service', 'ledger:8080', '--service', 't4:8180'], asNode());
-    expect(registered).toMatchObject({ code: 0, stdout: 'validator-002: Registration successful. Awaiting sovereign approval.\n' });
-    expect((await runMesh(['pending'], { env })).stdout).toMatch(/^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m);
+    expect(registered).toMatchObject({
+      code: 0,
+      stdout: 'validator-002: Registration successful. Awaiting sovereign approval.\n',
+    });
+    expect((await runMesh(['pending'], { env })).stdout).toMatch(
+      /^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m,
+    );
 
     // Without a terminal to confirm on, nothing is signed.
     const unconfirmed = await runMesh(['approve', 'validator-002'], asSovereign());
@@ -71,7 +76,9 @@ describe('mesh, the CLI, against a mesh process', () => {
     const human = startMeshCli(['watch', '--since', '0', '--node', 'validator-002'], env);
     try {
       const [approved] = await watch.waitFor(/^\{"kind":"event".*"type":"node\.approved".*$/m);
-      expect(JSON.parse(approved)).toMatchObject({ event: { nodeId: 'validator-002', actor: keys.sovereign, node: { status: 'active' } } });
+      expect(JSON.parse(approved)).toMatchObject({
+        event: { nodeId: 'validator-002', actor: keys.sovereign, node: { status: 'active' } },
+      });
       await human.waitFor(/#\d+ +node\.approved +validator-002 active +by [0-9a-f]{8}…[0-9a-f]{4}/);
       const denied = await runMesh(['deny', 'validator-002', '--yes'], asSovereign());
       expect(denied.code).toBe(0);
@@ -98,7 +105,10 @@ describe('mesh, the CLI, against a mesh process', () => {
       expect(await agent.stop()).toBe(0);
     }
     // Several beats went by; only the changes were logged (stdout and stderr interleave, so unordered).
-    const lines = agent.output.trim().split('\n').map((line) => line.replace(/^\S+ /, ''));
+    const lines = agent.output
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/^\S+ /, ''));
     expect(lines.sort()).toEqual(
       [
         `agent for validator-002 (key ${keys.node}) on ${env.MESH_URL}`,
@@ -128,8 +138,12 @@ describe('mesh, the CLI, against a mesh process', () => {
   it('sovereign add, ls and remove', async () => {
     const made = await runMesh(['keygen', '--out', file('second.pem'), '--json']);
     const second = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
-    expect((await runMesh(['sovereign', 'add', second, '--description', 'second'], asSovereign())).stdout).toBe('Sovereign key added.\n');
-    const listed = JSON.parse((await runMesh(['sovereign', 'ls', '--json'], { env })).stdout) as { sovereigns: Array<{ public_key: string }> };
+    expect((await runMesh(['sovereign', 'add', second, '--description', 'second'], asSovereign())).stdout).toBe(
+      'Sovereign key added.\n',
+    );
+    const listed = JSON.parse((await runMesh(['sovereign', 'ls', '--json'], { env })).stdout) as {
+      sovereigns: Array<{ public_key: string }>;
+    };
     expect(listed.sovereigns.map((s) => s.public_key)).toEqual([keys.sovereign, second]);
     expect((await runMesh(['sovereign', 'remove', second], asSovereign())).code).toBe(0);
   });
@@ -145,7 +159,9 @@ describe('mesh, the CLI, against a mesh process', () => {
     ]);
     expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: 'error: no node ghost is registered [NODE_NOT_FOUND]\n' });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/\nerror: the signing key is not a sovereign key: only sovereigns may do this \[NOT_SOVEREIGN\]\n$/);
+    expect(refused.stderr).toMatch(
+      /\nerror: the signing key is not a sovereign key: only sovereigns may do this \[NOT_SOVEREIGN\]\n$/,
+    );
     expect(badKey).toMatchObject({ code: 4, stdout: '' });
     expect(badKey.stderr).toMatch(/^error: key file .*mesh\.db is unusable: it does not hold a PEM private key/);
     expect(unreachable).toMatchObject({ code: 3, stderr: `error: mesh is unreachable: ${nowhere} (ECONNREFUSED)\n` });

@@ -44,5 +44,11 @@ export class CliContext {
 
 /** --url takes one URL or several, comma-separated or repeated. */
 export function collectUrls(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((url) => url.trim()).filter((url) => url !== '')];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url !== ''),
+  ];
 }

@@ -24,7 +24,9 @@ export function addDecisionCommands(program: Command): void {
         const decision = await ctx.client().prepareDecision(key, action, nodeId);
         // The node goes to stderr, so stdout carries only the result, for --json too.
         const shown = new Output(false, Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
-        process.stderr.write(`${action} this node on network "${decision.network}":\n${indent(nodeDetails(shown, decision.node))}\n`);
+        process.stderr.write(
+          `${action} this node on network "${decision.network}":\n${indent(nodeDetails(shown, decision.node))}\n`,
+        );
         if (!options.yes) await confirm(`Sign "${action} ${nodeId}" with sovereign key ${publicKeyHex(key)}?`);
         const result = await decision.send();
         ctx.out.result(result, () => result.message);

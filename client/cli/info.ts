@@ -11,7 +11,10 @@ export function addInfoCommand(program: Command): void {
       const info = await ctx.client().info();
       // Signatures older or newer than maxSkewMs by mesh's clock are refused: show how far apart the clocks are.
       const skew = Date.now() - info.serverTime;
-      const clocks = Math.abs(skew) < 1000 ? 'agrees with this machine' : `this machine is ${duration(Math.abs(skew))} ${skew > 0 ? 'ahead' : 'behind'}`;
+      const clocks =
+        Math.abs(skew) < 1000
+          ? 'agrees with this machine'
+          : `this machine is ${duration(Math.abs(skew))} ${skew > 0 ? 'ahead' : 'behind'}`;
       ctx.out.result(info, () =>
         ctx.out.fields([
           ['mesh', `${info.version} (protocol ${info.protocol})`],

@@ -6,7 +6,10 @@ export function addKeyCommands(program: Command): void {
   program
     .command('keygen')
     .description('make an Ed25519 key, saved as PKCS#8 PEM, mode 0600 (never printed)')
-    .option('--out <file>', 'where to save it (default: --key / MESH_KEY, else mesh-key.pem); an existing file is never overwritten')
+    .option(
+      '--out <file>',
+      'where to save it (default: --key / MESH_KEY, else mesh-key.pem); an existing file is never overwritten',
+    )
     .action(async (options: { out?: string }, command: Command) => {
       const ctx = CliContext.of(command);
       const file = options.out ?? ctx.options.key ?? 'mesh-key.pem';

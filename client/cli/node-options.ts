@@ -34,5 +34,10 @@ export function withRegistrationOptions(command: Command): Command {
 }
 
 export function registrationOf(options: RegistrationOptions): Registration {
-  return { nodeId: options.nodeId, tailscaleHostname: options.hostname, tailscaleIP: options.ip, services: options.service ?? [] };
+  return {
+    nodeId: options.nodeId,
+    tailscaleHostname: options.hostname,
+    tailscaleIP: options.ip,
+    services: options.service ?? [],
+  };
 }

@@ -7,13 +7,14 @@ import { ipOption, nodeIdOption, registrationOf, withRegistrationOptions, type R
 
 function positiveInteger(value: string): number {
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive whole number of milliseconds');
+  if (!Number.isSafeInteger(number) || number <= 0)
+    throw new InvalidArgumentError('must be a positive whole number of milliseconds');
   return number;
 }
 
 export function addNodeCommands(program: Command): void {
   withRegistrationOptions(
-    program.command('register').description("register a node, or update its address and services (node key)"),
+    program.command('register').description('register a node, or update its address and services (node key)'),
   ).action(async (options: RegistrationOptions, command: Command) => {
     const ctx = CliContext.of(command);
     const result = await ctx.client().register(await ctx.key(), registrationOf(options));
@@ -22,7 +23,7 @@ export function addNodeCommands(program: Command): void {
 
   program
     .command('heartbeat')
-    .description("send one heartbeat (node key)")
+    .description('send one heartbeat (node key)')
     .addOption(nodeIdOption())
     .addOption(ipOption())
     .action(async (options: { nodeId: string; ip?: string }, command: Command) => {
@@ -31,11 +32,7 @@ export function addNodeCommands(program: Command): void {
       ctx.out.result(result, () => `${result.nodeId}: heartbeat received, status ${ctx.out.status(result.status)}`);
     });
 
-  withRegistrationOptions(
-    program
-      .command('agent')
-      .description('register, then heartbeat until SIGTERM; logs state changes only'),
-  )
+  withRegistrationOptions(program.command('agent').description('register, then heartbeat until SIGTERM; logs state changes only'))
     .option('--interval <ms>', "time between heartbeats (default: mesh's, 2 minutes)", positiveInteger)
     .option('--peer-cache <file>', 'keep the last-known-good active peer list in this JSON file')
     .action(async (options: RegistrationOptions & { interval?: number; peerCache?: string }, command: Command) => {

@@ -42,7 +42,9 @@ export function addNodeQueries(program: Command): void {
       const ctx = CliContext.of(command);
       const list = await ctx.client().trpc.node.list.query({ status: 'pending' });
       ctx.out.result(list, ({ nodes }) =>
-        nodes.length ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>` : 'no node is waiting for approval',
+        nodes.length
+          ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+          : 'no node is waiting for approval',
       );
     });
 }
@@ -50,7 +52,9 @@ export function addNodeQueries(program: Command): void {
 function topologyText(out: Output, topology: Topology): string {
   const { counts } = topology;
   const summary = `network ${topology.network}: ${counts.active} active, ${counts.pending} pending, ${counts.offline} offline, ${counts.denied} denied`;
-  const rows = Object.entries(topology.services).flatMap(([type, providers]) => providers.map((provider) => ({ type, ...provider })));
+  const rows = Object.entries(topology.services).flatMap(([type, providers]) =>
+    providers.map((provider) => ({ type, ...provider })),
+  );
   if (rows.length === 0) return `${summary}\nno services`;
   return `${summary}\n\n${out.table(rows, [
     { header: 'SERVICE', value: (row) => row.type },

@@ -31,7 +31,10 @@ export class Output {
         .map((value, i) => styled(i === values.length - 1 ? value : value.padEnd(widths[i] as number), i))
         .join('  ')
         .trimEnd();
-    const header = line(columns.map((column) => column.header), (value) => (this.color ? styleText('bold', value) : value));
+    const header = line(
+      columns.map((column) => column.header),
+      (value) => (this.color ? styleText('bold', value) : value),
+    );
     const body = cells.map((row, r) =>
       line(row, (value, i) => {
         const style = columns[i]?.style?.(rows[r] as T);
@@ -90,17 +93,19 @@ export function nodeTable(out: Output, nodes: NodeView[], now = Date.now()): str
 
 /** One node in full, as `mesh node` and the prompt of `mesh approve` show it. */
 export function nodeDetails(out: Output, node: NodeView, now = Date.now()): string {
-  return out.fields([
-    ['id', node.id],
-    ['status', out.status(node.status)],
-    ['public key', node.public_key],
-    ['hostname', node.tailscale_hostname],
-    ['ip', node.tailscale_ip ?? '-'],
-    ['registered', when(node.registered_at, now)],
-    ['approved', node.approved_at === null ? 'no' : `${when(node.approved_at, now)} by ${node.approved_by ?? '?'}`],
-    ['last heartbeat', when(node.last_heartbeat, now)],
-    ['services', node.services.length ? '' : '-'],
-  ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns))}` : '');
+  return (
+    out.fields([
+      ['id', node.id],
+      ['status', out.status(node.status)],
+      ['public key', node.public_key],
+      ['hostname', node.tailscale_hostname],
+      ['ip', node.tailscale_ip ?? '-'],
+      ['registered', when(node.registered_at, now)],
+      ['approved', node.approved_at === null ? 'no' : `${when(node.approved_at, now)} by ${node.approved_by ?? '?'}`],
+      ['last heartbeat', when(node.last_heartbeat, now)],
+      ['services', node.services.length ? '' : '-'],
+    ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns))}` : '')
+  );
 }
 
 const serviceColumns: ReadonlyArray<Column<ServiceView>> = [

@@ -27,14 +27,20 @@ function publicKey(value: string): string {
  * Prints the body to stdout; to a person, also how to send it. The key is loaded and the network
  * learnt (from --network, or else from mesh) before anything is signed.
  */
-async function printSigned(command: Command, path: string, sign: (signer: Signer, network: string, ctx: CliContext) => Promise<object> | object) {
+async function printSigned(
+  command: Command,
+  path: string,
+  sign: (signer: Signer, network: string, ctx: CliContext) => Promise<object> | object,
+) {
   const ctx = CliContext.of(command);
   const { network } = command.optsWithGlobals<{ network?: string }>();
   const signer = new Signer(await ctx.key());
   const body = await sign(signer, network ?? (await ctx.client().network()), ctx);
   process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   if (process.stderr.isTTY) {
-    process.stderr.write(`# send within the clock skew mesh allows (5 min by default):\n#   ... | curl -sS -X POST ${ctx.urls[0]}${path} -H 'content-type: application/json' --data-binary @-\n`);
+    process.stderr.write(
+      `# send within the clock skew mesh allows (5 min by default):\n#   ... | curl -sS -X POST ${ctx.urls[0]}${path} -H 'content-type: application/json' --data-binary @-\n`,
+    );
   }
 }
 

@@ -4,7 +4,8 @@ import { CliContext } from './context.js';
 import type { Output } from './output.js';
 
 function parseRevision(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a revision is a whole number (e.g. the revision of `mesh nodes --json`)');
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError('a revision is a whole number (e.g. the revision of `mesh nodes --json`)');
   return Number(value);
 }
 

@@ -19,10 +19,15 @@ export interface CliResult {
 /** Runs `mesh` as an operator would (the bin, through tsx), with stdin not a terminal. */
 export function runMesh(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: cleanEnv(options.env ?? {}), cwd: options.cwd ?? ROOT }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: cleanEnv(options.env ?? {}), cwd: options.cwd ?? ROOT },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

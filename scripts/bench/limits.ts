@@ -19,7 +19,11 @@ export function measureEd25519Verify(options: { keys?: number; durationMs?: numb
   for (let index = 0; index < keyCount; index++) {
     const { privateKey } = generateKeyPairSync('ed25519');
     const message = Buffer.from(
-      heartbeatMessage('bench', { nodeId: `bench-${String(index).padStart(6, '0')}`, tailscaleIP: '100.64.0.1', timestamp: Date.now() + index }),
+      heartbeatMessage('bench', {
+        nodeId: `bench-${String(index).padStart(6, '0')}`,
+        tailscaleIP: '100.64.0.1',
+        timestamp: Date.now() + index,
+      }),
     );
     samples.push({ key: createPublicKey(privateKey), message, signature: sign(null, message, privateKey) });
   }

@@ -317,7 +317,8 @@ async function runTrpcHeartbeats(job: HeartbeatJob): Promise<LoadResult> {
         await client.health.heartbeat.mutate(fields);
         recorder.onAnswer(200, true, performance.now() - started, 0);
       } catch (error) {
-        const status = error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
+        const status =
+          error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
         if (status !== undefined) {
           recorder.onAnswer(status, false, performance.now() - started, 0, (error as Error).message);
         } else {
@@ -348,7 +349,12 @@ async function runEvents(job: EventsJob): Promise<EventsResult> {
     nodeId: node.nodeId,
     body: Buffer.from(
       JSON.stringify(
-        signedNodeDecision(sovereign, 'approve', { nodeId: node.nodeId, nodePublicKey: node.publicKey }, { network: job.network, timestamp: base + index }),
+        signedNodeDecision(
+          sovereign,
+          'approve',
+          { nodeId: node.nodeId, nodePublicKey: node.publicKey },
+          { network: job.network, timestamp: base + index },
+        ),
       ),
     ),
   }));
@@ -414,7 +420,12 @@ async function runEvents(job: EventsJob): Promise<EventsResult> {
     });
     const answer = dispatch(
       writes,
-      { method: 'POST', path: `/approve/${approval.nodeId}`, headers: { 'content-type': 'application/json' }, body: approval.body },
+      {
+        method: 'POST',
+        path: `/approve/${approval.nodeId}`,
+        headers: { 'content-type': 'application/json' },
+        body: approval.body,
+      },
       () => false,
     );
     await Promise.race([arrived, sleep(job.changeTimeoutMs)]);

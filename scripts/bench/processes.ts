@@ -98,7 +98,11 @@ export function spawnUntilReady(
   options: { env: Record<string, string>; nodeArgs?: readonly string[]; ready: RegExp; timeoutMs?: number },
 ): Promise<StartedProcess & { match: RegExpMatchArray }> {
   const child = track(
-    spawn(process.execPath, [...tsNodeArgs(options.nodeArgs), script], { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [...tsNodeArgs(options.nodeArgs), script], {
+      cwd: ROOT,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   );
   let stderr = '';
   let stdout = '';
@@ -136,7 +140,13 @@ export function spawnUntilReady(
 
 /** Spawns `node <tsx flags> <script>` without waiting for anything. */
 export function spawnTs(script: string, options: { env: Record<string, string>; nodeArgs?: readonly string[] }): ChildProcess {
-  return track(spawn(process.execPath, [...tsNodeArgs(options.nodeArgs), script], { cwd: ROOT, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] }));
+  return track(
+    spawn(process.execPath, [...tsNodeArgs(options.nodeArgs), script], {
+      cwd: ROOT,
+      env: options.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
 }
 
 /** Forks a .ts module with an IPC channel (the bare servers, the load generator). */
@@ -174,7 +184,9 @@ export function runLoad<R extends LoadResult | EventsResult>(job: Job, hooks: Lo
       else if (message.type === 'result') settle(null, message.result as R);
       else if (message.type === 'error') settle(new Error(`load generator (${job.label}): ${message.message}`));
     });
-    child.once('exit', (code, signal) => settle(new Error(`load generator (${job.label}) exited (${signal ?? code})\n${stderr.trim()}`)));
+    child.once('exit', (code, signal) =>
+      settle(new Error(`load generator (${job.label}) exited (${signal ?? code})\n${stderr.trim()}`)),
+    );
     child.send(job);
   });
 }
@@ -265,7 +277,11 @@ export function cpuMeter(pid: number): LoadHooks & { shares(): CpuShares } {
  * previous figure's server may still be answering requests left in flight, and other work may be
  * running on the machine). Gives up after `maxMs`; returns how long it waited and the last sample.
  */
-export async function waitForQuiet(options: { threshold?: number; sampleMs?: number; maxMs: number }): Promise<{ waitedMs: number; busy: number }> {
+export async function waitForQuiet(options: {
+  threshold?: number;
+  sampleMs?: number;
+  maxMs: number;
+}): Promise<{ waitedMs: number; busy: number }> {
   const threshold = options.threshold ?? 0.25;
   const sampleMs = options.sampleMs ?? 300;
   const started = performance.now();

@@ -59,7 +59,10 @@ export function originOf(frame: CallFrame): string {
 function shortWhere(frame: CallFrame): string {
   if (!frame.url) return '';
   const modules = frame.url.lastIndexOf('/node_modules/');
-  const path = modules >= 0 ? frame.url.slice(modules + '/node_modules/'.length) : frame.url.replace(/^file:\/\/.*?\/(server|shared|db|client|scripts)\//, '$1/');
+  const path =
+    modules >= 0
+      ? frame.url.slice(modules + '/node_modules/'.length)
+      : frame.url.replace(/^file:\/\/.*?\/(server|shared|db|client|scripts)\//, '$1/');
   return `${path}:${frame.lineNumber + 1}`;
 }
 
@@ -67,7 +70,10 @@ function shortWhere(frame: CallFrame): string {
  * Sums self time per function and per origin. `window` (µs, on the profile's own clock, which is
  * the monotonic clock of process.hrtime) keeps only the samples taken in it.
  */
-export function summarise(profile: CpuProfile, options: { top?: number; window?: { start: number; end: number } } = {}): ProfileSummary {
+export function summarise(
+  profile: CpuProfile,
+  options: { top?: number; window?: { start: number; end: number } } = {},
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const functions = new Map<string, { frame: CallFrame; us: number }>();
   const origins = new Map<string, number>();
@@ -101,7 +107,12 @@ export function summarise(profile: CpuProfile, options: { top?: number; window?:
     functions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map(({ frame, us }) => ({ name: frame.functionName || '(anonymous)', where: shortWhere(frame), ms: us / 1000, share: share(us) })),
+      .map(({ frame, us }) => ({
+        name: frame.functionName || '(anonymous)',
+        where: shortWhere(frame),
+        ms: us / 1000,
+        share: share(us),
+      })),
     origins: [...origins.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([origin, us]) => ({ name: origin, where: '', ms: us / 1000, share: share(us) })),
@@ -113,9 +124,13 @@ export function formatSummary(title: string, summary: ProfileSummary): string {
   const lines = [
     `${title}: ${summary.busyMs.toFixed(0)} ms busy, ${summary.idleMs.toFixed(0)} ms idle`,
     '  by origin (self time):',
-    ...summary.origins.slice(0, 15).map((entry) => `    ${pct(entry.share)}  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`),
+    ...summary.origins
+      .slice(0, 15)
+      .map((entry) => `    ${pct(entry.share)}  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`),
     '  top functions (self time):',
-    ...summary.functions.map((entry) => `    ${pct(entry.share)}  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}  ${entry.where}`),
+    ...summary.functions.map(
+      (entry) => `    ${pct(entry.share)}  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}  ${entry.where}`,
+    ),
   ];
   return lines.join('\n');
 }

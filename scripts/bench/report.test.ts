@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { originOf, summarise, type CpuProfile } from './profile-summary.js';
-import { benchmarksPage, formatBytes, formatMs, formatRate, formatRatio, markdownTable, ratioOf, textTable, type Row } from './report.js';
+import {
+  benchmarksPage,
+  formatBytes,
+  formatMs,
+  formatRate,
+  formatRatio,
+  markdownTable,
+  ratioOf,
+  textTable,
+  type Row,
+} from './report.js';
 
 // The benchmark's pure helpers only: timing itself is never asserted in tests.
 
@@ -50,8 +60,12 @@ describe('the table', () => {
     const table = markdownTable([measuredRow, unavailableRow]);
     const lines = table.split('\n');
     expect(lines[0]).toBe('| figure | measured | limit (same run) | ratio | target | met? |');
-    expect(lines[2]).toBe('| heartbeats REST | 1,234/s (p99 12.0 ms) | 10,500/s (Ed25519 verify, 1 thread) | 0.12× | ≥ 8,334/s | **no** |');
-    expect(lines[3]).toBe('| discovery 304 | n/a (needs the events issue: ETag / SSE) | 60,000/s bare 304 | — | ≥ 0.8× bare | — |');
+    expect(lines[2]).toBe(
+      '| heartbeats REST | 1,234/s (p99 12.0 ms) | 10,500/s (Ed25519 verify, 1 thread) | 0.12× | ≥ 8,334/s | **no** |',
+    );
+    expect(lines[3]).toBe(
+      '| discovery 304 | n/a (needs the events issue: ETag / SSE) | 60,000/s bare 304 | — | ≥ 0.8× bare | — |',
+    );
   });
 
   it('escapes a pipe inside a cell', () => {
@@ -67,7 +81,14 @@ describe('the table', () => {
 
   it('writes the machine and the notes into BENCHMARKS.md', () => {
     const page = benchmarksPage(
-      { date: '2026-11-24T00:00:00.000Z', nproc: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2', platform: 'Linux', commit: 'abc1234' },
+      {
+        date: '2026-11-24T00:00:00.000Z',
+        nproc: 2,
+        cpuModel: 'AMD EPYC',
+        node: 'v20.20.2',
+        platform: 'Linux',
+        commit: 'abc1234',
+      },
       [measuredRow],
       ['a note'],
     );

@@ -81,7 +81,11 @@ export function markdownTable(rows: readonly Row[]): string {
 export function textTable(rows: readonly Row[]): string {
   const cells = [TABLE_HEADER.slice(), ...rows.map((row) => rowCells(row).map((cell) => cell.replace(/\*\*/g, '')))];
   const widths = TABLE_HEADER.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
-  const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ').trimEnd();
+  const format = (line: string[]) =>
+    line
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join(' | ')
+      .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('-+-');
   return [format(cells[0] ?? []), rule, ...cells.slice(1).map(format)].join('\n');
 }

@@ -251,14 +251,21 @@ async function load<R extends LoadResult | EventsResult>(
     }
     const { exitCode, signalCode } = server.child;
     const state = exitCode === null && signalCode === null ? 'was still running' : `had exited (${signalCode ?? exitCode})`;
-    throw new Error(`${(error as Error).message}\nthe server (pid ${server.pid}) ${state}; its last output:\n${server.output().trim().slice(-3_000)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `${(error as Error).message}\nthe server (pid ${server.pid}) ${state}; its last output:\n${server.output().trim().slice(-3_000)}`,
+      {
+        cause: error,
+      },
+    );
   });
   return { result, cpu: meter.shares(), window };
 }
 
-function httpJob(label: string, origin: string, fields: Partial<FixedHttpJob> & Pick<FixedHttpJob, 'method' | 'path'>): FixedHttpJob {
+function httpJob(
+  label: string,
+  origin: string,
+  fields: Partial<FixedHttpJob> & Pick<FixedHttpJob, 'method' | 'path'>,
+): FixedHttpJob {
   return {
     kind: 'http',
     label,
@@ -328,7 +335,12 @@ async function measureDiscovery(mesh: RunningServer, expectedNodes: number): Pro
       progress(`discovery ${size}: mesh, 304 answers`);
       mesh304 = await load<LoadResult>(
         mesh,
-        httpJob(`discovery ${size} mesh 304`, mesh.origin, { method: 'GET', path, headers: { 'if-none-match': etag }, expectStatus: 304 }),
+        httpJob(`discovery ${size} mesh 304`, mesh.origin, {
+          method: 'GET',
+          path,
+          headers: { 'if-none-match': etag },
+          expectStatus: 304,
+        }),
       );
     } else {
       progress(`discovery ${size}: mesh sends no ETag / 304 yet: that row is n/a`);
@@ -336,7 +348,12 @@ async function measureDiscovery(mesh: RunningServer, expectedNodes: number): Pro
     progress(`discovery ${size}: bare server, 304 answers`);
     const bare304 = await load<LoadResult>(
       bare,
-      httpJob(`discovery ${size} bare 304`, bare.origin, { method: 'GET', path, headers: { 'if-none-match': etag }, expectStatus: 304 }),
+      httpJob(`discovery ${size} bare 304`, bare.origin, {
+        method: 'GET',
+        path,
+        headers: { 'if-none-match': etag },
+        expectStatus: 304,
+      }),
     );
     return { nodes: expectedNodes, bytes: first.body.length, meshFull, bareFull, mesh304, bare304 };
   } finally {
@@ -345,7 +362,11 @@ async function measureDiscovery(mesh: RunningServer, expectedNodes: number): Pro
 }
 
 /** Polls GET /health every 5 ms from the moment the process is spawned until the first 200. */
-async function timeToFirstAnswer(spawnIt: () => { pid: number }, port: number, timeoutMs = 60_000): Promise<{ ms: number; pid: number }> {
+async function timeToFirstAnswer(
+  spawnIt: () => { pid: number },
+  port: number,
+  timeoutMs = 60_000,
+): Promise<{ ms: number; pid: number }> {
   const started = performance.now();
   const { pid } = spawnIt();
   const origin = `http://127.0.0.1:${port}`;
@@ -496,7 +517,6 @@ async function countRows(dbPath: string, table: string): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-
 function errorsOf(result: LoadResult): number {
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
   return sum(result.statuses) - result.ok + sum(result.failures);
@@ -504,7 +524,9 @@ function errorsOf(result: LoadResult): number {
 
 function rateCell(result: LoadResult, withP50 = false): string {
   const errors = errorsOf(result);
-  const latency = withP50 ? `p50 ${formatMs(result.latency.p50)}, p99 ${formatMs(result.latency.p99)}` : `p99 ${formatMs(result.latency.p99)}`;
+  const latency = withP50
+    ? `p50 ${formatMs(result.latency.p50)}, p99 ${formatMs(result.latency.p99)}`
+    : `p99 ${formatMs(result.latency.p99)}`;
   return `${formatRate(result.rate)} (${latency})${errors > 0 ? `, ${formatCount(errors)} errors` : ''}`;
 }
 
@@ -540,7 +562,10 @@ function machineInfo(): MachineInfo {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared', 'db', 'client'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared', 'db', 'client'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     if (dirty) commit += ' (with uncommitted changes to the server)';
   } catch {
     // not a git checkout
@@ -571,9 +596,22 @@ interface EventsFigures {
 }
 
 async function eventsPair(server: RunningServer, db: HeartbeatDb, minTimestamp: number, name: string) {
-  const base = { kind: 'events' as const, origin: server.origin, keysFile: db.keysFile, network: NETWORK, changeTimeoutMs: 2_000 };
+  const base = {
+    kind: 'events' as const,
+    origin: server.origin,
+    keysFile: db.keysFile,
+    network: NETWORK,
+    changeTimeoutMs: 2_000,
+  };
   progress(`events: ${name}, 1 subscriber`);
-  const one = await load<EventsResult>(server, { ...base, label: `events ${name} 1`, subscribers: 1, changes: 100, firstPending: 0, minTimestamp });
+  const one = await load<EventsResult>(server, {
+    ...base,
+    label: `events ${name} 1`,
+    subscribers: 1,
+    changes: 100,
+    firstPending: 0,
+    minTimestamp,
+  });
   progress(`events: ${name}, 1,000 subscribers`);
   const thousand = await load<EventsResult>(server, {
     ...base,
@@ -609,7 +647,11 @@ async function profileHeartbeats(): Promise<void> {
     const profileDir = join(dir, kind);
     const mesh = await startMesh(db.dbPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
     progress(`profile: ${kind} under node --cpu-prof`);
-    const measured = await load<LoadResult>(mesh, heartbeatJob(kind, mesh.origin, db.keysFile, minTimestamp), HEARTBEAT_TIMEOUT_MS);
+    const measured = await load<LoadResult>(
+      mesh,
+      heartbeatJob(kind, mesh.origin, db.keysFile, minTimestamp),
+      HEARTBEAT_TIMEOUT_MS,
+    );
     minTimestamp = measured.result.lastTimestamp ?? minTimestamp;
     await stopChild(mesh.child); // the profile is written as mesh exits
     // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main thread (tsx's loader has its own).
@@ -636,11 +678,16 @@ async function main(): Promise<void> {
   const verify: VerifyLimit = measureEd25519Verify({ durationMs: QUICK ? 1_000 : 2_000 });
   progress(`limits: ${formatRate(verify.perSecond)}; bare node:http server, small JSON POST`);
   const sample = new Signer(privateKeyFromSeed(makeNodeKeys('sample', 1)[0]!.seed));
-  const sampleBody = JSON.stringify(signedHeartbeat(sample, { nodeId: benchNodeId('bench', 1), tailscaleIP: benchIp(1) }, { network: NETWORK }));
+  const sampleBody = JSON.stringify(
+    signedHeartbeat(sample, { nodeId: benchNodeId('bench', 1), tailscaleIP: benchIp(1) }, { network: NETWORK }),
+  );
   const bare = await startBare();
   let barePost: Measured<LoadResult>;
   try {
-    barePost = await load<LoadResult>(bare, httpJob('bare POST', bare.origin, { method: 'POST', path: '/heartbeat', body: sampleBody }));
+    barePost = await load<LoadResult>(
+      bare,
+      httpJob('bare POST', bare.origin, { method: 'POST', path: '/heartbeat', body: sampleBody }),
+    );
   } finally {
     await stopChild(bare.child);
   }
@@ -834,10 +881,14 @@ async function main(): Promise<void> {
   notes.push(
     'limits in the same run: heartbeats are compared with Ed25519 verifications/s on one thread (the one piece of work a signed heartbeat cannot skip; the bare POST server row shows HTTP is not the limit); tRPC with the REST figure; discovery with a bare node:http server sending the same bytes and headers from memory (and 304 for a matching If-None-Match); start-up and memory with the bare server started the same way; events with a bare node:http SSE server broadcasting the same approvals. The ratio is measured ÷ limit: below 1 means slower for a rate, above 1 means more (worse) for memory, time and latency.',
   );
-  notes.push('reproduce: `npm ci && npm run bench` (about 2 to 3 minutes; `npm run bench -- --quick` for a short run that writes nothing, `-- --profile` for CPU profiles of the heartbeat path).');
+  notes.push(
+    'reproduce: `npm ci && npm run bench` (about 2 to 3 minutes; `npm run bench -- --quick` for a short run that writes nothing, `-- --profile` for CPU profiles of the heartbeat path).',
+  );
 
   if (noisyFigures.length > 0) {
-    notes.push(`the machine was not quiet before: ${noisyFigures.join('; ')}. Other work on the machine shares its 2 cores with the benchmark; those figures are lower than a quiet machine gives.`);
+    notes.push(
+      `the machine was not quiet before: ${noisyFigures.join('; ')}. Other work on the machine shares its 2 cores with the benchmark; those figures are lower than a quiet machine gives.`,
+    );
   }
   const total = (performance.now() - benchStarted) / 1000;
   notes.push(`this run took ${total.toFixed(0)} s.`);

@@ -89,7 +89,9 @@ async function writeRows(tx: Tx, spec: SeedSpec): Promise<void> {
     ),
   );
   await insertChunked(spec.heartbeats ?? [], CHUNK * 2, (chunk) =>
-    tx.insert(heartbeats).values(chunk.map((row, index) => ({ nodeId: row.nodeId, timestamp: row.timestamp, tailscaleIp: benchIp(index) }))),
+    tx
+      .insert(heartbeats)
+      .values(chunk.map((row, index) => ({ nodeId: row.nodeId, timestamp: row.timestamp, tailscaleIp: benchIp(index) }))),
   );
 }
 

@@ -122,7 +122,9 @@ export class VerifierPool implements Verifier {
     const running = this.#threads.filter((thread) => thread.worker);
     if (running.length === 0) {
       // Every thread went down since these were queued.
-      items.forEach(([publicKey, message, signature], index) => pending[index]?.resolve(this.#inline.verify(publicKey, message, signature)));
+      items.forEach(([publicKey, message, signature], index) =>
+        pending[index]?.resolve(this.#inline.verify(publicKey, message, signature)),
+      );
       return;
     }
     const thread = running.reduce((least, candidate) => (candidate.inFlight.size < least.inFlight.size ? candidate : least));

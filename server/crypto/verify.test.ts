@@ -6,8 +6,7 @@ import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
 import { SignatureVerifier } from './verify.js';
 
 // Google's Wycheproof vectors live in the steering repo's shared/, beside this checkout.
-const wycheproofDir =
-  process.env.MESH_WYCHEPROOF_DIR ?? fileURLToPath(new URL('../../../shared/wycheproof/', import.meta.url));
+const wycheproofDir = process.env.MESH_WYCHEPROOF_DIR ?? fileURLToPath(new URL('../../../shared/wycheproof/', import.meta.url));
 
 interface WycheproofTest {
   tcId: number;

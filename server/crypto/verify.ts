@@ -21,7 +21,12 @@ export class SignatureVerifier {
     const key = this.#keyObject(publicKeyHex);
     if (key === null) return false;
     try {
-      return verify(null, typeof message === 'string' ? Buffer.from(message, 'utf8') : message, key, Buffer.from(signatureHex, 'hex'));
+      return verify(
+        null,
+        typeof message === 'string' ? Buffer.from(message, 'utf8') : message,
+        key,
+        Buffer.from(signatureHex, 'hex'),
+      );
     } catch {
       return false;
     }

@@ -55,7 +55,9 @@ export class BoundedQueue<T> {
     const item = this.#items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.#ended) {
-      return this.#ended.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#ended.error);
+      return this.#ended.error === undefined
+        ? Promise.resolve({ value: undefined, done: true })
+        : Promise.reject(this.#ended.error);
     }
     return new Promise((resolve, reject) => {
       this.#waiting = resolve;

@@ -35,7 +35,12 @@ describe('the events log', () => {
     await t.api.sovereign.add(signedSovereignAdd(t.sovereign, { publicKey: second.publicKey }, options));
 
     const events = await allEvents();
-    expect(events.map((e) => [e.type, e.actor === t.sovereign.publicKey ? 'sovereign' : e.actor === node.publicKey ? 'node' : e.actor])).toEqual([
+    expect(
+      events.map((e) => [
+        e.type,
+        e.actor === t.sovereign.publicKey ? 'sovereign' : e.actor === node.publicKey ? 'node' : e.actor,
+      ]),
+    ).toEqual([
       ['sovereign.added', 'system'],
       ['node.registered', 'node'],
       ['node.updated', 'node'],

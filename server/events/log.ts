@@ -78,7 +78,12 @@ function filterConditions(filter: EventFilter) {
   ];
 }
 
-export async function readEventsAfter(db: Db | Tx, revision: number, limit: number, filter: EventFilter = {}): Promise<MeshEvent[]> {
+export async function readEventsAfter(
+  db: Db | Tx,
+  revision: number,
+  limit: number,
+  filter: EventFilter = {},
+): Promise<MeshEvent[]> {
   const rows = await db
     .select()
     .from(events)

@@ -54,7 +54,12 @@ describe('GET /events over plain HTTP', () => {
     const running = await start();
     for (const id of ['a', 'b', 'c']) await register(running, id);
     const page = await fetch(`${running.url}/events?since=1&limit=1`, { headers: { accept: 'application/json' } });
-    expect(await page.json()).toMatchObject({ revision: 3, prunedThrough: 0, nextSinceRevision: 2, events: [{ revision: 2, type: 'node.registered' }] });
+    expect(await page.json()).toMatchObject({
+      revision: 3,
+      prunedThrough: 0,
+      nextSinceRevision: 2,
+      events: [{ revision: 2, type: 'node.registered' }],
+    });
     const bad = await fetch(`${running.url}/events?limit=0`, { headers: { accept: 'application/json' } });
     expect(bad.status).toBe(400);
   });
@@ -66,7 +71,17 @@ describe('GET /events, clients that leave', () => {
     // A backlog of several megabytes, more than socket buffers hold: 2,000 events of 4 kB.
     const node = bulkyNodeView('n');
     await writeAndPublish(running.mesh, (tx) =>
-      appendEvents(tx, Array.from({ length: 2000 }, () => ({ type: 'node.updated' as const, actor: SYSTEM_ACTOR, nodeId: 'n', publicKey: node.public_key, node })), 1),
+      appendEvents(
+        tx,
+        Array.from({ length: 2000 }, () => ({
+          type: 'node.updated' as const,
+          actor: SYSTEM_ACTOR,
+          nodeId: 'n',
+          publicKey: node.public_key,
+          node,
+        })),
+        1,
+      ),
     );
     const socket = connect(running.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -76,7 +91,8 @@ describe('GET /events, clients that leave', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(running.mesh.hub.oldestCursor()).not.toBeNull();
     socket.destroy();
-    for (let i = 0; i < 100 && running.mesh.hub.oldestCursor() !== null; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && running.mesh.hub.oldestCursor() !== null; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(running.mesh.hub.oldestCursor()).toBeNull();
   });
 
@@ -124,7 +140,10 @@ function trpcClient(url: string, transport: 'sse' | 'ws') {
       ],
     });
   }
-  const ws = createWSClient({ url: `${url.replace(/^http/, 'ws')}/trpc`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+  const ws = createWSClient({
+    url: `${url.replace(/^http/, 'ws')}/trpc`,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
   defer(() => ws.close());
   return createTRPCClient<AppRouter>({ links: [wsLink({ client: ws, transformer: superjson })] });
 }

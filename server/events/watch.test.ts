@@ -28,7 +28,8 @@ async function take(stream: AsyncIterator<WatchMessage>, count: number): Promise
   return messages;
 }
 
-const revisions = (messages: WatchMessage[]) => messages.map((m) => (m.kind === 'event' ? m.event.revision : `reset@${m.revision}`));
+const revisions = (messages: WatchMessage[]) =>
+  messages.map((m) => (m.kind === 'event' ? m.event.revision : `reset@${m.revision}`));
 
 describe('watchEvents', () => {
   it('delivers every event after a revision, in order, then live ones as they commit', async () => {
@@ -71,7 +72,9 @@ describe('watchEvents', () => {
   it('filters by type and node', async () => {
     const a = await register('a');
     await register('b');
-    await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId: 'a', nodePublicKey: a.publicKey }, { network: t.network }));
+    await t.api.sovereign.approve(
+      signedNodeDecision(t.sovereign, 'approve', { nodeId: 'a', nodePublicKey: a.publicKey }, { network: t.network }),
+    );
     const byType = watchEvents(t.mesh, { sinceRevision: 0, types: ['node.approved'] });
     expect(await take(byType, 1)).toMatchObject([{ kind: 'event', event: { type: 'node.approved', nodeId: 'a' } }]);
     await byType.return(undefined);

@@ -52,13 +52,21 @@ export async function* watchEvents(
     const pruned = await mesh.database.read((db) => prunedThrough(db));
     if (cursor < pruned) {
       const revision = mesh.hub.revision;
-      yield { kind: 'reset', revision, reason: `events up to revision ${pruned} have been pruned: list again, then watch from ${revision}` };
+      yield {
+        kind: 'reset',
+        revision,
+        reason: `events up to revision ${pruned} have been pruned: list again, then watch from ${revision}`,
+      };
       cursor = revision;
     } else if (cursor > mesh.hub.revision) {
       // A revision this log never reached (a database restored from a backup, another network's
       // mesh): waiting for it would skip every change until then without a word.
       const revision = mesh.hub.revision;
-      yield { kind: 'reset', revision, reason: `revision ${cursor} is ahead of this log (at ${revision}): list again, then watch from ${revision}` };
+      yield {
+        kind: 'reset',
+        revision,
+        reason: `revision ${cursor} is ahead of this log (at ${revision}): list again, then watch from ${revision}`,
+      };
       cursor = revision;
     }
     while (cursor < mesh.hub.revision && !signal?.aborted) {

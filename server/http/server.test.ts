@@ -31,7 +31,9 @@ describe('tRPC over HTTP', () => {
       signedRegister(node, { nodeId: 'v1', tailscaleHostname: 'v1.ts.net', services: [{ type: 't4', port: 8180 }] }, { network }),
     );
     expect(registered.status).toBe('pending');
-    await client.sovereign.approve.mutate(signedNodeDecision(sovereign, 'approve', { nodeId: 'v1', nodePublicKey: node.publicKey }, { network }));
+    await client.sovereign.approve.mutate(
+      signedNodeDecision(sovereign, 'approve', { nodeId: 'v1', nodePublicKey: node.publicKey }, { network }),
+    );
     const beat = await client.health.heartbeat.mutate(signedHeartbeat(node, { nodeId: 'v1' }, { network }));
     expect(beat.status).toBe('active');
     const { nodes } = await client.node.list.query({ status: 'active', service: 't4' });
@@ -61,7 +63,9 @@ describe('tRPC over HTTP', () => {
   });
 
   it('serves batched calls (through the standard adapter) with the same answers as single ones', async () => {
-    const batching = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${running.url}/trpc`, transformer: superjson })] });
+    const batching = createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `${running.url}/trpc`, transformer: superjson })],
+    });
     const [info, topology, missing] = await Promise.allSettled([
       batching.info.query(),
       batching.node.topology.query(),
@@ -69,11 +73,14 @@ describe('tRPC over HTTP', () => {
     ]);
     expect(info).toMatchObject({ status: 'fulfilled', value: { network: 'tana' } });
     expect(topology).toEqual({ status: 'fulfilled', value: await client.node.topology.query() });
-    expect(missing.status === 'rejected' && (missing.reason as TRPCClientError<AppRouter>).data).toMatchObject({ meshCode: 'NODE_NOT_FOUND' });
+    expect(missing.status === 'rejected' && (missing.reason as TRPCClientError<AppRouter>).data).toMatchObject({
+      meshCode: 'NODE_NOT_FOUND',
+    });
   });
 
   it('answers malformed tRPC requests with tRPC errors, never a 500', async () => {
-    const post = (path: string, body: string) => fetch(`${running.url}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (path: string, body: string) =>
+      fetch(`${running.url}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const parse = await post('health.heartbeat', '{"json":');
     expect(parse.status).toBe(400);
     expect(await parse.json()).toMatchObject({ error: { json: { data: { code: 'PARSE_ERROR', httpStatus: 400 } } } });
@@ -83,7 +90,9 @@ describe('tRPC over HTTP', () => {
     expect(await badMeta.json()).toMatchObject({ error: { json: { data: { code: 'PARSE_ERROR' } } } });
     // A query asked with POST is tRPC's business: the standard adapter refuses it.
     expect((await post('node.list', '{}')).status).toBe(405);
-    const get = await fetch(`${running.url}/trpc/node.get?input=${encodeURIComponent(JSON.stringify({ json: { nodeId: 'bad id' } }))}`);
+    const get = await fetch(
+      `${running.url}/trpc/node.get?input=${encodeURIComponent(JSON.stringify({ json: { nodeId: 'bad id' } }))}`,
+    );
     expect(get.status).toBe(400);
   });
 });

@@ -25,7 +25,10 @@ function requestUrl(req: IncomingMessage): URL | null {
   }
 }
 
-const BAD_REQUEST_BODY = JSON.stringify({ success: false, error: { code: 'INVALID_INPUT', message: 'the request path is not a valid URL path' } });
+const BAD_REQUEST_BODY = JSON.stringify({
+  success: false,
+  error: { code: 'INVALID_INPUT', message: 'the request path is not a valid URL path' },
+});
 
 function isTrpcPath(pathname: string): boolean {
   return pathname === TRPC_BASE_PATH || pathname.startsWith(`${TRPC_BASE_PATH}/`);
@@ -61,7 +64,10 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
     const started = performance.now();
     const url = requestUrl(req);
     if (!url) {
-      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BAD_REQUEST_BODY) });
+      res.writeHead(400, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(BAD_REQUEST_BODY),
+      });
       res.end(BAD_REQUEST_BODY);
       return;
     }

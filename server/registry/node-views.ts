@@ -38,7 +38,13 @@ export async function readNodeView(db: Db | Tx, nodeId: string): Promise<NodeVie
 /** Some nodes as discovery shows them, in one statement. */
 export async function readNodeViews(db: Db | Tx, nodeIds: readonly string[]): Promise<NodeView[]> {
   if (nodeIds.length === 0) return [];
-  return queryViews(db, sql`n.id IN (${sql.join(nodeIds.map((id) => sql`${id}`), sql`, `)})`);
+  return queryViews(
+    db,
+    sql`n.id IN (${sql.join(
+      nodeIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  );
 }
 
 const LOAD_PAGE = 5_000;
@@ -53,7 +59,10 @@ export async function readAllNodeViews(db: Db | Tx): Promise<NodeView[]> {
   const views: NodeView[] = [];
   for (;;) {
     const after = views.at(-1)?.id;
-    const page = await queryViews(db, after === undefined ? sql`1 = 1 ORDER BY n.id LIMIT ${LOAD_PAGE}` : sql`n.id > ${after} ORDER BY n.id LIMIT ${LOAD_PAGE}`);
+    const page = await queryViews(
+      db,
+      after === undefined ? sql`1 = 1 ORDER BY n.id LIMIT ${LOAD_PAGE}` : sql`n.id > ${after} ORDER BY n.id LIMIT ${LOAD_PAGE}`,
+    );
     views.push(...page);
     if (page.length < LOAD_PAGE) return views;
   }

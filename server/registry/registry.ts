@@ -142,7 +142,12 @@ export class Registry {
   topology(network: string): Topology {
     this.#refreshTouched();
     if (!this.#topology || this.#topologyNetwork !== network) {
-      this.#topology = Object.freeze({ network, generatedAt: this.#changedAt, ...this.#buildTopology(), revision: this.#revision });
+      this.#topology = Object.freeze({
+        network,
+        generatedAt: this.#changedAt,
+        ...this.#buildTopology(),
+        revision: this.#revision,
+      });
       this.#topologyNetwork = network;
     }
     return this.#topology;

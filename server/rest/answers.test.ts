@@ -37,7 +37,11 @@ describe('Answers', () => {
     const answers = new Answers();
     let body = frozenList(600);
     let version = 1;
-    const url = await serve(answers, () => body, () => version);
+    const url = await serve(
+      answers,
+      () => body,
+      () => version,
+    );
     const first = await fetch(`${url}/nodes`);
     expect(await first.text()).toBe(JSON.stringify(body));
     const second = await fetch(`${url}/nodes`);

@@ -5,7 +5,11 @@ const joined = (value: unknown) => [...jsonChunks(value)].join('');
 
 describe('jsonChunks', () => {
   it('writes exactly what JSON.stringify writes, for small and long arrays and nested objects', () => {
-    const nodes = Array.from({ length: 1234 }, (_, i) => ({ id: `n${i}`, services: [{ type: 'ledger', port: i, publicKey: null }], gone: undefined }));
+    const nodes = Array.from({ length: 1234 }, (_, i) => ({
+      id: `n${i}`,
+      services: [{ type: 'ledger', port: i, publicKey: null }],
+      gone: undefined,
+    }));
     const samples: unknown[] = [
       { nodes, revision: 7 },
       { network: 'tana', counts: { active: 1 }, nodes, services: { ledger: nodes, t4: [] }, skipped: undefined },

@@ -24,7 +24,11 @@ const queryNumber = (query: URLSearchParams, name: string) => {
   const value = query.get(name);
   return value === null || value === '' ? undefined : Number(value);
 };
-const queryList = (query: URLSearchParams, name: string) => query.get(name)?.split(',').filter((item) => item !== '') || undefined;
+const queryList = (query: URLSearchParams, name: string) =>
+  query
+    .get(name)
+    ?.split(',')
+    .filter((item) => item !== '') || undefined;
 const wantsJson = (headers: IncomingHttpHeaders) => (headers.accept ?? '').includes('application/json');
 
 /** The documented HTTP paths of the seed design, each one a call to a tRPC procedure. */
@@ -65,10 +69,14 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { query, headers }) => {
       const filter = { types: queryList(query, 'types'), nodeId: queryValue(query, 'nodeId') };
       if (wantsJson(headers)) {
-        return api.events.list(unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), limit: queryNumber(query, 'limit') }));
+        return api.events.list(
+          unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), limit: queryNumber(query, 'limit') }),
+        );
       }
       const lastEventId = headers['last-event-id'];
-      return api.events.watch(unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), lastEventId: lastEventId || undefined }));
+      return api.events.watch(
+        unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), lastEventId: lastEventId || undefined }),
+      );
     },
   },
 ];

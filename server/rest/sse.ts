@@ -42,4 +42,3 @@ export async function streamEvents(res: ServerResponse, messages: AsyncIterable<
     res.end();
   }
 }
-

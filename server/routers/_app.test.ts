@@ -150,7 +150,12 @@ describe('registration', () => {
   it('refuses duplicate services and more than 32 of them, naming the field', async () => {
     const node = newSigner(t.clock);
     const duplicate = failure(
-      register(node, 'n1', { services: [{ type: 'ledger', port: 1 }, { type: 'ledger', port: 1 }] }),
+      register(node, 'n1', {
+        services: [
+          { type: 'ledger', port: 1 },
+          { type: 'ledger', port: 1 },
+        ],
+      }),
     );
     await expect(duplicate).rejects.toThrow(/lists ledger:1 twice/);
     const many = Array.from({ length: 33 }, (_, port) => ({ type: 'svc', port: port + 1 }));
@@ -229,10 +234,20 @@ describe('signatures', () => {
   it('binds an approval to the node key it was signed for', async () => {
     const node = newSigner(t.clock);
     await register(node, 'n1');
-    const wrongKey = signedNodeDecision(t.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: '22'.repeat(32) }, { network: t.network });
+    const wrongKey = signedNodeDecision(
+      t.sovereign,
+      'approve',
+      { nodeId: 'n1', nodePublicKey: '22'.repeat(32) },
+      { network: t.network },
+    );
     expect(await failure(t.api.sovereign.approve(wrongKey))).toMatchObject({ code: 'BAD_SIGNATURE' });
     // The approve signature is not a deny signature.
-    const approval = signedNodeDecision(t.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: node.publicKey }, { network: t.network });
+    const approval = signedNodeDecision(
+      t.sovereign,
+      'approve',
+      { nodeId: 'n1', nodePublicKey: node.publicKey },
+      { network: t.network },
+    );
     expect(await failure(t.api.sovereign.deny(approval))).toMatchObject({ code: 'BAD_SIGNATURE' });
   });
 });
@@ -260,7 +275,10 @@ describe('sovereign decisions', () => {
     await decide('approve', 'n1', node.publicKey);
     const before = await t.api.node.get({ nodeId: 'n1' });
     t.clock.advance(1000);
-    expect(await decide('approve', 'n1', node.publicKey)).toMatchObject({ status: 'active', message: 'Node n1 is already approved.' });
+    expect(await decide('approve', 'n1', node.publicKey)).toMatchObject({
+      status: 'active',
+      message: 'Node n1 is already approved.',
+    });
     expect(await t.api.node.get({ nodeId: 'n1' })).toEqual(before);
   });
 
@@ -316,7 +334,11 @@ describe('sovereign keys', () => {
     t.clock.advance(1000);
     const added = signedSovereignAdd(t.sovereign, { publicKey: second.publicKey, description: 'backup' }, { network: t.network });
     expect(await t.api.sovereign.add(added)).toMatchObject({ success: true, publicKey: second.publicKey });
-    expect(await failure(t.api.sovereign.add(signedSovereignAdd(t.sovereign, { publicKey: second.publicKey }, { network: t.network })))).toMatchObject({
+    expect(
+      await failure(
+        t.api.sovereign.add(signedSovereignAdd(t.sovereign, { publicKey: second.publicKey }, { network: t.network })),
+      ),
+    ).toMatchObject({
       code: 'SOVEREIGN_EXISTS',
       httpStatus: 409,
     });
@@ -344,7 +366,9 @@ describe('sovereign keys', () => {
     const node = newSigner(t.clock);
     await register(node, 'n1');
     expect(await failure(decide('approve', 'n1', node.publicKey))).toMatchObject({ code: 'NOT_SOVEREIGN' });
-    expect(await failure(t.api.sovereign.removeKey(signedSovereignRemove(second, 'ee'.repeat(32), { network: t.network })))).toMatchObject({
+    expect(
+      await failure(t.api.sovereign.removeKey(signedSovereignRemove(second, 'ee'.repeat(32), { network: t.network }))),
+    ).toMatchObject({
       code: 'SOVEREIGN_NOT_FOUND',
       httpStatus: 404,
     });

@@ -14,16 +14,22 @@ afterEach(() => t.mesh.close());
 async function activeNode(nodeId: string): Promise<Signer> {
   const node = newSigner(t.clock);
   const options = { network: t.network };
-  await t.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net`, tailscaleIP: '100.64.0.1' }, options));
+  await t.api.node.register(
+    signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net`, tailscaleIP: '100.64.0.1' }, options),
+  );
   await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
   return node;
 }
 
 const beat = (node: Signer, nodeId: string, extra: { tailscaleIP?: string; timestamp?: number } = {}) =>
-  t.api.health.heartbeat(signedHeartbeat(node, { nodeId, tailscaleIP: extra.tailscaleIP }, { network: t.network, timestamp: extra.timestamp }));
+  t.api.health.heartbeat(
+    signedHeartbeat(node, { nodeId, tailscaleIP: extra.tailscaleIP }, { network: t.network, timestamp: extra.timestamp }),
+  );
 
 const settle = (calls: Array<Promise<unknown>>) =>
-  Promise.allSettled(calls).then((results) => results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { meshCode: string }).meshCode)));
+  Promise.allSettled(calls).then((results) =>
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { meshCode: string }).meshCode)),
+  );
 
 describe('heartbeats recorded in batches', () => {
   it('records many concurrent heartbeats, each answered, each with its history row', async () => {
@@ -47,13 +53,17 @@ describe('heartbeats recorded in batches', () => {
   it('refuses one heartbeat of a batch without touching the others, and leaves its timestamp unused', async () => {
     const good = await activeNode('good');
     const denied = await activeNode('denied');
-    await t.api.sovereign.deny(signedNodeDecision(t.sovereign, 'deny', { nodeId: 'denied', nodePublicKey: denied.publicKey }, { network: t.network }));
+    await t.api.sovereign.deny(
+      signedNodeDecision(t.sovereign, 'deny', { nodeId: 'denied', nodePublicKey: denied.publicKey }, { network: t.network }),
+    );
     const refused = signedHeartbeat(denied, { nodeId: 'denied' }, { network: t.network });
     expect(await settle([beat(good, 'good'), t.api.health.heartbeat(refused)])).toEqual(['ok', 'NODE_DENIED']);
     const rows = await t.mesh.database.client.execute("SELECT node_id FROM heartbeats WHERE node_id = 'denied'");
     expect(rows.rows).toEqual([]);
     // Its timestamp was not consumed: once the node is approved again, the very same request is accepted.
-    await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId: 'denied', nodePublicKey: denied.publicKey }, { network: t.network }));
+    await t.api.sovereign.approve(
+      signedNodeDecision(t.sovereign, 'approve', { nodeId: 'denied', nodePublicKey: denied.publicKey }, { network: t.network }),
+    );
     expect(await t.api.health.heartbeat(refused)).toMatchObject({ status: 'active' });
   });
 
@@ -67,7 +77,11 @@ describe('heartbeats recorded in batches', () => {
     await sweepOnce(t.mesh);
     expect((await t.api.node.get({ nodeId: 'back' })).status).toBe('offline');
     const before = t.mesh.registry.revision;
-    const results = await Promise.all([beat(back, 'back'), beat(moving, 'moving', { tailscaleIP: '100.64.0.99' }), beat(quiet, 'quiet')]);
+    const results = await Promise.all([
+      beat(back, 'back'),
+      beat(moving, 'moving', { tailscaleIP: '100.64.0.99' }),
+      beat(quiet, 'quiet'),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['active', 'active', 'active']);
     const events = await t.mesh.database.read((db) => readEventsAfter(db, before, 10));
     expect(events.map((e) => [e.type, e.nodeId])).toEqual([

@@ -22,7 +22,8 @@ function refusal(node: Pick<NodeRow, 'publicKey' | 'status'> | undefined, submis
   const { nodeId } = submission.request;
   const signed = signedNodeRefusal(node, nodeId, submission.nodeKey);
   if (signed) return signed;
-  if (node?.status === 'denied') return new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign: its heartbeats are refused`);
+  if (node?.status === 'denied')
+    return new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign: its heartbeats are refused`);
   return null;
 }
 
@@ -76,8 +77,17 @@ export async function recordHeartbeats(tx: Tx, batch: readonly HeartbeatSubmissi
       continue;
     }
     // Coming back and moving are changes peers must hear of; a heartbeat that only proves life is not.
-    await tx.update(nodes).set({ lastHeartbeat: now, tailscaleIp: ip, status }).where(sql`${nodes.id} = ${node.id}`);
-    await recordNodeEvent(tx, status !== node.status ? 'node.online' : 'node.updated', { id: node.id, publicKey: nodeKey }, nodeKey, now);
+    await tx
+      .update(nodes)
+      .set({ lastHeartbeat: now, tailscaleIp: ip, status })
+      .where(sql`${nodes.id} = ${node.id}`);
+    await recordNodeEvent(
+      tx,
+      status !== node.status ? 'node.online' : 'node.updated',
+      { id: node.id, publicKey: nodeKey },
+      nodeKey,
+      now,
+    );
   }
   if (history.length > 0) await tx.insert(heartbeats).values(history);
   if (plain.length > 0) await tx.update(nodes).set({ lastHeartbeat: now }).where(inArray(nodes.id, plain));

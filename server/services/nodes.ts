@@ -10,7 +10,13 @@ import { appendEvent } from '../events/log.js';
 import { readNodeView } from '../registry/node-views.js';
 
 /** Records a change to a node in the events log, with the node as it is now (none once removed). */
-export async function recordNodeEvent(tx: Tx, type: EventType, node: Pick<NodeRow, 'id' | 'publicKey'>, actor: string, now: number) {
+export async function recordNodeEvent(
+  tx: Tx,
+  type: EventType,
+  node: Pick<NodeRow, 'id' | 'publicKey'>,
+  actor: string,
+  now: number,
+) {
   const view = type === 'node.removed' ? null : await readNodeView(tx, node.id);
   await appendEvent(tx, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
 }
@@ -39,7 +45,11 @@ export async function requireSignedNode(tx: Tx, nodeId: string, signedKey: strin
 }
 
 /** Why a request signed against `signedKey` may not reach the node as it is now, or null. */
-export function signedNodeRefusal(node: Pick<NodeRow, 'publicKey'> | undefined, nodeId: string, signedKey: string): MeshError | null {
+export function signedNodeRefusal(
+  node: Pick<NodeRow, 'publicKey'> | undefined,
+  nodeId: string,
+  signedKey: string,
+): MeshError | null {
   if (!node) return new MeshError('NODE_NOT_FOUND', `no node ${nodeId} is registered`);
   if (node.publicKey !== signedKey) {
     return new MeshError('NODE_CHANGED', `node ${nodeId} was re-registered under another key while the request was checked`);
@@ -100,9 +110,7 @@ export async function registerNode(tx: Tx, request: RegisterFields, now: number)
     success: true,
     nodeId,
     status,
-    message: existing
-      ? `Registration updated. Status: ${status}.`
-      : 'Registration successful. Awaiting sovereign approval.',
+    message: existing ? `Registration updated. Status: ${status}.` : 'Registration successful. Awaiting sovereign approval.',
   };
 }
 

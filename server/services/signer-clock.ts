@@ -9,7 +9,10 @@ import { MeshError } from '../errors.js';
  * with one timestamp cannot both pass, and the record is in the database, so a restart forgets
  * nothing. The keys must be distinct: two timestamps of one key are judged one after the other.
  */
-export async function acceptTimestamps(tx: Tx, entries: ReadonlyArray<{ publicKey: string; timestamp: number }>): Promise<Set<string>> {
+export async function acceptTimestamps(
+  tx: Tx,
+  entries: ReadonlyArray<{ publicKey: string; timestamp: number }>,
+): Promise<Set<string>> {
   if (entries.length === 0) return new Set();
   const accepted = await tx
     .insert(signerClocks)

@@ -38,7 +38,11 @@ export async function addSovereign(tx: Tx, request: SovereignAddFields, now: num
     addedBy: request.approverPublicKey,
   });
   const sovereign = await readSovereignView(tx, request.publicKey);
-  await appendEvent(tx, { type: 'sovereign.added', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign }, now);
+  await appendEvent(
+    tx,
+    { type: 'sovereign.added', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign },
+    now,
+  );
   return { success: true, publicKey: request.publicKey, message: 'Sovereign key added.' };
 }
 
@@ -51,7 +55,11 @@ export async function removeSovereign(tx: Tx, request: SovereignRemoveFields, no
     throw new MeshError('LAST_SOVEREIGN', 'the last sovereign key cannot be removed: add another one first');
   }
   await tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, request.publicKey));
-  await appendEvent(tx, { type: 'sovereign.removed', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign: null }, now);
+  await appendEvent(
+    tx,
+    { type: 'sovereign.removed', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign: null },
+    now,
+  );
   return { success: true, publicKey: request.publicKey, message: 'Sovereign key removed.' };
 }
 

@@ -79,13 +79,21 @@ export async function sweep(tx: Tx, now: number, settings: SweepSettings, suspec
       const rows = await tx
         .update(nodes)
         .set({ status: 'offline' })
-        .where(and(inArray(nodes.id, suspects.slice(start, start + CHUNK)), eq(nodes.status, 'active'), lt(lastSignOfLife, cutoff)))
+        .where(
+          and(inArray(nodes.id, suspects.slice(start, start + CHUNK)), eq(nodes.status, 'active'), lt(lastSignOfLife, cutoff)),
+        )
         .returning({ id: nodes.id });
       wentOffline.push(...rows.map((row) => row.id));
     }
     for (let start = 0; start < wentOffline.length; start += CHUNK) {
       const views = await readNodeViews(tx, wentOffline.slice(start, start + CHUNK));
-      const offline = views.map((node) => ({ type: 'node.offline' as const, actor: SYSTEM_ACTOR, nodeId: node.id, publicKey: node.public_key, node }));
+      const offline = views.map((node) => ({
+        type: 'node.offline' as const,
+        actor: SYSTEM_ACTOR,
+        nodeId: node.id,
+        publicKey: node.public_key,
+        node,
+      }));
       await appendEvents(tx, offline, now);
     }
   }

@@ -65,11 +65,19 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
     }
     case 'sovereign-add': {
       const request = fields as SignedFields<'sovereign-add'>;
-      return { signerKey: request.approverPublicKey, subjectKey: request.publicKey, message: sovereignAddMessage(network, request) };
+      return {
+        signerKey: request.approverPublicKey,
+        subjectKey: request.publicKey,
+        message: sovereignAddMessage(network, request),
+      };
     }
     case 'sovereign-remove': {
       const request = fields as SignedFields<'sovereign-remove'>;
-      return { signerKey: request.approverPublicKey, subjectKey: request.publicKey, message: sovereignRemoveMessage(network, request) };
+      return {
+        signerKey: request.approverPublicKey,
+        subjectKey: request.publicKey,
+        message: sovereignRemoveMessage(network, request),
+      };
     }
   }
 }

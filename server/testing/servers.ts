@@ -22,7 +22,12 @@ export async function startTestServer(
   defer: (cleanup: () => unknown) => void,
   options: { dbUrl?: string; port?: number; config?: Partial<MeshConfig> } = {},
 ): Promise<RunningMesh> {
-  const config = testConfig({ host: '127.0.0.1', port: options.port ?? 0, dbUrl: options.dbUrl ?? ':memory:', ...options.config });
+  const config = testConfig({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    dbUrl: options.dbUrl ?? ':memory:',
+    ...options.config,
+  });
   const running = await startMesh(config, { logger: silentLogger });
   defer(() => running.close());
   return running;
@@ -31,6 +36,10 @@ export async function startTestServer(
 /** Registers a node with a fresh key through POST /register, as curl would. */
 export async function registerOverHttp(baseUrl: string, nodeId: string): Promise<void> {
   const body = signedRegister(newSigner(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' });
-  const response = await fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${baseUrl}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (response.status !== 200) throw new Error(`registering ${nodeId} failed: ${response.status} ${await response.text()}`);
 }

@@ -9,10 +9,14 @@ import { publicProcedure } from '../../trpc.js';
  */
 export const watchProcedure = publicProcedure.input(watchRequestSchema).subscription(async function* ({ ctx, input, signal }) {
   const sinceRevision = input.lastEventId !== undefined ? Number(input.lastEventId) : input.sinceRevision;
-  const messages = watchEvents(ctx.mesh, { ...input, sinceRevision }, {
-    signal,
-    onOverflow: (error) => ctx.closeConnection?.(error.message),
-  });
+  const messages = watchEvents(
+    ctx.mesh,
+    { ...input, sinceRevision },
+    {
+      signal,
+      onOverflow: (error) => ctx.closeConnection?.(error.message),
+    },
+  );
   for await (const message of messages) {
     yield tracked(String(message.kind === 'event' ? message.event.revision : message.revision), message);
   }

@@ -1,4 +1,6 @@
 import type { Topology } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
-export const topologyProcedure = publicProcedure.query(({ ctx }): Topology => ctx.mesh.registry.topology(ctx.mesh.config.network));
+export const topologyProcedure = publicProcedure.query(({ ctx }): Topology =>
+  ctx.mesh.registry.topology(ctx.mesh.config.network),
+);

@@ -1,7 +1,7 @@
 import type { TRPCClient } from '@trpc/client';
 import { ZodError } from 'zod';
 import type { AppRouter } from '../server/routers/_app.js';
-import type { NodeDecisionAction } from '../shared/messages.js';
+import type { NodeDecisionAction } from '../shared/actions.js';
 import type { NodeDecisionFields } from '../shared/requests.js';
 import type { HeartbeatResult, Info, NodeResult, NodeView, RemoveResult, SovereignResult } from '../shared/responses.js';
 import { invalidInput } from './errors.js';

@@ -4,8 +4,8 @@ import {
   registerMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
-  type NodeDecisionAction,
 } from '../shared/messages.js';
+import type { NodeDecisionAction } from '../shared/actions.js';
 import {
   heartbeatRequestSchema,
   nodeDecisionRequestSchema,

@@ -10,6 +10,7 @@ import { databaseUrl, openDatabase } from '../db/database.js';
 import { descriptionSchema, newPublicKeySchema } from '../shared/fields.js';
 import { loadConfig } from '../server/config.js';
 import { bootstrapSovereign, countSovereigns } from '../server/services/sovereigns.js';
+import { WriteRecord } from '../server/events/write-record.js';
 
 const argsSchema = z.tuple([newPublicKeySchema, descriptionSchema.default('bootstrap sovereign')]);
 
@@ -28,7 +29,7 @@ async function main(args: string[]): Promise<number> {
     const outcome = await database.write(async (tx) => {
       const existing = await countSovereigns(tx);
       if (existing > 0) return { added: false, existing };
-      return { added: await bootstrapSovereign(tx, publicKey, description, Date.now()), existing };
+      return { added: await bootstrapSovereign(tx, new WriteRecord(), publicKey, description, Date.now()), existing };
     });
     if (!outcome.added) {
       process.stderr.write(

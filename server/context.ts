@@ -1,15 +1,10 @@
 import type { MeshDatabase } from '../db/database.js';
+import type { Clock } from './clock.js';
 import type { MeshConfig } from './config.js';
 import type { Verifier } from './crypto/verify-pool.js';
 import type { EventHub } from './events/hub.js';
 import type { HeartbeatBatcher } from './heartbeat-batcher.js';
 import type { Registry } from './registry/registry.js';
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * The inner context: everything a procedure needs and nothing from the request, so tests build it

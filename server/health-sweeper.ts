@@ -5,11 +5,12 @@ import { writeAndPublish } from './write.js';
 
 /** One sweeper pass, committed and published. */
 export function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
-  return writeAndPublish(mesh, (tx) => {
+  return writeAndPublish(mesh.database, mesh.hub, (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
     return sweep(
       tx,
+      record,
       now,
       {
         offlineAfterMs: mesh.config.offlineAfterMs,

@@ -1,5 +1,7 @@
 import type { HeartbeatResult } from '../shared/responses.js';
-import type { MeshContext } from './context.js';
+import type { MeshDatabase } from '../db/database.js';
+import type { Clock } from './clock.js';
+import type { EventHub } from './events/hub.js';
 import { recordHeartbeats, type HeartbeatSubmission } from './services/heartbeats.js';
 import { writeAndPublish } from './write.js';
 
@@ -19,7 +21,11 @@ export class HeartbeatBatcher {
   #waiting: Waiting[] = [];
   #scheduled = false;
 
-  constructor(private readonly mesh: Pick<MeshContext, 'database' | 'hub' | 'clock'>) {}
+  constructor(
+    private readonly database: MeshDatabase,
+    private readonly hub: EventHub,
+    private readonly clock: Clock,
+  ) {}
 
   submit(submission: HeartbeatSubmission): Promise<HeartbeatResult> {
     return new Promise((resolve, reject) => {
@@ -40,11 +46,12 @@ export class HeartbeatBatcher {
 
   async #record(round: Waiting[]): Promise<void> {
     try {
-      const outcomes = await writeAndPublish(this.mesh, (tx) =>
+      const outcomes = await writeAndPublish(this.database, this.hub, (tx, record) =>
         recordHeartbeats(
           tx,
+          record,
           round.map((entry) => entry.submission),
-          this.mesh.clock.now(),
+          this.clock.now(),
         ),
       );
       round.forEach((entry, index) => {

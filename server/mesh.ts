@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
-import { systemClock, type Clock, type MeshContext } from './context.js';
+import { systemClock, type Clock } from './clock.js';
+import type { MeshContext } from './context.js';
 import { InlineVerifier, VerifierPool } from './crypto/verify-pool.js';
 import { EventHub } from './events/hub.js';
+import { WriteRecord } from './events/write-record.js';
 import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
@@ -49,14 +51,16 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
   try {
     const startedAt = clock.now();
     for (const publicKey of config.sovereignKeys) {
-      const added = await database.write((tx) => bootstrapSovereign(tx, publicKey, 'from MESH_SOVEREIGN_KEYS', startedAt));
+      const added = await database.write((tx) =>
+        bootstrapSovereign(tx, new WriteRecord(), publicKey, 'from MESH_SOVEREIGN_KEYS', startedAt),
+      );
       if (added) options.logger.info(`sovereign key ${publicKey} added from MESH_SOVEREIGN_KEYS`);
     }
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
     const hub = new EventHub(database, registry);
     const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads, options.logger) : new InlineVerifier();
-    const heartbeats = new HeartbeatBatcher({ database, hub, clock });
+    const heartbeats = new HeartbeatBatcher(database, hub, clock);
     return {
       config,
       database,

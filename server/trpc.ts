@@ -1,9 +1,10 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import type { SignedAction } from '../shared/messages.js';
+import type { SignedAction } from '../shared/actions.js';
 import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js';
 import type { Context } from './context.js';
-import { describeError } from './errors.js';
+import { MESH_ERRORS } from '../shared/errors.js';
+import { clientErrorView, domainErrorOf, toTRPCError } from './trpc-errors.js';
 import { admitSignedRequest } from './signing/admit.js';
 import { checkSignature, type SignedCheck } from './signing/check.js';
 import { writeAndPublish } from './write.js';
@@ -21,18 +22,29 @@ const t = initTRPC
     // Idle streams stay alive through proxies; a client that hears nothing for longer reconnects and resumes.
     sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
-      const { code, message } = describeError(error);
+      const { meshCode, trpcCode, rpcCode, httpStatus, message } = clientErrorView(error);
       // No stack, ever: a client learns the code and the message, the log keeps the rest.
-      return {
-        ...shape,
-        message,
-        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, meshCode: code },
-      };
+      return { ...shape, code: rpcCode, message, data: { code: trpcCode, httpStatus, path: shape.data.path, meshCode } };
     },
   });
 
+/**
+ * The boundary between the domain and the transport: a MeshError thrown anywhere below becomes the
+ * tRPC error its code maps to, so every adapter answers with the right status.
+ */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const domain = domainErrorOf(result.error);
+    if (domain && result.error.code !== MESH_ERRORS[domain.code]) throw toTRPCError(domain);
+  }
+  return result;
+});
+
+const procedure = t.procedure.use(mapDomainErrors);
+
 export const router = t.router;
-export const publicProcedure = t.procedure;
+export const publicProcedure = procedure;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
@@ -53,9 +65,9 @@ const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
  */
 const inWriteTransaction = t.middleware(async ({ ctx, next }) => {
   const { signed } = ctx as typeof ctx & { signed: SignedCheck };
-  return writeAndPublish(ctx.mesh, async (tx) => {
+  return writeAndPublish(ctx.mesh.database, ctx.mesh.hub, async (tx, record) => {
     await admitSignedRequest(tx, signed);
-    const result = await next({ ctx: { tx } });
+    const result = await next({ ctx: { tx, record } });
     // Throwing rolls the transaction back, so a refused request leaves no trace, its timestamp included.
     if (!result.ok) throw result.error;
     return result;
@@ -63,7 +75,7 @@ const inWriteTransaction = t.middleware(async ({ ctx, next }) => {
 });
 
 const signedInput = <A extends SignedAction>(action: A) =>
-  t.procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(verifySignature);
+  procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(verifySignature);
 
 /** A procedure signed as `action`, run in its own write transaction: its input is that action's request schema. */
 export function signedProcedure<A extends SignedAction>(action: A) {

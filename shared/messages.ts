@@ -1,3 +1,4 @@
+import type { NodeDecisionAction, SignedAction } from './actions.js';
 import type {
   HeartbeatFields,
   NodeDecisionFields,
@@ -7,39 +8,12 @@ import type {
 } from './requests.js';
 
 /**
- * The canonical signed messages of mesh's protocol, version 1 (shared/spec/signing.md).
+ * The canonical signed messages of mesh's protocol, version 1 (the README's "Signed requests" section).
  * Client and server both build messages here, from fields already validated by shared/requests.ts,
  * so the bytes a client signs are the bytes the server rebuilds.
  */
 
 export const PROTOCOL_TAG = 'mesh-v1';
-
-export const SIGNED_ACTIONS = [
-  'register',
-  'heartbeat',
-  'approve',
-  'deny',
-  'remove',
-  'sovereign-add',
-  'sovereign-remove',
-] as const;
-export type SignedAction = (typeof SIGNED_ACTIONS)[number];
-export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
-
-/**
- * Whose key signs each action: `self`, the key the request itself carries (a registration proves
- * ownership of its own key); `node`, the key the node registered with; `sovereign`, the request's
- * `approverPublicKey`, which must belong to a sovereign.
- */
-export const SIGNER_OF = {
-  register: 'self',
-  heartbeat: 'node',
-  approve: 'sovereign',
-  deny: 'sovereign',
-  remove: 'sovereign',
-  'sovereign-add': 'sovereign',
-  'sovereign-remove': 'sovereign',
-} as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;
 
 export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const LINE_BREAK = /[\r\n]/;

@@ -13,7 +13,7 @@ import {
   signatureSchema,
   timestampSchema,
 } from './fields.js';
-import type { SignedAction } from './messages.js';
+import type { SignedAction } from './actions.js';
 
 export const serviceInputSchema = z.object({
   type: serviceTypeSchema,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { NodeDecisionAction } from '../../shared/messages.js';
+import type { NodeDecisionAction } from '../../shared/actions.js';
 import { publicKeyHex } from '../keys.js';
 import { CliContext } from './context.js';
 import { indent, nodeDetails, Output } from './output.js';

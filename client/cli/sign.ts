@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { publicKeyHexSchema } from '../../shared/fields.js';
-import { NETWORK_ID_PATTERN, type NodeDecisionAction } from '../../shared/messages.js';
+import type { NodeDecisionAction } from '../../shared/actions.js';
+import { NETWORK_ID_PATTERN } from '../../shared/messages.js';
 import {
   signedHeartbeat,
   signedNodeDecision,

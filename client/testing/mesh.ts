@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startMesh, type RunningMesh } from '../../server/app.js';
 import type { MeshConfig } from '../../server/config.js';
-import type { Clock } from '../../server/context.js';
+import type { Clock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
 import { tempDir, testConfig } from '../../server/testing/harness.js';
 import { publicKeyHex } from '../../shared/sign.js';

@@ -3,11 +3,7 @@ import type { MeshDatabase } from '../../db/database.js';
 import type { Logger } from '../log.js';
 import type { Registry } from '../registry/registry.js';
 import { readEventsAfter } from './log.js';
-
-export interface HeartbeatTouch {
-  nodeId: string;
-  at: number;
-}
+import type { WriteRecord } from './write-record.js';
 
 export interface EventListener {
   /** The newest revision this listener has delivered or queued: pruning keeps everything after it. */
@@ -37,7 +33,7 @@ export class EventHub {
   }
 
   /** After a commit: its events (contiguous with what was applied, else the log is read back) and touches. */
-  publish(events: readonly MeshEvent[], touches: readonly HeartbeatTouch[] = []): Promise<void> {
+  publish({ events, touches }: Pick<WriteRecord, 'events' | 'touches'>): Promise<void> {
     return this.#inTurn(async () => {
       const first = events[0];
       if (first && first.revision !== this.revision + 1) await this.#readBack();

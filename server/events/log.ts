@@ -3,6 +3,7 @@ import type { EventFilter, EventType, MeshEvent } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
+import type { WriteRecord } from './write-record.js';
 
 const PRUNED_THROUGH = 'events_pruned_through';
 
@@ -14,9 +15,6 @@ export interface NewEvent {
   node?: NodeView | null;
   sovereign?: SovereignView | null;
 }
-
-// The events each transaction wrote, so whoever committed it can publish them without reading them back.
-const written = new WeakMap<Tx, MeshEvent[]>();
 
 function toEvent(row: EventRow): MeshEvent {
   const data = row.data === null ? null : (JSON.parse(row.data) as NodeView | SovereignView);
@@ -33,8 +31,16 @@ function toEvent(row: EventRow): MeshEvent {
   };
 }
 
-/** Appends events in the transaction of the change they record, in one statement, in order. */
-export async function appendEvents(tx: Tx, newEvents: readonly NewEvent[], now: number): Promise<MeshEvent[]> {
+/**
+ * Appends events in the transaction of the change they record, in one statement, in order, and
+ * notes them in `record` so whoever commits the transaction publishes them without reading them back.
+ */
+export async function appendEvents(
+  tx: Tx,
+  record: WriteRecord,
+  newEvents: readonly NewEvent[],
+  now: number,
+): Promise<MeshEvent[]> {
   if (newEvents.length === 0) return [];
   const rows = await tx
     .insert(events)
@@ -53,22 +59,15 @@ export async function appendEvents(tx: Tx, newEvents: readonly NewEvent[], now: 
     )
     .returning();
   const appended = rows.map(toEvent).sort((a, b) => a.revision - b.revision);
-  const list = written.get(tx);
-  if (list) list.push(...appended);
-  else written.set(tx, appended);
+  record.events.push(...appended);
   return appended;
 }
 
 /** Appends one event in the transaction of the change it records. */
-export async function appendEvent(tx: Tx, event: NewEvent, now: number): Promise<MeshEvent> {
-  const [appended] = await appendEvents(tx, [event], now);
+export async function appendEvent(tx: Tx, record: WriteRecord, event: NewEvent, now: number): Promise<MeshEvent> {
+  const [appended] = await appendEvents(tx, record, [event], now);
   if (!appended) throw new Error('the events log returned no row for an insert');
   return appended;
-}
-
-/** The events `tx` appended, in revision order. */
-export function eventsWrittenIn(tx: Tx): MeshEvent[] {
-  return written.get(tx) ?? [];
 }
 
 function filterConditions(filter: EventFilter) {

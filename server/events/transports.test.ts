@@ -70,9 +70,10 @@ describe('GET /events, clients that leave', () => {
     const running = await start();
     // A backlog of several megabytes, more than socket buffers hold: 2,000 events of 4 kB.
     const node = bulkyNodeView('n');
-    await writeAndPublish(running.mesh, (tx) =>
+    await writeAndPublish(running.mesh.database, running.mesh.hub, (tx, record) =>
       appendEvents(
         tx,
+        record,
         Array.from({ length: 2000 }, () => ({
           type: 'node.updated' as const,
           actor: SYSTEM_ACTOR,

@@ -1,7 +1,8 @@
 import type { EventFilter, MeshEvent, WatchMessage } from '../../shared/events.js';
-import type { MeshContext } from '../context.js';
+import type { MeshDatabase } from '../../db/database.js';
 import { MeshError } from '../errors.js';
 import { BoundedQueue } from './bounded-queue.js';
+import type { EventHub } from './hub.js';
 import { prunedThrough, readEventsAfter } from './log.js';
 
 /** Events a watcher may fall behind by before it is cut off: what one slow connection may cost. */
@@ -25,7 +26,7 @@ export interface WatchOptions {
 }
 
 export async function* watchEvents(
-  mesh: Pick<MeshContext, 'hub' | 'database'>,
+  mesh: { hub: EventHub; database: MeshDatabase },
   request: EventFilter & { sinceRevision?: number | undefined },
   { signal, onOverflow }: WatchOptions = {},
 ): AsyncGenerator<WatchMessage> {

@@ -7,22 +7,16 @@ import {
   TRPCError,
   type AnyTRPCProcedure,
 } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
 import { readBodyText } from './body.js';
+import { sendJson } from './json.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const config = appRouter._def._config;
 // At run time tRPC keeps every procedure under its dotted path ("node.list"); its type says nested.
 const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-}
 
 function parseInput(raw: string | null): unknown {
   if (raw === null || raw === '') return undefined;
@@ -71,13 +65,13 @@ export function createTrpcHandler(options: {
           signal: undefined,
           batchIndex: 0,
         });
-        send(res, 200, transformTRPCResponse(config, { result: { data } }));
+        sendJson(res, 200, transformTRPCResponse(config, { result: { data } }));
       } catch (cause) {
         const error = getTRPCErrorFromUnknown(cause);
         options.onError({ error, path });
         const shape = getTRPCErrorShape({ config, error, type, path, input, ctx });
-        if (error.code === 'PAYLOAD_TOO_LARGE') res.shouldKeepAlive = false;
-        send(res, getHTTPStatusCodeFromError(error), transformTRPCResponse(config, { error: shape }));
+        if (shape.data.httpStatus === 413) res.shouldKeepAlive = false;
+        sendJson(res, shape.data.httpStatus, transformTRPCResponse(config, { error: shape }));
       }
     })();
   };

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trpc/server';
 import type { WatchMessage } from '../../shared/events.js';
-import type { ErrorBody } from '../../shared/responses.js';
 import { createContext, type MeshContext } from '../context.js';
-import { describeError, MeshError } from '../errors.js';
+import { MeshError } from '../errors.js';
+import { clientErrorView } from '../trpc-errors.js';
 import { readJsonBody } from '../http/body.js';
+import { errorBody, sendJson } from '../http/json.js';
 import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { Answers, revisionHeader, revisionOf } from './answers.js';
@@ -20,23 +21,11 @@ async function* untracked(messages: AsyncIterable<unknown>): AsyncGenerator<Watc
   for await (const message of messages) yield (isTrackedEnvelope(message) ? message[1] : message) as WatchMessage;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : payload);
-}
-
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
-  const { code, message, httpStatus } = describeError(error);
-  const body: ErrorBody = { success: false, error: { code, message } };
+  const { meshCode, message, httpStatus } = clientErrorView(error);
   // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
   if (httpStatus === 413) res.shouldKeepAlive = false;
-  sendJson(res, httpStatus, body, headers);
+  sendJson(res, httpStatus, errorBody(meshCode, message), headers);
 }
 
 /**
@@ -73,7 +62,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       if (match.kind === 'none') throw new MeshError('ROUTE_NOT_FOUND', `no such path: ${method} ${url.pathname}`);
       if (match.kind === 'wrong-method') {
         const error = new MeshError('METHOD_NOT_ALLOWED', `${url.pathname} takes ${match.allowed.join(', ')}`);
-        return sendError(res, error, { allow: match.allowed.join(', ') });
+        return sendError(res, getTRPCErrorFromUnknown(error), { allow: match.allowed.join(', ') });
       }
       const body = match.route.method === 'POST' ? await readJsonBody(req) : {};
       const context = createContext(mesh, {
@@ -90,7 +79,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       else sendJson(res, 200, result, revisionHeader(revisionOf(result)));
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);
+      if (clientErrorView(error).meshCode === 'INTERNAL') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);
       if (res.headersSent) res.destroy();
       else sendError(res, error);
     }

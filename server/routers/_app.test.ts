@@ -11,7 +11,7 @@ import type { Signer } from '../../client/signer.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { TRPCError } from '@trpc/server';
-import { describeError } from '../errors.js';
+import { clientErrorView } from '../trpc-errors.js';
 
 let t: TestMesh;
 beforeEach(async () => {
@@ -48,7 +48,10 @@ async function failure(call: Promise<unknown>): Promise<{ code: MeshErrorCode; m
   try {
     await call;
   } catch (error) {
-    if (error instanceof TRPCError) return describeError(error);
+    if (error instanceof TRPCError) {
+      const { meshCode, message, httpStatus } = clientErrorView(error);
+      return { code: meshCode, message, httpStatus };
+    }
     throw error;
   }
   throw new Error('expected the call to fail');

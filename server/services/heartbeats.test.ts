@@ -4,6 +4,7 @@ import type { Signer } from '../../client/signer.js';
 import { readEventsAfter } from '../events/log.js';
 import { sweepOnce } from '../health-sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { domainErrorOf } from '../trpc-errors.js';
 
 let t: TestMesh;
 beforeEach(async () => {
@@ -28,7 +29,7 @@ const beat = (node: Signer, nodeId: string, extra: { tailscaleIP?: string; times
 
 const settle = (calls: Array<Promise<unknown>>) =>
   Promise.allSettled(calls).then((results) =>
-    results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { meshCode: string }).meshCode)),
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : domainErrorOf(r.reason)?.code)),
   );
 
 describe('heartbeats recorded in batches', () => {

@@ -5,7 +5,7 @@ import type { HeartbeatResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { heartbeats, nodes, type NodeRow } from '../../db/schema.js';
 import { MeshError } from '../errors.js';
-import { recordTouch } from '../registry/touches.js';
+import type { WriteRecord } from '../events/write-record.js';
 import { recordNodeEvent, signedNodeRefusal } from './nodes.js';
 import { acceptTimestamps, replayedTimestamp } from './signer-clock.js';
 
@@ -34,7 +34,12 @@ function refusal(node: Pick<NodeRow, 'publicKey' | 'status'> | undefined, submis
  * still gets its own answer; one that is refused leaves no row and does not use up its timestamp.
  * A node coming back (offline → active) or moving (a new IP) gets its own update and event.
  */
-export async function recordHeartbeats(tx: Tx, batch: readonly HeartbeatSubmission[], now: number): Promise<HeartbeatOutcome[]> {
+export async function recordHeartbeats(
+  tx: Tx,
+  record: WriteRecord,
+  batch: readonly HeartbeatSubmission[],
+  now: number,
+): Promise<HeartbeatOutcome[]> {
   const outcomes: Array<HeartbeatOutcome | undefined> = new Array(batch.length);
   const ids = [...new Set(batch.map((submission) => submission.request.nodeId))];
   const rows = await tx
@@ -73,7 +78,7 @@ export async function recordHeartbeats(tx: Tx, batch: readonly HeartbeatSubmissi
     outcomes[index] = { ok: true, result: { success: true, nodeId: node.id, status, receivedAt: now } };
     if (status === node.status && ip === node.tailscaleIp) {
       plain.push(node.id);
-      recordTouch(tx, { nodeId: node.id, at: now });
+      record.touches.push({ nodeId: node.id, at: now });
       continue;
     }
     // Coming back and moving are changes peers must hear of; a heartbeat that only proves life is not.
@@ -83,6 +88,7 @@ export async function recordHeartbeats(tx: Tx, batch: readonly HeartbeatSubmissi
       .where(sql`${nodes.id} = ${node.id}`);
     await recordNodeEvent(
       tx,
+      record,
       status !== node.status ? 'node.online' : 'node.updated',
       { id: node.id, publicKey: nodeKey },
       nodeKey,

@@ -7,18 +7,20 @@ import { nodes, services, type NodeRow } from '../../db/schema.js';
 import type { EventType } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
 import { appendEvent } from '../events/log.js';
+import type { WriteRecord } from '../events/write-record.js';
 import { readNodeView } from '../registry/node-views.js';
 
 /** Records a change to a node in the events log, with the node as it is now (none once removed). */
 export async function recordNodeEvent(
   tx: Tx,
+  record: WriteRecord,
   type: EventType,
   node: Pick<NodeRow, 'id' | 'publicKey'>,
   actor: string,
   now: number,
 ) {
   const view = type === 'node.removed' ? null : await readNodeView(tx, node.id);
-  await appendEvent(tx, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
+  await appendEvent(tx, record, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
 }
 
 /** What a re-registration can change, to tell an update from a repeat. */
@@ -75,7 +77,7 @@ async function replaceServices(tx: Tx, nodeId: string, list: RegisterFields['ser
  * A new node starts pending. A node registering again with its own key updates its address and
  * services and keeps its status; a nodeId or key held by another registration is refused.
  */
-export async function registerNode(tx: Tx, request: RegisterFields, now: number): Promise<NodeResult> {
+export async function registerNode(tx: Tx, record: WriteRecord, request: RegisterFields, now: number): Promise<NodeResult> {
   const { nodeId, publicKey } = request;
   const existing = await findNode(tx, nodeId);
   if (existing && existing.publicKey !== publicKey) {
@@ -102,8 +104,8 @@ export async function registerNode(tx: Tx, request: RegisterFields, now: number)
     await tx.insert(nodes).values({ id: nodeId, publicKey, status: 'pending', registeredAt: now, ...fields });
   }
   await replaceServices(tx, nodeId, request.services);
-  if (!existing) await recordNodeEvent(tx, 'node.registered', { id: nodeId, publicKey }, publicKey, now);
-  else if ((await addressOf(tx, nodeId)) !== before) await recordNodeEvent(tx, 'node.updated', existing, publicKey, now);
+  if (!existing) await recordNodeEvent(tx, record, 'node.registered', { id: nodeId, publicKey }, publicKey, now);
+  else if ((await addressOf(tx, nodeId)) !== before) await recordNodeEvent(tx, record, 'node.updated', existing, publicKey, now);
 
   const status: NodeStatus = existing?.status ?? 'pending';
   return {
@@ -115,7 +117,13 @@ export async function registerNode(tx: Tx, request: RegisterFields, now: number)
 }
 
 /** pending (or denied) becomes active; a node already admitted stays as it is. */
-export async function approveNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<NodeResult> {
+export async function approveNode(
+  tx: Tx,
+  record: WriteRecord,
+  request: NodeDecisionFields,
+  nodeKey: string,
+  now: number,
+): Promise<NodeResult> {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status === 'active' || node.status === 'offline') {
     return { success: true, nodeId: node.id, status: node.status, message: `Node ${node.id} is already approved.` };
@@ -124,23 +132,35 @@ export async function approveNode(tx: Tx, request: NodeDecisionFields, nodeKey: 
     .update(nodes)
     .set({ status: 'active', approvedAt: now, approvedBy: request.approverPublicKey })
     .where(eq(nodes.id, node.id));
-  await recordNodeEvent(tx, 'node.approved', node, request.approverPublicKey, now);
+  await recordNodeEvent(tx, record, 'node.approved', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, status: 'active', message: `Node ${node.id} approved: active.` };
 }
 
-export async function denyNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<NodeResult> {
+export async function denyNode(
+  tx: Tx,
+  record: WriteRecord,
+  request: NodeDecisionFields,
+  nodeKey: string,
+  now: number,
+): Promise<NodeResult> {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status !== 'denied') {
     await tx.update(nodes).set({ status: 'denied' }).where(eq(nodes.id, node.id));
-    await recordNodeEvent(tx, 'node.denied', node, request.approverPublicKey, now);
+    await recordNodeEvent(tx, record, 'node.denied', node, request.approverPublicKey, now);
   }
   return { success: true, nodeId: node.id, status: 'denied', message: `Node ${node.id} denied.` };
 }
 
 /** Deletes the node with its services and heartbeats; its nodeId may then register afresh. */
-export async function removeNode(tx: Tx, request: NodeDecisionFields, nodeKey: string, now: number): Promise<RemoveResult> {
+export async function removeNode(
+  tx: Tx,
+  record: WriteRecord,
+  request: NodeDecisionFields,
+  nodeKey: string,
+  now: number,
+): Promise<RemoveResult> {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   await tx.delete(nodes).where(eq(nodes.id, node.id));
-  await recordNodeEvent(tx, 'node.removed', node, request.approverPublicKey, now);
+  await recordNodeEvent(tx, record, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
 }

@@ -6,6 +6,7 @@ import { sovereignKeys, type SovereignKeyRow } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
 import { appendEvent } from '../events/log.js';
+import type { WriteRecord } from '../events/write-record.js';
 
 export function sovereignView(row: SovereignKeyRow): SovereignView {
   return { public_key: row.publicKey, description: row.description, added_at: row.addedAt, added_by: row.addedBy };
@@ -27,7 +28,12 @@ export async function requireSovereign(tx: Tx, publicKey: string): Promise<void>
   }
 }
 
-export async function addSovereign(tx: Tx, request: SovereignAddFields, now: number): Promise<SovereignResult> {
+export async function addSovereign(
+  tx: Tx,
+  record: WriteRecord,
+  request: SovereignAddFields,
+  now: number,
+): Promise<SovereignResult> {
   if (await readSovereignView(tx, request.publicKey)) {
     throw new MeshError('SOVEREIGN_EXISTS', 'this key is already a sovereign key');
   }
@@ -40,13 +46,19 @@ export async function addSovereign(tx: Tx, request: SovereignAddFields, now: num
   const sovereign = await readSovereignView(tx, request.publicKey);
   await appendEvent(
     tx,
+    record,
     { type: 'sovereign.added', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign },
     now,
   );
   return { success: true, publicKey: request.publicKey, message: 'Sovereign key added.' };
 }
 
-export async function removeSovereign(tx: Tx, request: SovereignRemoveFields, now: number): Promise<SovereignResult> {
+export async function removeSovereign(
+  tx: Tx,
+  record: WriteRecord,
+  request: SovereignRemoveFields,
+  now: number,
+): Promise<SovereignResult> {
   if (!(await readSovereignView(tx, request.publicKey))) {
     throw new MeshError('SOVEREIGN_NOT_FOUND', 'this key is not a sovereign key');
   }
@@ -57,6 +69,7 @@ export async function removeSovereign(tx: Tx, request: SovereignRemoveFields, no
   await tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, request.publicKey));
   await appendEvent(
     tx,
+    record,
     { type: 'sovereign.removed', actor: request.approverPublicKey, publicKey: request.publicKey, sovereign: null },
     now,
   );
@@ -67,14 +80,20 @@ export async function removeSovereign(tx: Tx, request: SovereignRemoveFields, no
  * Adds a sovereign key on the host, without a signature: the way the first key gets in. Returns
  * false when the key is already there.
  */
-export async function bootstrapSovereign(tx: Tx, publicKey: string, description: string, now: number): Promise<boolean> {
+export async function bootstrapSovereign(
+  tx: Tx,
+  record: WriteRecord,
+  publicKey: string,
+  description: string,
+  now: number,
+): Promise<boolean> {
   const inserted = await tx
     .insert(sovereignKeys)
     .values({ publicKey, description, addedAt: now, addedBy: null })
     .onConflictDoNothing();
   if (inserted.rowsAffected === 0) return false;
   const sovereign = await readSovereignView(tx, publicKey);
-  await appendEvent(tx, { type: 'sovereign.added', actor: SYSTEM_ACTOR, publicKey, sovereign }, now);
+  await appendEvent(tx, record, { type: 'sovereign.added', actor: SYSTEM_ACTOR, publicKey, sovereign }, now);
   return true;
 }
 

@@ -3,6 +3,7 @@ import type { Tx } from '../../db/database.js';
 import { heartbeats, nodes } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../shared/events.js';
 import { appendEvents, pruneEvents } from '../events/log.js';
+import type { WriteRecord } from '../events/write-record.js';
 import { readNodeViews } from '../registry/node-views.js';
 
 export interface SweepSettings {
@@ -70,7 +71,13 @@ const CHUNK = 500;
  * another mesh process), never ahead of it, so the update re-checks each suspect's silence in SQL
  * and nobody alive is marked offline.
  */
-export async function sweep(tx: Tx, now: number, settings: SweepSettings, suspects: readonly string[]): Promise<SweepResult> {
+export async function sweep(
+  tx: Tx,
+  record: WriteRecord,
+  now: number,
+  settings: SweepSettings,
+  suspects: readonly string[],
+): Promise<SweepResult> {
   const wentOffline: string[] = [];
   if (now - settings.startedAt >= settings.offlineAfterMs) {
     const cutoff = now - settings.offlineAfterMs;
@@ -94,7 +101,7 @@ export async function sweep(tx: Tx, now: number, settings: SweepSettings, suspec
         publicKey: node.public_key,
         node,
       }));
-      await appendEvents(tx, offline, now);
+      await appendEvents(tx, record, offline, now);
     }
   }
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);

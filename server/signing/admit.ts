@@ -1,4 +1,4 @@
-import { SIGNER_OF } from '../../shared/messages.js';
+import { SIGNER_OF } from '../../shared/actions.js';
 import type { Tx } from '../../db/database.js';
 import { acceptTimestamp } from '../services/signer-clock.js';
 import { requireSovereign } from '../services/sovereigns.js';

@@ -4,8 +4,8 @@ import {
   registerMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
-  type SignedAction,
 } from '../../shared/messages.js';
+import type { SignedAction } from '../../shared/actions.js';
 import type { SignedFields } from '../../shared/requests.js';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';

@@ -2,5 +2,5 @@ import { addSovereign } from '../../services/sovereigns.js';
 import { signedProcedure } from '../../trpc.js';
 
 export const addProcedure = signedProcedure('sovereign-add').mutation(({ ctx, input }) =>
-  addSovereign(ctx.tx, input, ctx.mesh.clock.now()),
+  addSovereign(ctx.tx, ctx.record, input, ctx.mesh.clock.now()),
 );

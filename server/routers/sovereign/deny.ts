@@ -2,5 +2,5 @@ import { denyNode } from '../../services/nodes.js';
 import { signedProcedure } from '../../trpc.js';
 
 export const denyProcedure = signedProcedure('deny').mutation(({ ctx, input }) =>
-  denyNode(ctx.tx, input, ctx.signed.subjectKey, ctx.mesh.clock.now()),
+  denyNode(ctx.tx, ctx.record, input, ctx.signed.subjectKey, ctx.mesh.clock.now()),
 );

@@ -1,14 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import type { TRPCError } from '@trpc/server';
 import { WebSocketServer } from 'ws';
-import { createContext, type MeshContext } from '../context.js';
-import type { Logger } from '../log.js';
-import { createRestHandler } from '../rest/adapter.js';
-import { appRouter } from '../routers/_app.js';
-import { TRPC_BASE_PATH } from '../../shared/paths.js';
-import { MAX_BODY_BYTES } from './body.js';
-import { createTrpcHandler } from './trpc-handler.js';
+import { createContext, type MeshContext } from './context.js';
+import type { Logger } from './log.js';
+import { createRestHandler } from './rest/adapter.js';
+import { appRouter } from './routers/_app.js';
+import { TRPC_BASE_PATH } from '../shared/paths.js';
+import { MAX_BODY_BYTES } from './http/body.js';
+import { errorBody, sendJson } from './http/json.js';
+import { createTrpcHandler } from './http/trpc-handler.js';
+import { clientErrorView } from './trpc-errors.js';
 
 // A WebSocket close code meaning "try again later": the client reconnects and resumes.
 const WS_TRY_AGAIN_LATER = 1013;
@@ -25,10 +28,7 @@ function requestUrl(req: IncomingMessage): URL | null {
   }
 }
 
-const BAD_REQUEST_BODY = JSON.stringify({
-  success: false,
-  error: { code: 'INVALID_INPUT', message: 'the request path is not a valid URL path' },
-});
+const BAD_REQUEST_BODY = JSON.stringify(errorBody('INVALID_INPUT', 'the request path is not a valid URL path'));
 
 function isTrpcPath(pathname: string): boolean {
   return pathname === TRPC_BASE_PATH || pathname.startsWith(`${TRPC_BASE_PATH}/`);
@@ -45,8 +45,8 @@ export interface MeshServer {
  * upgrade), the documented REST paths everywhere else.
  */
 export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer {
-  const onError = ({ error, path }: { error: { code: string; cause?: unknown }; path?: string | undefined }) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
+  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+    if (clientErrorView(error).meshCode === 'INTERNAL') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
   };
   const httpContext = (req: IncomingMessage, res: ServerResponse) =>
     createContext(mesh, { remoteAddress: req.socket.remoteAddress, closeConnection: () => res.destroy() });
@@ -64,11 +64,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
     const started = performance.now();
     const url = requestUrl(req);
     if (!url) {
-      res.writeHead(400, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(BAD_REQUEST_BODY),
-      });
-      res.end(BAD_REQUEST_BODY);
+      sendJson(res, 400, BAD_REQUEST_BODY);
       return;
     }
     if (mesh.config.logRequests) {

@@ -1,12 +1,12 @@
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
-import type { Signer } from '../../client/signer.js';
-import { startMesh, type RunningMesh } from '../app.js';
-import { silentLogger } from '../log.js';
-import type { AppRouter } from '../routers/_app.js';
-import { newSigner, testConfig } from '../testing/harness.js';
+import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
+import type { Signer } from '../client/signer.js';
+import { startMesh, type RunningMesh } from './app.js';
+import { silentLogger } from './log.js';
+import type { AppRouter } from './routers/_app.js';
+import { newSigner, testConfig } from './testing/harness.js';
 
 // The typed tRPC client against a real HTTP server: what a TypeScript validator uses.
 

@@ -1,4 +1,4 @@
-import { consoleLogger, type Logger } from '../server/log.js';
+import { consoleLogger, type Logger } from './log.js';
 import type { NodeStatus } from '../shared/fields.js';
 import type { Info } from '../shared/responses.js';
 import type { MeshClient } from './client.js';

@@ -32,4 +32,4 @@ export type {
   SovereignView,
   Topology,
 } from '../shared/responses.js';
-export type { Logger } from '../server/log.js';
+export type { Logger } from './log.js';

@@ -1,4 +1,4 @@
-import type { EventType, MeshEvent, WatchMessage } from '../shared/events.js';
+import { watchMessageSchema, type EventType, type WatchMessage } from '../shared/events.js';
 import { backoffDelay } from './backoff.js';
 import { MeshClientError } from './errors.js';
 import { readSseFrames } from './sse.js';
@@ -68,10 +68,11 @@ export async function* watchMesh(urls: readonly string[], options: WatchOptions 
       if (!response.ok || !response.body) throw new Error(`${base} answered ${response.status}`);
       for await (const frame of readSseFrames(response.body as AsyncIterable<Uint8Array>)) {
         if (frame.event === 'error') throw new Error(`${base} ended the stream: ${frame.data}`);
-        const message: WatchMessage =
-          frame.event === 'reset'
-            ? { kind: 'reset', ...(JSON.parse(frame.data) as { revision: number; reason: string }) }
-            : { kind: 'event', event: JSON.parse(frame.data) as MeshEvent };
+        // What comes over the wire is checked, not trusted: a frame that is not mesh's ends this stream.
+        const data: unknown = JSON.parse(frame.data);
+        const message = watchMessageSchema.parse(
+          frame.event === 'reset' && typeof data === 'object' ? { kind: 'reset', ...data } : { kind: 'event', event: data },
+        );
         since = message.kind === 'reset' ? message.revision : message.event.revision;
         failures = 0;
         yield message;

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { NODE_STATUSES } from '../shared/fields.js';
+
+const statusList = sql.raw(NODE_STATUSES.map((status) => `'${status}'`).join(', '));
 
 // The seed design's four tables with its column names, plus signer_clocks for replay protection.
 // Every time is milliseconds since the Unix epoch.
@@ -11,7 +14,7 @@ export const nodes = sqliteTable(
     publicKey: text('public_key').notNull(),
     tailscaleHostname: text('tailscale_hostname').notNull(),
     tailscaleIp: text('tailscale_ip'),
-    status: text('status', { enum: ['pending', 'active', 'offline', 'denied'] }).notNull(),
+    status: text('status', { enum: NODE_STATUSES }).notNull(),
     registeredAt: integer('registered_at').notNull(),
     approvedAt: integer('approved_at'),
     approvedBy: text('approved_by'),
@@ -21,7 +24,7 @@ export const nodes = sqliteTable(
   (table) => [
     uniqueIndex('nodes_public_key_unique').on(table.publicKey),
     index('nodes_status_idx').on(table.status),
-    check('nodes_status_check', sql`${table.status} in ('pending', 'active', 'offline', 'denied')`),
+    check('nodes_status_check', sql`${table.status} in (${statusList})`),
   ],
 );
 

@@ -9,7 +9,7 @@ import { WriteRecord } from './events/write-record.js';
 import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
-import { readAllNodeViews } from './registry/node-views.js';
+import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 

@@ -58,7 +58,11 @@ export type WatchRequest = z.input<typeof watchRequestSchema>;
  * revision asked for is older than the retained log: the client must list again (at `revision`)
  * and watch from there.
  */
-export type WatchMessage = { kind: 'event'; event: MeshEvent } | { kind: 'reset'; revision: number; reason: string };
+export const watchMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), event: meshEventSchema }),
+  z.object({ kind: z.literal('reset'), revision: z.number(), reason: z.string() }),
+]);
+export type WatchMessage = z.infer<typeof watchMessageSchema>;
 
 export const eventPageRequestSchema = eventFilterSchema
   .extend({
@@ -67,6 +71,7 @@ export const eventPageRequestSchema = eventFilterSchema
   })
   .default({ sinceRevision: 0, limit: 100 });
 export type EventPageRequest = z.input<typeof eventPageRequestSchema>;
+export type EventPageQuery = z.output<typeof eventPageRequestSchema>;
 
 export const eventPageSchema = z.object({
   events: z.array(meshEventSchema),

@@ -94,6 +94,7 @@ export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveRequest = z.input<typeof sovereignRemoveRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
 export type NodeListRequest = z.input<typeof nodeListRequestSchema>;
+export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */
 export const SIGNED_REQUEST_SCHEMAS = {

@@ -34,12 +34,8 @@ export type NodeList = z.infer<typeof nodeListSchema>;
 export const nodeDetailSchema = nodeViewSchema.extend({ revision });
 export type NodeDetail = z.infer<typeof nodeDetailSchema>;
 
-export const statusCountsSchema = z.object({
-  pending: z.number(),
-  active: z.number(),
-  offline: z.number(),
-  denied: z.number(),
-});
+export const statusCountsSchema = z.record(nodeStatusSchema, z.number());
+export type StatusCounts = z.infer<typeof statusCountsSchema>;
 
 export const topologyServiceSchema = z.object({
   nodeId: z.string(),

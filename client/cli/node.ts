@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { consoleLogger } from '../../server/log.js';
+import { consoleLogger } from '../log.js';
 import { startAgent } from '../agent.js';
 import { publicKeyHex } from '../keys.js';
 import { CliContext } from './context.js';

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
-import type { EventFilter, EventType, MeshEvent } from '../../shared/events.js';
+import { meshEventSchema, type EventFilter, type EventType, type MeshEvent } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
@@ -16,19 +16,23 @@ export interface NewEvent {
   sovereign?: SovereignView | null;
 }
 
-function toEvent(row: EventRow): MeshEvent {
-  const data = row.data === null ? null : (JSON.parse(row.data) as NodeView | SovereignView);
+/**
+ * An event read back from the log, checked against its schema: the log outlives the code that wrote
+ * it (another process, an older version), so what comes out of it is not taken on trust.
+ */
+function readEvent(row: EventRow): MeshEvent {
+  const data: unknown = row.data === null ? null : JSON.parse(row.data);
   const isSovereign = row.type.startsWith('sovereign.');
-  return {
+  return meshEventSchema.parse({
     revision: row.revision,
-    type: row.type as EventType,
+    type: row.type,
     time: row.time,
     actor: row.actor,
     nodeId: row.nodeId,
     publicKey: row.publicKey,
-    node: isSovereign ? null : (data as NodeView | null),
-    sovereign: isSovereign ? (data as SovereignView | null) : null,
-  };
+    node: isSovereign ? null : data,
+    sovereign: isSovereign ? data : null,
+  });
 }
 
 /**
@@ -57,8 +61,24 @@ export async function appendEvents(
         };
       }),
     )
-    .returning();
-  const appended = rows.map(toEvent).sort((a, b) => a.revision - b.revision);
+    .returning({ revision: events.revision });
+  // One row per event, in the order given: the events need not be read back, only numbered.
+  const appended: MeshEvent[] = rows
+    .map((row) => row.revision)
+    .sort((a, b) => a - b)
+    .map((revision, index) => {
+      const event = newEvents[index] as NewEvent;
+      return {
+        revision,
+        type: event.type,
+        time: now,
+        actor: event.actor,
+        nodeId: event.nodeId ?? null,
+        publicKey: event.publicKey,
+        node: event.node ?? null,
+        sovereign: event.sovereign ?? null,
+      };
+    });
   record.events.push(...appended);
   return appended;
 }
@@ -89,7 +109,7 @@ export async function readEventsAfter(
     .where(and(gt(events.revision, revision), ...filterConditions(filter)))
     .orderBy(asc(events.revision))
     .limit(limit);
-  return rows.map(toEvent);
+  return rows.map(readEvent);
 }
 
 export async function prunedThrough(db: Db | Tx): Promise<number> {

@@ -1,11 +1,7 @@
 import type { MeshEvent } from '../../shared/events.js';
-import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeList, NodeView, SovereignView, Topology } from '../../shared/responses.js';
-
-export interface NodeFilter {
-  status?: NodeStatus | undefined;
-  service?: string | undefined;
-}
+import { NODE_STATUSES } from '../../shared/fields.js';
+import type { NodeListFilter } from '../../shared/requests.js';
+import type { NodeList, NodeView, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
 
 interface TopologyBody {
   counts: Topology['counts'];
@@ -122,7 +118,7 @@ export class Registry {
    * Nodes by status and service type, sorted by id. Without a status, every node that takes part in
    * the network: denied nodes are listed only when asked for by name.
    */
-  list(filter: NodeFilter): NodeList {
+  list(filter: NodeListFilter): NodeList {
     this.#refreshTouched();
     const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
     const cached = this.#lists.get(key);
@@ -158,7 +154,7 @@ export class Registry {
   }
 
   #buildTopology(): TopologyBody {
-    const counts = { pending: 0, active: 0, offline: 0, denied: 0 };
+    const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as StatusCounts;
     for (const node of this.#nodes.values()) counts[node.status] += 1;
     const nodes = [...this.#nodes.values()].filter(isVisible).sort(byId);
     const services: Topology['services'] = {};

@@ -1,9 +1,9 @@
 import { PROTOCOL_TAG } from '../../shared/messages.js';
-import type { Info } from '../../shared/responses.js';
+import { infoSchema } from '../../shared/responses.js';
 import { publicProcedure } from '../trpc.js';
 
 /** What a client needs before it signs anything: the network id, the server's clock and the timings. */
-export const infoProcedure = publicProcedure.query(({ ctx }): Info => ({
+export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) => ({
   status: 'ok',
   service: 'mesh',
   version: ctx.mesh.version,

@@ -8,7 +8,7 @@ import type { EventType } from '../../shared/events.js';
 import { MeshError } from '../errors.js';
 import { appendEvent } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
-import { readNodeView } from '../registry/node-views.js';
+import { readNodeView } from './node-views.js';
 
 /** Records a change to a node in the events log, with the node as it is now (none once removed). */
 export async function recordNodeEvent(

@@ -4,7 +4,7 @@ import { heartbeats, nodes } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../shared/events.js';
 import { appendEvents, pruneEvents } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
-import { readNodeViews } from '../registry/node-views.js';
+import { readNodeViews } from './node-views.js';
 
 export interface SweepSettings {
   offlineAfterMs: number;

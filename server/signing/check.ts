@@ -9,7 +9,7 @@ import type { SignedAction } from '../../shared/actions.js';
 import type { SignedFields } from '../../shared/requests.js';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { readNodeView } from '../registry/node-views.js';
+import { readNodeView } from '../services/node-views.js';
 
 export interface SignedCheck {
   action: SignedAction;

@@ -1,23 +1,8 @@
-import { eventPageRequestSchema, type EventPage } from '../../../shared/events.js';
-import { currentRevision, prunedThrough, readEventsAfter } from '../../events/log.js';
+import { eventPageRequestSchema, eventPageSchema } from '../../../shared/events.js';
+import { readEventPage } from '../../services/event-pages.js';
 import { publicProcedure } from '../../trpc.js';
 
-/**
- * A page of the events log: the audit trail of who changed what, when. The log's revision is read
- * before the page, with no transaction (drizzle's libSQL transactions always take the write lock):
- * an event committed in between has a later revision, so the next page, which starts at that
- * revision at the latest, still finds it.
- */
-export const listEventsProcedure = publicProcedure.input(eventPageRequestSchema).query(({ ctx, input }) =>
-  ctx.mesh.database.read(async (db): Promise<EventPage> => {
-    const scannedTo = await currentRevision(db);
-    const pruned = await prunedThrough(db);
-    const after = Math.max(input.sinceRevision, pruned);
-    const events = await readEventsAfter(db, after, input.limit, input);
-    const last = events.at(-1)?.revision ?? after;
-    // A full page goes on after its last event. A short one has seen the whole log up to scannedTo
-    // (with a filter, that is past its last event), and perhaps events committed since, past it.
-    const nextSinceRevision = events.length === input.limit ? last : Math.max(after, scannedTo, last);
-    return { events, revision: Math.max(scannedTo, last), prunedThrough: pruned, nextSinceRevision };
-  }),
-);
+export const listEventsProcedure = publicProcedure
+  .input(eventPageRequestSchema)
+  .output(eventPageSchema)
+  .query(({ ctx, input }) => ctx.mesh.database.read((db) => readEventPage(db, input)));

@@ -1,10 +1,13 @@
 import { nodeGetRequestSchema } from '../../../shared/requests.js';
-import type { NodeDetail } from '../../../shared/responses.js';
+import { nodeDetailSchema } from '../../../shared/responses.js';
 import { MeshError } from '../../errors.js';
 import { publicProcedure } from '../../trpc.js';
 
-export const getProcedure = publicProcedure.input(nodeGetRequestSchema).query(({ ctx, input }): NodeDetail => {
-  const node = ctx.mesh.registry.getNode(input.nodeId);
-  if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${input.nodeId} is registered`);
-  return { ...node, revision: ctx.mesh.registry.revision };
-});
+export const getProcedure = publicProcedure
+  .input(nodeGetRequestSchema)
+  .output(nodeDetailSchema)
+  .query(({ ctx, input }) => {
+    const node = ctx.mesh.registry.getNode(input.nodeId);
+    if (!node) throw new MeshError('NODE_NOT_FOUND', `no node ${input.nodeId} is registered`);
+    return { ...node, revision: ctx.mesh.registry.revision };
+  });

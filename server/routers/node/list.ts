@@ -1,7 +1,8 @@
 import { nodeListRequestSchema } from '../../../shared/requests.js';
-import type { NodeList } from '../../../shared/responses.js';
+import { nodeListSchema } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
 export const listProcedure = publicProcedure
   .input(nodeListRequestSchema)
-  .query(({ ctx, input }): NodeList => ctx.mesh.registry.list(input));
+  .output(nodeListSchema)
+  .query(({ ctx, input }) => ctx.mesh.registry.list(input));

@@ -1,6 +1,6 @@
-import type { Topology } from '../../../shared/responses.js';
+import { topologySchema } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
-export const topologyProcedure = publicProcedure.query(({ ctx }): Topology =>
-  ctx.mesh.registry.topology(ctx.mesh.config.network),
-);
+export const topologyProcedure = publicProcedure
+  .output(topologySchema)
+  .query(({ ctx }) => ctx.mesh.registry.topology(ctx.mesh.config.network));

@@ -1,6 +1,6 @@
-import type { SovereignList } from '../../../shared/responses.js';
+import { sovereignListSchema } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
-export const listSovereignsProcedure = publicProcedure.query(({ ctx }): SovereignList => ({
+export const listSovereignsProcedure = publicProcedure.output(sovereignListSchema).query(({ ctx }) => ({
   sovereigns: ctx.mesh.registry.sovereigns(),
 }));

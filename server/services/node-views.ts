@@ -1,28 +1,43 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { NodeView } from '../../shared/responses.js';
+import type { NodeView, ServiceView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 
 // SQLite builds each node's view (the seed's snake_case fields, services in their listed order) as
 // one JSON text: one statement for any number of nodes, and one small string per node to parse,
 // instead of a row object per node and per service. json() keeps the services array an array
-// when it comes out of the subquery.
-const NODE_VIEW_SQL = sql`
-  SELECT json_object(
-    'id', n.id,
-    'public_key', n.public_key,
-    'tailscale_hostname', n.tailscale_hostname,
-    'tailscale_ip', n.tailscale_ip,
-    'status', n.status,
-    'registered_at', n.registered_at,
-    'approved_at', n.approved_at,
-    'approved_by', n.approved_by,
-    'last_heartbeat', n.last_heartbeat,
-    'services', json((
-      SELECT json_group_array(json_object('type', s.service_type, 'port', s.port, 'publicKey', s.public_key))
+// when it comes out of the subquery. The field list is typed against the NodeView schema, so the
+// SQL cannot drift from the shape discovery promises: a field added to one and not the other does
+// not compile.
+const SERVICE_VIEW_COLUMNS = {
+  type: sql`s.service_type`,
+  port: sql`s.port`,
+  publicKey: sql`s.public_key`,
+} satisfies Record<keyof ServiceView, SQL>;
+
+const NODE_VIEW_COLUMNS = {
+  id: sql`n.id`,
+  public_key: sql`n.public_key`,
+  tailscale_hostname: sql`n.tailscale_hostname`,
+  tailscale_ip: sql`n.tailscale_ip`,
+  status: sql`n.status`,
+  registered_at: sql`n.registered_at`,
+  approved_at: sql`n.approved_at`,
+  approved_by: sql`n.approved_by`,
+  last_heartbeat: sql`n.last_heartbeat`,
+  services: sql`json((
+      SELECT json_group_array(json_object(${jsonPairs(SERVICE_VIEW_COLUMNS)}))
       FROM (SELECT * FROM services WHERE node_id = n.id ORDER BY position) AS s
-    ))
-  ) AS view
-  FROM nodes AS n`;
+    ))`,
+} satisfies Record<keyof NodeView, SQL>;
+
+function jsonPairs(columns: Record<string, SQL>): SQL {
+  return sql.join(
+    Object.entries(columns).map(([name, value]) => sql`${sql.raw(`'${name}'`)}, ${value}`),
+    sql`, `,
+  );
+}
+
+const NODE_VIEW_SQL = sql`SELECT json_object(${jsonPairs(NODE_VIEW_COLUMNS)}) AS view FROM nodes AS n`;
 
 async function queryViews(db: Db | Tx, where?: SQL): Promise<NodeView[]> {
   const rows = await db.all<{ view: string }>(where ? sql`${NODE_VIEW_SQL} WHERE ${where}` : NODE_VIEW_SQL);

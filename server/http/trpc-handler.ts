@@ -14,9 +14,28 @@ import { sendJson } from './json.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-const config = appRouter._def._config;
-// At run time tRPC keeps every procedure under its dotted path ("node.list"); its type says nested.
-const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
+/**
+ * The two tRPC internals the fast path reads: the router's config (for its transformer) and its
+ * procedures by dotted path. They are not public API, so @trpc/server is pinned to an exact version
+ * and their shape is checked here, at start-up, and by trpc-handler.test.ts: an upgrade that moves
+ * them fails loudly instead of serving wrong answers.
+ */
+export function trpcInternals(router: typeof appRouter) {
+  const config = router._def._config;
+  // At run time tRPC keeps every procedure under its dotted path ("node.list"); its type says nested.
+  const procedures = router._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
+  const transformer = config?.transformer as Partial<typeof config.transformer> | undefined;
+  if (typeof transformer?.input?.deserialize !== 'function' || typeof transformer.output?.serialize !== 'function') {
+    throw new Error('tRPC internals changed: router._def._config.transformer is not where the fast path expects it');
+  }
+  const info = procedures['info'];
+  if (typeof procedures !== 'object' || info?._def.type !== 'query') {
+    throw new Error('tRPC internals changed: router._def.procedures is no longer keyed by dotted path');
+  }
+  return { config, procedures };
+}
+
+const { config, procedures } = trpcInternals(appRouter);
 
 function parseInput(raw: string | null): unknown {
   if (raw === null || raw === '') return undefined;

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { createCaller } from '../routers/_app.js';
+import type { inferRouterInputs } from '@trpc/server';
+import type { AppRouter, createCaller } from '../routers/_app.js';
 
 type Caller = ReturnType<typeof createCaller>;
+type Inputs = inferRouterInputs<AppRouter>;
 
 export interface RestRequest {
   params: Record<string, string>;
@@ -16,8 +18,12 @@ export interface RestRoute {
   call(api: Caller, request: RestRequest): Promise<unknown>;
 }
 
-// The REST body reaches the procedure as it came: the procedure's own zod schema validates it.
-const unchecked = (value: unknown) => value as never;
+/**
+ * A REST body or query as it came, shaped like the procedure's input (its field names are checked
+ * here) but with values not yet validated: the procedure's own zod schema validates them.
+ */
+type Unvalidated<T> = { [K in keyof T]?: unknown };
+const unvalidated = <T>(value: Unvalidated<NonNullable<T>>): T => value as T;
 const queryValue = (query: URLSearchParams, name: string) => query.get(name) || undefined;
 // Query strings carry text; the procedures validate numbers as numbers.
 const queryNumber = (query: URLSearchParams, name: string) => {
@@ -33,33 +39,33 @@ const wantsJson = (headers: IncomingHttpHeaders) => (headers.accept ?? '').inclu
 
 /** The documented HTTP paths of the seed design, each one a call to a tRPC procedure. */
 export const restRoutes: readonly RestRoute[] = [
-  { method: 'POST', path: '/register', call: (api, { body }) => api.node.register(unchecked(body)) },
+  { method: 'POST', path: '/register', call: (api, { body }) => api.node.register(unvalidated<Inputs['node']['register']>(body)) },
   {
     method: 'GET',
     path: '/nodes',
     call: (api, { query }) =>
-      api.node.list(unchecked({ status: queryValue(query, 'status'), service: queryValue(query, 'service') })),
+      api.node.list(unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') })),
   },
-  { method: 'GET', path: '/nodes/:id', call: (api, { params }) => api.node.get(unchecked({ nodeId: params.id })) },
+  { method: 'GET', path: '/nodes/:id', call: (api, { params }) => api.node.get(unvalidated<Inputs['node']['get']>({ nodeId: params.id })) },
   { method: 'GET', path: '/topology', call: (api) => api.node.topology() },
   {
     method: 'POST',
     path: '/approve/:nodeId',
-    call: (api, { params, body }) => api.sovereign.approve(unchecked({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) => api.sovereign.approve(unvalidated<Inputs['sovereign']['approve']>({ ...body, nodeId: params.nodeId })),
   },
   {
     method: 'POST',
     path: '/deny/:nodeId',
-    call: (api, { params, body }) => api.sovereign.deny(unchecked({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) => api.sovereign.deny(unvalidated<Inputs['sovereign']['deny']>({ ...body, nodeId: params.nodeId })),
   },
   {
     method: 'POST',
     path: '/remove/:nodeId',
-    call: (api, { params, body }) => api.sovereign.remove(unchecked({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) => api.sovereign.remove(unvalidated<Inputs['sovereign']['remove']>({ ...body, nodeId: params.nodeId })),
   },
-  { method: 'POST', path: '/heartbeat', call: (api, { body }) => api.health.heartbeat(unchecked(body)) },
-  { method: 'POST', path: '/sovereign/add', call: (api, { body }) => api.sovereign.add(unchecked(body)) },
-  { method: 'POST', path: '/sovereign/remove', call: (api, { body }) => api.sovereign.removeKey(unchecked(body)) },
+  { method: 'POST', path: '/heartbeat', call: (api, { body }) => api.health.heartbeat(unvalidated<Inputs['health']['heartbeat']>(body)) },
+  { method: 'POST', path: '/sovereign/add', call: (api, { body }) => api.sovereign.add(unvalidated<Inputs['sovereign']['add']>(body)) },
+  { method: 'POST', path: '/sovereign/remove', call: (api, { body }) => api.sovereign.removeKey(unvalidated<Inputs['sovereign']['removeKey']>(body)) },
   { method: 'GET', path: '/sovereign', call: (api) => api.sovereign.list() },
   { method: 'GET', path: '/health', call: (api) => api.info() },
   {
@@ -70,12 +76,12 @@ export const restRoutes: readonly RestRoute[] = [
       const filter = { types: queryList(query, 'types'), nodeId: queryValue(query, 'nodeId') };
       if (wantsJson(headers)) {
         return api.events.list(
-          unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), limit: queryNumber(query, 'limit') }),
+          unvalidated<Inputs['events']['list']>({ ...filter, sinceRevision: queryNumber(query, 'since'), limit: queryNumber(query, 'limit') }),
         );
       }
       const lastEventId = headers['last-event-id'];
       return api.events.watch(
-        unchecked({ ...filter, sinceRevision: queryNumber(query, 'since'), lastEventId: lastEventId || undefined }),
+        unvalidated<Inputs['events']['watch']>({ ...filter, sinceRevision: queryNumber(query, 'since'), lastEventId: lastEventId || undefined }),
       );
     },
   },

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepOnce } from '../server/health-sweeper.js';
+import { sweepOnce } from '../server/sweeper.js';
 import type { Logger } from '../server/log.js';
 import { tempDir, TestClock } from '../server/testing/harness.js';
 import { startAgent } from './agent.js';

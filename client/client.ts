@@ -102,7 +102,7 @@ export class MeshClient {
         case 'deny':
           return this.trpc.sovereign.deny.mutate(request);
         default:
-          return this.trpc.sovereign.remove.mutate(request);
+          return this.trpc.sovereign.removeNode.mutate(request);
       }
     };
     return {

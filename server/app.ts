@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { MeshConfig } from './config.js';
 import type { Clock } from './clock.js';
-import { startSweeper } from './health-sweeper.js';
+import { startSweeper } from './sweeper.js';
 import { createMeshServer } from './mesh-server.js';
 import type { Logger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';

@@ -4,7 +4,7 @@
  * the running server calls every MESH_SWEEP_INTERVAL_MS. No endpoint is added for it.
  */
 import { loadConfig } from '../../server/config.js';
-import { sweepOnce } from '../../server/health-sweeper.js';
+import { sweepOnce } from '../../server/sweeper.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister, signedSovereignAdd } from '../../client/signed-requests.js';
-import { sweepOnce } from '../health-sweeper.js';
+import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { currentRevision, readEventsAfter } from './log.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import type { MeshEvent, WatchMessage } from '../../shared/events.js';
-import { sweepOnce } from '../health-sweeper.js';
+import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { watchEvents, WATCH_QUEUE_CAPACITY } from './watch.js';
 

@@ -8,7 +8,7 @@ import { readJsonBody } from '../http/body.js';
 import { errorBody, sendJson } from '../http/json.js';
 import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
-import { Answers, revisionHeader, revisionOf } from './answers.js';
+import { AnswerCache, revisionHeader, revisionOf } from './answer-cache.js';
 import { createRouteMatcher } from './match.js';
 import { restRoutes } from './routes.js';
 import { streamEvents } from './sse.js';
@@ -34,7 +34,7 @@ function sendError(res: ServerResponse, error: TRPCError, headers?: Record<strin
  * `{success:false, error:{code, message}}` with the status tRPC gives its code.
  */
 export function createRestHandler(mesh: MeshContext, logger: Logger) {
-  const answers = new Answers();
+  const answers = new AnswerCache();
   const matchRoute = createRouteMatcher(restRoutes);
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';

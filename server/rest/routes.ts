@@ -39,33 +39,58 @@ const wantsJson = (headers: IncomingHttpHeaders) => (headers.accept ?? '').inclu
 
 /** The documented HTTP paths of the seed design, each one a call to a tRPC procedure. */
 export const restRoutes: readonly RestRoute[] = [
-  { method: 'POST', path: '/register', call: (api, { body }) => api.node.register(unvalidated<Inputs['node']['register']>(body)) },
+  {
+    method: 'POST',
+    path: '/register',
+    call: (api, { body }) => api.node.register(unvalidated<Inputs['node']['register']>(body)),
+  },
   {
     method: 'GET',
     path: '/nodes',
     call: (api, { query }) =>
-      api.node.list(unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') })),
+      api.node.list(
+        unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') }),
+      ),
   },
-  { method: 'GET', path: '/nodes/:id', call: (api, { params }) => api.node.get(unvalidated<Inputs['node']['get']>({ nodeId: params.id })) },
+  {
+    method: 'GET',
+    path: '/nodes/:id',
+    call: (api, { params }) => api.node.get(unvalidated<Inputs['node']['get']>({ nodeId: params.id })),
+  },
   { method: 'GET', path: '/topology', call: (api) => api.node.topology() },
   {
     method: 'POST',
     path: '/approve/:nodeId',
-    call: (api, { params, body }) => api.sovereign.approve(unvalidated<Inputs['sovereign']['approve']>({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) =>
+      api.sovereign.approve(unvalidated<Inputs['sovereign']['approve']>({ ...body, nodeId: params.nodeId })),
   },
   {
     method: 'POST',
     path: '/deny/:nodeId',
-    call: (api, { params, body }) => api.sovereign.deny(unvalidated<Inputs['sovereign']['deny']>({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) =>
+      api.sovereign.deny(unvalidated<Inputs['sovereign']['deny']>({ ...body, nodeId: params.nodeId })),
   },
   {
     method: 'POST',
     path: '/remove/:nodeId',
-    call: (api, { params, body }) => api.sovereign.remove(unvalidated<Inputs['sovereign']['remove']>({ ...body, nodeId: params.nodeId })),
+    call: (api, { params, body }) =>
+      api.sovereign.removeNode(unvalidated<Inputs['sovereign']['removeNode']>({ ...body, nodeId: params.nodeId })),
   },
-  { method: 'POST', path: '/heartbeat', call: (api, { body }) => api.health.heartbeat(unvalidated<Inputs['health']['heartbeat']>(body)) },
-  { method: 'POST', path: '/sovereign/add', call: (api, { body }) => api.sovereign.add(unvalidated<Inputs['sovereign']['add']>(body)) },
-  { method: 'POST', path: '/sovereign/remove', call: (api, { body }) => api.sovereign.removeKey(unvalidated<Inputs['sovereign']['removeKey']>(body)) },
+  {
+    method: 'POST',
+    path: '/heartbeat',
+    call: (api, { body }) => api.health.heartbeat(unvalidated<Inputs['health']['heartbeat']>(body)),
+  },
+  {
+    method: 'POST',
+    path: '/sovereign/add',
+    call: (api, { body }) => api.sovereign.add(unvalidated<Inputs['sovereign']['add']>(body)),
+  },
+  {
+    method: 'POST',
+    path: '/sovereign/remove',
+    call: (api, { body }) => api.sovereign.removeKey(unvalidated<Inputs['sovereign']['removeKey']>(body)),
+  },
   { method: 'GET', path: '/sovereign', call: (api) => api.sovereign.list() },
   { method: 'GET', path: '/health', call: (api) => api.info() },
   {
@@ -76,12 +101,20 @@ export const restRoutes: readonly RestRoute[] = [
       const filter = { types: queryList(query, 'types'), nodeId: queryValue(query, 'nodeId') };
       if (wantsJson(headers)) {
         return api.events.list(
-          unvalidated<Inputs['events']['list']>({ ...filter, sinceRevision: queryNumber(query, 'since'), limit: queryNumber(query, 'limit') }),
+          unvalidated<Inputs['events']['list']>({
+            ...filter,
+            sinceRevision: queryNumber(query, 'since'),
+            limit: queryNumber(query, 'limit'),
+          }),
         );
       }
       const lastEventId = headers['last-event-id'];
       return api.events.watch(
-        unvalidated<Inputs['events']['watch']>({ ...filter, sinceRevision: queryNumber(query, 'since'), lastEventId: lastEventId || undefined }),
+        unvalidated<Inputs['events']['watch']>({
+          ...filter,
+          sinceRevision: queryNumber(query, 'since'),
+          lastEventId: lastEventId || undefined,
+        }),
       );
     },
   },

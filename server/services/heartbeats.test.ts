@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import { readEventsAfter } from '../events/log.js';
-import { sweepOnce } from '../health-sweeper.js';
+import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { domainErrorOf } from '../trpc-errors.js';
 

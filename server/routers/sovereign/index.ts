@@ -4,12 +4,14 @@ import { approveProcedure } from './approve.js';
 import { denyProcedure } from './deny.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
-import { removeProcedure } from './remove.js';
+import { removeNodeProcedure } from './remove-node.js';
 
 export const sovereignRouter = router({
   approve: approveProcedure,
   deny: denyProcedure,
-  remove: removeProcedure,
+  removeNode: removeNodeProcedure,
+  /** The name of removeNode before 0.2: kept so that clients built against it keep working. */
+  remove: removeNodeProcedure,
   add: addProcedure,
   removeKey: removeKeyProcedure,
   list: listSovereignsProcedure,

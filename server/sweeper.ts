@@ -1,6 +1,6 @@
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
-import { sweep, type SweepResult } from './services/sweeper.js';
+import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { writeAndPublish } from './write.js';
 
 /** One sweeper pass, committed and published. */

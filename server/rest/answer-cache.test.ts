@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Answers } from './answers.js';
+import { AnswerCache } from './answer-cache.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-/** Serves `body` at every URL through one Answers, at registry answers version `version()`. */
-async function serve(answers: Answers, body: unknown | (() => unknown), version: () => number): Promise<string> {
+/** Serves `body` at every URL through one AnswerCache, at registry answers version `version()`. */
+async function serve(answers: AnswerCache, body: unknown | (() => unknown), version: () => number): Promise<string> {
   const current = typeof body === 'function' ? (body as () => unknown) : () => body;
   server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -20,9 +20,9 @@ async function serve(answers: Answers, body: unknown | (() => unknown), version:
 const frozenList = (count: number) =>
   Object.freeze({ nodes: Array.from({ length: count }, (_, i) => ({ id: `node-${i}`, status: 'active' })), revision: 9 });
 
-describe('Answers', () => {
+describe('AnswerCache', () => {
   it('streams an answer too large to keep, byte for byte, and writes it afresh next time', async () => {
-    const answers = new Answers(10_000);
+    const answers = new AnswerCache(10_000);
     const body = frozenList(2000);
     const url = await serve(answers, body, () => 1);
     const first = await fetch(`${url}/nodes`);
@@ -34,7 +34,7 @@ describe('Answers', () => {
   });
 
   it('keeps a small answer as bytes after its first writing, and 304s it by version', async () => {
-    const answers = new Answers();
+    const answers = new AnswerCache();
     let body = frozenList(600);
     let version = 1;
     const url = await serve(
@@ -55,7 +55,7 @@ describe('Answers', () => {
   });
 
   it('keeps one set of bytes for URLs that differ only by query noise', () => {
-    const answers = new Answers();
+    const answers = new AnswerCache();
     const body = frozenList(10);
     const first = answers.prepare('/nodes?_=1', 3, body);
     expect(answers.prepare('/nodes?_=2', 3, body)).toBe(first);

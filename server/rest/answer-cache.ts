@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonChunks } from './json-chunks.js';
 import { drained } from '../http/drained.js';
 
-// Answers larger than this are written out afresh each time, in chunks, rather than kept as bytes:
+// AnswerCache larger than this are written out afresh each time, in chunks, rather than kept as bytes:
 // the 50 MB list of 100,000 nodes would otherwise live in memory for every URL that asked for it.
 const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 const MAX_KEPT_URLS = 64;
@@ -45,7 +45,7 @@ function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean
  * registry's answers version stays the same, so a repeated GET /nodes (or its 304) runs no
  * procedure and serialises nothing.
  */
-export class Answers {
+export class AnswerCache {
   readonly #kept = new Map<string, { version: number; answer: Answer }>();
   // One Answer per registry object: URLs that differ only by query noise (?_=1, ?_=2 ...) share
   // one set of bytes instead of each holding its own.

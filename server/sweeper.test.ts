@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
-import { sweepOnce } from './health-sweeper.js';
+import { sweepOnce } from './sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from './testing/harness.js';
 
 const OFFLINE_AFTER = 300_000;

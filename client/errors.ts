@@ -42,13 +42,13 @@ export function isMeshError(error: unknown, ...codes: MeshClientErrorCode[]): er
 export function toMeshClientError(error: unknown): MeshClientError {
   if (error instanceof MeshClientError) return error;
   if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<AppRouter>).data;
+    const data: TRPCClientError<AppRouter>['data'] = (error as TRPCClientError<AppRouter>).data;
     if (data && isMeshErrorCode(data.meshCode)) {
       return new MeshClientError(error.message, {
         code: data.meshCode,
         httpStatus: data.httpStatus,
         cause: error,
-        shape: error.shape,
+        shape: (error as TRPCClientError<AppRouter>).shape,
       });
     }
     if (error.cause instanceof UnreachableError)

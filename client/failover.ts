@@ -74,7 +74,7 @@ export function createFailoverFetch(options: FailoverFetchOptions): typeof fetch
   let current = 0;
 
   return async (input, init = {}) => {
-    const path = String(input);
+    const path = input instanceof Request ? input.url : input.toString();
     const idempotent = (init.method ?? 'GET') === 'GET';
     const failures: UrlFailure[] = [];
     let lastError: unknown;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readSseFrames } from './sse.js';
 
-async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
-  for (const part of parts) yield new TextEncoder().encode(part);
+function chunks(...parts: string[]): AsyncIterable<Uint8Array> {
+  return (async function* () {
+    await Promise.resolve();
+    for (const part of parts) yield new TextEncoder().encode(part);
+  })();
 }
 
 async function frames(...parts: string[]) {

@@ -59,9 +59,9 @@ describe('openDatabase', () => {
       await tx.insert(sovereignKeys).values({ publicKey: '01'.repeat(32), addedAt: 1 });
       order.push(1);
     });
-    const failing = database.write(async () => {
+    const failing = database.write(() => {
       order.push(2);
-      throw new Error('boom');
+      return Promise.reject(new Error('boom'));
     });
     const last = database.write(async (tx) => {
       order.push(3);

@@ -54,7 +54,7 @@ export async function startMesh(config: MeshConfig, options: { logger: Logger; c
           setTimeout(() => server.closeAllConnections(), STREAM_GRACE_MS).unref();
         });
         // Requests still in flight have finished (server.close waits for them): nothing is cut mid-write.
-        await mesh.database.exclusive(async () => undefined);
+        await mesh.database.exclusive(() => Promise.resolve());
         mesh.close();
       })();
       return closing;

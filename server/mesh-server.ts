@@ -37,7 +37,7 @@ function isTrpcPath(pathname: string): boolean {
 export interface MeshServer {
   server: Server;
   /** Tells WebSocket clients to reconnect elsewhere and closes their sockets: part of a graceful stop. */
-  closeWebSockets(): void;
+  closeWebSockets: () => void;
 }
 
 /**

@@ -17,8 +17,8 @@ export interface ClientErrorView {
 
 function schemaIssues(cause: unknown): SchemaIssue[] | null {
   if (typeof cause !== 'object' || cause === null || !('issues' in cause)) return null;
-  const issues = (cause as { issues: unknown }).issues;
-  return Array.isArray(issues) ? (issues as SchemaIssue[]) : null;
+  const { issues } = cause;
+  return Array.isArray(issues) ? issues : null;
 }
 
 /** The domain error behind a tRPC error, wherever tRPC wrapped it. */

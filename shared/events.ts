@@ -51,7 +51,6 @@ export const watchRequestSchema = eventFilterSchema
     lastEventId: z.string().regex(/^\d+$/, 'must be a revision').optional(),
   })
   .default({});
-export type WatchRequest = z.input<typeof watchRequestSchema>;
 
 /**
  * What a watch stream carries: events in revision order, each exactly once; or a reset, when the
@@ -70,7 +69,6 @@ export const eventPageRequestSchema = eventFilterSchema
     limit: z.number().int().min(1).max(1000).default(100),
   })
   .default({ sinceRevision: 0, limit: 100 });
-export type EventPageRequest = z.input<typeof eventPageRequestSchema>;
 export type EventPageQuery = z.output<typeof eventPageRequestSchema>;
 
 export const eventPageSchema = z.object({

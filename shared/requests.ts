@@ -85,15 +85,10 @@ export const nodeGetRequestSchema = z.object({ nodeId: nodeIdSchema });
 
 export type RegisterRequest = z.input<typeof registerRequestSchema>;
 export type RegisterFields = z.output<typeof registerRequestSchema>;
-export type HeartbeatRequest = z.input<typeof heartbeatRequestSchema>;
 export type HeartbeatFields = z.output<typeof heartbeatRequestSchema>;
-export type NodeDecisionRequest = z.input<typeof nodeDecisionRequestSchema>;
 export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
-export type SovereignAddRequest = z.input<typeof sovereignAddRequestSchema>;
 export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
-export type SovereignRemoveRequest = z.input<typeof sovereignRemoveRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
-export type NodeListRequest = z.input<typeof nodeListRequestSchema>;
 export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */

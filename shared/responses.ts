@@ -32,7 +32,6 @@ export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema), revisio
 export type NodeList = z.infer<typeof nodeListSchema>;
 
 export const nodeDetailSchema = nodeViewSchema.extend({ revision });
-export type NodeDetail = z.infer<typeof nodeDetailSchema>;
 
 export const statusCountsSchema = z.record(nodeStatusSchema, z.number());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;
@@ -90,7 +89,6 @@ export const sovereignViewSchema = z.object({
 export type SovereignView = z.infer<typeof sovereignViewSchema>;
 
 export const sovereignListSchema = z.object({ sovereigns: z.array(sovereignViewSchema) });
-export type SovereignList = z.infer<typeof sovereignListSchema>;
 
 export const sovereignResultSchema = z.object({
   success: z.literal(true),

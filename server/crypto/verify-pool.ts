@@ -90,7 +90,7 @@ export class VerifierPool implements Verifier {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#threads.map((thread) => thread.worker?.terminate()));
+    await Promise.all(this.#threads.map((thread) => thread.worker?.terminate() ?? Promise.resolve(0)));
   }
 
   /**

@@ -6,8 +6,8 @@
 export class BoundedQueue<T> {
   #items: T[] = [];
   #waiting: ((result: IteratorResult<T>) => void) | null = null;
-  #failWaiting: ((error: unknown) => void) | null = null;
-  #ended: { error?: unknown } | null = null;
+  #failWaiting: ((error: Error) => void) | null = null;
+  #ended: { error?: Error } | null = null;
 
   constructor(
     private readonly capacity: number,
@@ -35,7 +35,7 @@ export class BoundedQueue<T> {
   }
 
   /** Ends the iteration: cleanly, or with `error` after dropping what is still queued. */
-  end(error?: unknown): void {
+  end(error?: Error): void {
     if (this.#ended) return;
     this.#ended = error === undefined ? {} : { error };
     if (error !== undefined) this.#items = [];
@@ -45,10 +45,6 @@ export class BoundedQueue<T> {
       if (error === undefined) resolve({ value: undefined, done: true });
       else reject?.(error);
     }
-  }
-
-  get size(): number {
-    return this.#items.length;
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -80,7 +80,7 @@ export function createTrpcHandler(options: {
           path,
           type,
           ctx,
-          getRawInput: async () => input,
+          getRawInput: () => Promise.resolve(input),
           signal: undefined,
           batchIndex: 0,
         });

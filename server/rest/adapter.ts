@@ -8,7 +8,7 @@ import { readJsonBody } from '../http/body.js';
 import { errorBody, sendJson } from '../http/json.js';
 import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
-import { AnswerCache, revisionHeader, revisionOf } from './answer-cache.js';
+import { AnswerCache } from './answer-cache.js';
 import { createRouteMatcher } from './match.js';
 import { restRoutes } from './routes.js';
 import { streamEvents } from './sse.js';
@@ -76,7 +76,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
       if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
       else if (isRead) await answers.send(req, res, answers.prepare(cacheKey, version, result));
-      else sendJson(res, 200, result, revisionHeader(revisionOf(result)));
+      else sendJson(res, 200, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       if (clientErrorView(error).meshCode === 'INTERNAL') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);

@@ -7,7 +7,7 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** Serves `body` at every URL through one AnswerCache, at registry answers version `version()`. */
-async function serve(answers: AnswerCache, body: unknown | (() => unknown), version: () => number): Promise<string> {
+async function serve(answers: AnswerCache, body: unknown, version: () => number): Promise<string> {
   const current = typeof body === 'function' ? (body as () => unknown) : () => body;
   server = createServer((req, res) => {
     const url = req.url ?? '/';

@@ -22,12 +22,12 @@ export interface Answer {
 }
 
 /** The revision a discovery answer reflects, if it says. */
-export function revisionOf(body: unknown): number | undefined {
+function revisionOf(body: unknown): number | undefined {
   const revision = typeof body === 'object' && body !== null ? (body as { revision?: unknown }).revision : undefined;
   return typeof revision === 'number' ? revision : undefined;
 }
 
-export const revisionHeader = (revision: number | undefined): Record<string, string> =>
+const revisionHeader = (revision: number | undefined): Record<string, string> =>
   revision === undefined ? {} : { 'x-mesh-revision': String(revision) };
 
 function matchesEntityTag(ifNoneMatch: string | undefined, tag: string): boolean {

@@ -40,7 +40,7 @@ export async function recordHeartbeats(
   batch: readonly HeartbeatSubmission[],
   now: number,
 ): Promise<HeartbeatOutcome[]> {
-  const outcomes: Array<HeartbeatOutcome | undefined> = new Array(batch.length);
+  const outcomes: Array<HeartbeatOutcome | undefined> = Array.from({ length: batch.length }, () => undefined);
   const ids = [...new Set(batch.map((submission) => submission.request.nodeId))];
   const rows = await tx
     .select({ id: nodes.id, publicKey: nodes.publicKey, status: nodes.status, tailscaleIp: nodes.tailscaleIp })

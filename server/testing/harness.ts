@@ -27,7 +27,7 @@ export function newSigner(clock?: TestClock): Signer {
 }
 
 /** A temporary directory for a database file, removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup(): void } {
+export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -116,14 +116,17 @@ export async function registerNode(tx: Tx, record: WriteRecord, request: Registe
   };
 }
 
-/** pending (or denied) becomes active; a node already admitted stays as it is. */
-export async function approveNode(
+/** A sovereign's decision about one node, whose signature was checked against `nodeKey`. */
+type NodeDecision<Result> = (
   tx: Tx,
   record: WriteRecord,
   request: NodeDecisionFields,
   nodeKey: string,
   now: number,
-): Promise<NodeResult> {
+) => Promise<Result>;
+
+/** pending (or denied) becomes active; a node already admitted stays as it is. */
+export const approveNode: NodeDecision<NodeResult> = async (tx, record, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status === 'active' || node.status === 'offline') {
     return { success: true, nodeId: node.id, status: node.status, message: `Node ${node.id} is already approved.` };
@@ -134,33 +137,21 @@ export async function approveNode(
     .where(eq(nodes.id, node.id));
   await recordNodeEvent(tx, record, 'node.approved', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, status: 'active', message: `Node ${node.id} approved: active.` };
-}
+};
 
-export async function denyNode(
-  tx: Tx,
-  record: WriteRecord,
-  request: NodeDecisionFields,
-  nodeKey: string,
-  now: number,
-): Promise<NodeResult> {
+export const denyNode: NodeDecision<NodeResult> = async (tx, record, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status !== 'denied') {
     await tx.update(nodes).set({ status: 'denied' }).where(eq(nodes.id, node.id));
     await recordNodeEvent(tx, record, 'node.denied', node, request.approverPublicKey, now);
   }
   return { success: true, nodeId: node.id, status: 'denied', message: `Node ${node.id} denied.` };
-}
+};
 
 /** Deletes the node with its services and heartbeats; its nodeId may then register afresh. */
-export async function removeNode(
-  tx: Tx,
-  record: WriteRecord,
-  request: NodeDecisionFields,
-  nodeKey: string,
-  now: number,
-): Promise<RemoveResult> {
+export const removeNode: NodeDecision<RemoveResult> = async (tx, record, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   await tx.delete(nodes).where(eq(nodes.id, node.id));
   await recordNodeEvent(tx, record, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
-}
+};

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AppRouter } from '../server/routers/_app.js';
 import { isMeshErrorCode, type MeshErrorCode } from '../shared/errors.js';
 import { UnreachableError } from './failover.js';
+import { describeIssues } from '../shared/issues.js';
 
 /** mesh's own error codes, and UNREACHABLE when no mesh answered at all. */
 export type MeshClientErrorCode = MeshErrorCode | 'UNREACHABLE';
@@ -64,6 +65,5 @@ export function toMeshClientError(error: unknown): MeshClientError {
  * like mesh's would, so a caller handles INVALID_INPUT once.
  */
 export function invalidInput(error: z.ZodError): MeshClientError {
-  const issues = error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
-  return new MeshClientError(`invalid input: ${issues.join('; ')}`, { code: 'INVALID_INPUT', cause: error });
+  return new MeshClientError(`invalid input: ${describeIssues(error.issues)}`, { code: 'INVALID_INPUT', cause: error });
 }

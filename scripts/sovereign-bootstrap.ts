@@ -11,14 +11,16 @@ import { descriptionSchema, newPublicKeySchema } from '../shared/fields.js';
 import { loadConfig } from '../server/config.js';
 import { bootstrapSovereign, countSovereigns } from '../server/services/sovereigns.js';
 import { WriteRecord } from '../server/events/write-record.js';
+import { describeIssues } from '../shared/issues.js';
 
 const argsSchema = z.tuple([newPublicKeySchema, descriptionSchema.default('bootstrap sovereign')]);
 
 async function main(args: string[]): Promise<number> {
   const parsed = argsSchema.safeParse(args.length === 1 ? [args[0], undefined] : args);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path[0] === 0 ? 'publicKey' : 'description'} ${issue.message}`);
-    process.stderr.write(`usage: npm run sovereign:bootstrap -- <publicKeyHex> [description]\n${problems.join('\n')}\n`);
+    // The arguments are a tuple: name its positions, so a problem reads "publicKey must be ...".
+    const issues = parsed.error.issues.map((issue) => ({ ...issue, path: [issue.path[0] === 0 ? 'publicKey' : 'description'] }));
+    process.stderr.write(`usage: npm run sovereign:bootstrap -- <publicKeyHex> [description]\n${describeIssues(issues, ' ')}\n`);
     return 2;
   }
   const [publicKey, description] = parsed.data;

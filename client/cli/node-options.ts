@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { serviceInputSchema, type ServiceInput } from '../../shared/requests.js';
 import type { Registration } from '../signed-requests.js';
+import { describeIssues } from '../../shared/issues.js';
 
 /** `type:port[:publicKeyHex]`, checked with mesh's own schema. */
 export function parseService(value: string, previous: ServiceInput[] | undefined): ServiceInput[] {
@@ -8,7 +9,7 @@ export function parseService(value: string, previous: ServiceInput[] | undefined
   if (!type || !port || rest.length > 0) throw new InvalidArgumentError('expected type:port[:publicKeyHex], e.g. ledger:8080');
   const parsed = serviceInputSchema.safeParse({ type, port: Number(port), publicKey: publicKey || undefined });
   if (!parsed.success) {
-    throw new InvalidArgumentError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; '));
+    throw new InvalidArgumentError(describeIssues(parsed.error.issues, ' '));
   }
   return [...(previous ?? []), parsed.data];
 }

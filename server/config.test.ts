@@ -19,6 +19,9 @@ describe('loadConfig', () => {
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
       logRequests: true,
+      logLevel: 'info',
+      logFormat: undefined,
+      metrics: true,
     });
   });
 
@@ -35,6 +38,9 @@ describe('loadConfig', () => {
       MESH_HEARTBEAT_RETENTION_MS: '5000',
       MESH_SOVEREIGN_KEYS: ` ${key} , `,
       MESH_LOG_REQUESTS: 'false',
+      MESH_LOG_LEVEL: 'warn',
+      MESH_LOG_FORMAT: 'text',
+      MESH_METRICS: 'false',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -47,6 +53,9 @@ describe('loadConfig', () => {
       heartbeatRetentionMs: 5000,
       sovereignKeys: [key.toLowerCase()],
       logRequests: false,
+      logLevel: 'warn',
+      logFormat: 'text',
+      metrics: false,
     });
   });
 
@@ -56,6 +65,9 @@ describe('loadConfig', () => {
     [{ MESH_NETWORK: 'Bad Net' }, /MESH_NETWORK/],
     [{ MESH_OFFLINE_AFTER_MS: '-5' }, /MESH_OFFLINE_AFTER_MS/],
     [{ MESH_SOVEREIGN_KEYS: 'abc' }, /MESH_SOVEREIGN_KEYS/],
+    [{ MESH_LOG_LEVEL: 'verbose' }, /MESH_LOG_LEVEL/],
+    [{ MESH_LOG_FORMAT: 'xml' }, /MESH_LOG_FORMAT/],
+    [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
   ])('names the variable of a bad value: %o', (env, message) => {

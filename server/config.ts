@@ -6,6 +6,17 @@ import { describeIssues } from '../shared/issues.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const keyListSchema = z
   .string()
   .default('')
@@ -38,10 +49,11 @@ const configSchema = z.object({
     .max(64)
     .default(Math.min(4, availableParallelism() - 1)),
   MESH_SOVEREIGN_KEYS: keyListSchema,
-  MESH_LOG_REQUESTS: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
+  MESH_LOG_REQUESTS: flag(true),
+  MESH_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // Unset: JSON lines for a collector, readable text when a person watches the terminal.
+  MESH_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+  MESH_METRICS: flag(true),
 });
 
 export interface MeshConfig {
@@ -60,6 +72,11 @@ export interface MeshConfig {
   verifyThreads: number;
   sovereignKeys: string[];
   logRequests: boolean;
+  logLevel: LogLevel;
+  /** undefined: chosen by whether stdout is a terminal. */
+  logFormat: LogFormat | undefined;
+  /** Serve GET /metrics. */
+  metrics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +107,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     logRequests: c.MESH_LOG_REQUESTS,
+    logLevel: c.MESH_LOG_LEVEL,
+    logFormat: c.MESH_LOG_FORMAT,
+    metrics: c.MESH_METRICS,
   };
 }

@@ -1,6 +1,9 @@
+/** Facts a log line carries besides its message: ids, counts, durations. Never a body, a signature or a secret. */
+export type LogFields = Record<string, unknown>;
+
 export interface Logger {
-  info(message: string): void;
-  error(message: string, error?: unknown): void;
+  info(message: string, fields?: LogFields): void;
+  error(message: string, error?: unknown, fields?: LogFields): void;
 }
 
 /** An error with its chain of causes, each on its own line: the first one rarely says why. */
@@ -10,12 +13,19 @@ function causeChain(error: unknown, depth = 0): string {
   return error.cause === undefined || depth >= 5 ? own : `${own}\n  caused by: ${causeChain(error.cause, depth + 1)}`;
 }
 
-/** One line per event on stdout (errors on stderr), prefixed with the time. */
+const describeFields = (fields: LogFields | undefined) =>
+  fields === undefined
+    ? ''
+    : Object.entries(fields)
+        .map(([key, value]) => ` ${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .join('');
+
+/** One plain line per event on stdout (errors on stderr), prefixed with the time: for the client's tools. */
 export const consoleLogger: Logger = {
-  info: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
-  error: (message, error) => {
+  info: (message, fields) => process.stdout.write(`${new Date().toISOString()} ${message}${describeFields(fields)}\n`),
+  error: (message, error, fields) => {
     const detail = error === undefined ? '' : `: ${causeChain(error)}`;
-    process.stderr.write(`${new Date().toISOString()} ERROR ${message}${detail}\n`);
+    process.stderr.write(`${new Date().toISOString()} ERROR ${message}${describeFields(fields)}${detail}\n`);
   },
 };
 

@@ -1,10 +1,15 @@
 import { redactUrl, databaseUrl } from '../db/database.js';
 import { startMesh } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { consoleLogger as logger } from './log.js';
+import { consoleLogger, type Logger } from './log.js';
+import { createPinoLogger } from './logging/pino-logger.js';
+
+// Until the configuration is read, a bad variable is reported as a plain line.
+let logger: Logger = consoleLogger;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  logger = createPinoLogger({ level: config.logLevel, format: config.logFormat });
   const running = await startMesh(config, { logger });
   logger.info(
     `mesh ${running.mesh.version} on ${config.host}:${running.port}, network "${config.network}", database ${redactUrl(

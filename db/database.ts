@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { sql } from 'drizzle-orm';
 import * as schema from './schema.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -32,6 +34,15 @@ export interface MeshDatabase {
   close(): void;
 }
 
+/** Migrations this build has that the database has not applied (0 when it is up to date). */
+let migrationsInBuild: number | undefined;
+
+export async function pendingMigrations(database: MeshDatabase): Promise<number> {
+  const expected = (migrationsInBuild ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length);
+  const [row] = await database.read((db) => db.all<{ n: number }>(sql`select count(*) as n from __drizzle_migrations`));
+  return Math.max(0, expected - Number(row?.n ?? 0));
+}
+
 /** The libSQL URL for a mesh database: `MESH_DB_URL` wins, else the file at `MESH_DB_PATH`. */
 export function databaseUrl(options: { url?: string | undefined; path: string }): string {
   if (options.url) return options.url;
@@ -56,6 +67,13 @@ export async function openDatabase(url: string): Promise<MeshDatabase> {
     client?.close();
     throw new Error(`cannot open the mesh database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The SQLite file a database URL names, or null for memory and servers. */
+export function databaseFile(url: string): string | null {
+  if (!url.startsWith('file:') || isInMemory(url)) return null;
+  const path = url.slice('file:'.length).split('?')[0] ?? '';
+  return path.startsWith('//') ? path.slice(2) : path;
 }
 
 function isInMemory(url: string): boolean {

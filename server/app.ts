@@ -19,7 +19,7 @@ export interface RunningMesh {
 /** Starts a mesh: database, snapshot, HTTP server and health sweeper. close() stops all of them in order. */
 export async function startMesh(config: MeshConfig, options: { logger: Logger; clock?: Clock }): Promise<RunningMesh> {
   const mesh = await createMesh(config, options);
-  const { server, closeWebSockets } = createMeshServer(mesh, options.logger);
+  const { server, closeWebSockets, markStarted } = createMeshServer(mesh, options.logger);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -35,6 +35,7 @@ export async function startMesh(config: MeshConfig, options: { logger: Logger; c
   const sweeper = startSweeper(mesh, options.logger);
   // Other mesh processes may share the database: their events reach this one by polling the log.
   const poller = mesh.hub.startPolling(config.eventPollMs, options.logger);
+  markStarted();
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let closing: Promise<void> | undefined;

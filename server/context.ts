@@ -4,6 +4,7 @@ import type { MeshConfig } from './config.js';
 import type { Verifier } from './crypto/verify-pool.js';
 import type { EventHub } from './events/hub.js';
 import type { HeartbeatBatcher } from './heartbeat-batcher.js';
+import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
 
 /**
@@ -17,6 +18,7 @@ export interface MeshContext {
   hub: EventHub;
   heartbeats: HeartbeatBatcher;
   verifier: Verifier;
+  metrics: MeshMetrics;
   clock: Clock;
   version: string;
   startedAt: number;
@@ -24,6 +26,8 @@ export interface MeshContext {
 
 /** What the transport knows about the request, and how to end its connection. */
 export interface RequestInfo {
+  /** How the call came in: a metrics label. Calls made in-process (tests, tools) are `internal`. */
+  transport?: Transport;
   remoteAddress?: string | undefined;
   /** Drops the connection: for a stream whose client stopped reading. */
   closeConnection?: ((reason: string) => void) | undefined;

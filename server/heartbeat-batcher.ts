@@ -2,6 +2,7 @@ import type { HeartbeatResult } from '../shared/responses.js';
 import type { MeshDatabase } from '../db/database.js';
 import type { Clock } from './clock.js';
 import type { EventHub } from './events/hub.js';
+import type { MeshMetrics } from './metrics/mesh-metrics.js';
 import { recordHeartbeats, type HeartbeatSubmission } from './services/heartbeats.js';
 import { writeAndPublish } from './write.js';
 
@@ -25,6 +26,7 @@ export class HeartbeatBatcher {
     private readonly database: MeshDatabase,
     private readonly hub: EventHub,
     private readonly clock: Clock,
+    private readonly metrics: MeshMetrics,
   ) {}
 
   submit(submission: HeartbeatSubmission): Promise<HeartbeatResult> {
@@ -46,6 +48,7 @@ export class HeartbeatBatcher {
 
   async #record(round: Waiting[]): Promise<void> {
     try {
+      const queuedAt = performance.now();
       const outcomes = await writeAndPublish(this.database, this.hub, (tx, record) =>
         recordHeartbeats(
           tx,
@@ -54,6 +57,7 @@ export class HeartbeatBatcher {
           this.clock.now(),
         ),
       );
+      this.metrics.heartbeatBatchCommitted(round.length, (performance.now() - queuedAt) / 1000);
       round.forEach((entry, index) => {
         const outcome = outcomes[index];
         if (outcome?.ok) entry.resolve(outcome.result);

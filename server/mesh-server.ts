@@ -3,12 +3,16 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import type { TRPCError } from '@trpc/server';
 import { WebSocketServer } from 'ws';
+import { databaseFile, databaseUrl } from '../db/database.js';
 import { createContext, type MeshContext } from './context.js';
 import type { Logger } from './log.js';
+import { createOperationsHandler } from './operations/handler.js';
+import { ReadinessProbe } from './operations/readiness.js';
 import { createRestHandler } from './rest/adapter.js';
 import { appRouter } from './routers/_app.js';
 import { TRPC_BASE_PATH } from '../shared/paths.js';
 import { MAX_BODY_BYTES } from './http/body.js';
+import { beginExchange } from './http/exchange.js';
 import { errorBody, sendJson } from './http/json.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
 import { clientErrorView } from './trpc-errors.js';
@@ -38,6 +42,8 @@ export interface MeshServer {
   server: Server;
   /** Tells WebSocket clients to reconnect elsewhere and closes their sockets: part of a graceful stop. */
   closeWebSockets: () => void;
+  /** Start-up is done: GET /readyz may answer 200 from now on. */
+  markStarted: () => void;
 }
 
 /**
@@ -46,10 +52,16 @@ export interface MeshServer {
  */
 export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer {
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
-    if (clientErrorView(error).meshCode === 'INTERNAL') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
+    const { meshCode } = clientErrorView(error);
+    mesh.metrics.refused(meshCode);
+    if (meshCode === 'INTERNAL') logger.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error, { procedure: path });
   };
   const httpContext = (req: IncomingMessage, res: ServerResponse) =>
-    createContext(mesh, { remoteAddress: req.socket.remoteAddress, closeConnection: () => res.destroy() });
+    createContext(mesh, {
+      transport: 'trpc-http',
+      remoteAddress: req.socket.remoteAddress,
+      closeConnection: () => res.destroy(),
+    });
   const standard = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_BASE_PATH}/`,
@@ -59,22 +71,24 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
   });
   const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
   const rest = createRestHandler(mesh, logger);
+  const readiness = new ReadinessProbe(mesh, databaseFile(databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath })));
+  const operations = createOperationsHandler(mesh, readiness, logger);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
+    const exchange = beginExchange(mesh, logger, req, res);
     const url = requestUrl(req);
     if (!url) {
+      mesh.metrics.refused('INVALID_INPUT');
       sendJson(res, 400, BAD_REQUEST_BODY);
       return;
     }
-    if (mesh.config.logRequests) {
-      // Path only: the query and body are the client's business, and nothing secret belongs in a log.
-      res.once('finish', () =>
-        logger.info(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`),
-      );
+    if (operations(req, res, url, exchange)) return;
+    if (isTrpcPath(url.pathname)) {
+      exchange.route = TRPC_BASE_PATH;
+      trpc(req, res, url);
+    } else {
+      void rest(req, res, url, exchange);
     }
-    if (isTrpcPath(url.pathname)) trpc(req, res, url);
-    else void rest(req, res, url);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
@@ -83,6 +97,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
     router: appRouter,
     createContext: ({ req, res: socket }) =>
       createContext(mesh, {
+        transport: 'trpc-ws',
         remoteAddress: req.socket.remoteAddress,
         closeConnection: (reason) => socket.close(WS_TRY_AGAIN_LATER, reason.slice(0, 120)),
       }),
@@ -104,7 +119,8 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
 
   return {
     server,
-    closeWebSockets() {
+    markStarted: () => readiness.markStarted(),
+    closeWebSockets: () => {
       wsHandler.broadcastReconnectNotification();
       for (const client of wss.clients) client.close(1001, 'mesh is shutting down');
       wss.close();

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
+import { databaseFile, databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import type { MeshContext } from './context.js';
@@ -9,6 +9,9 @@ import { WriteRecord } from './events/write-record.js';
 import { HeartbeatBatcher } from './heartbeat-batcher.js';
 import { currentRevision } from './events/log.js';
 import type { Logger } from './log.js';
+import { logStateChanges } from './logging/state-changes.js';
+import { MeshMetrics } from './metrics/mesh-metrics.js';
+import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
@@ -47,7 +50,8 @@ export async function reloadRegistry(database: MeshDatabase, registry: Registry)
  */
 export async function createMesh(config: MeshConfig, options: MeshOptions): Promise<Mesh> {
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase(databaseUrl({ url: config.dbUrl, path: config.dbPath }));
+  const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
+  const database = await openDatabase(url);
   try {
     const startedAt = clock.now();
     for (const publicKey of config.sovereignKeys) {
@@ -58,9 +62,25 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     }
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
-    const hub = new EventHub(database, registry);
-    const verifier = config.verifyThreads > 0 ? new VerifierPool(config.verifyThreads, options.logger) : new InlineVerifier();
-    const heartbeats = new HeartbeatBatcher(database, hub, clock);
+    const metrics = new MeshMetrics({ processMetrics: config.metrics });
+    const hub = new EventHub(database, registry, (events) => {
+      metrics.eventsCommitted(events);
+      logStateChanges(options.logger, events);
+    });
+    const verifier =
+      config.verifyThreads > 0
+        ? new VerifierPool(config.verifyThreads, options.logger, undefined, metrics)
+        : new InlineVerifier(metrics);
+    const heartbeats = new HeartbeatBatcher(database, hub, clock, metrics);
+    registerStateMetrics(metrics, {
+      registry,
+      hub,
+      database,
+      verifier,
+      databaseFile: databaseFile(url),
+      version,
+      network: config.network,
+    });
     return {
       config,
       database,
@@ -68,6 +88,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       hub,
       heartbeats,
       verifier,
+      metrics,
       clock,
       version,
       startedAt,

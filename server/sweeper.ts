@@ -4,7 +4,20 @@ import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { writeAndPublish } from './write.js';
 
 /** One sweeper pass, committed and published. */
-export function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
+export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await sweepInTransaction(mesh);
+    mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
+    return result;
+  } catch (error) {
+    mesh.metrics.sweepFinished('failed', seconds(), 0);
+    throw error;
+  }
+}
+
+function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
   return writeAndPublish(mesh.database, mesh.hub, (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
@@ -31,7 +44,9 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     running = sweepOnce(mesh).then(
       (result) => {
         if (result.wentOffline.length > 0)
-          logger.info(`offline after ${mesh.config.offlineAfterMs} ms of silence: ${result.wentOffline.join(', ')}`);
+          logger.info(`${result.wentOffline.length} nodes offline after ${mesh.config.offlineAfterMs} ms of silence`, {
+            nodes: result.wentOffline.length,
+          });
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );

@@ -28,6 +28,15 @@ const t = initTRPC
     },
   });
 
+/** Every procedure call is counted and timed, by procedure, transport and outcome (ok, or the mesh error code). */
+const observed = t.middleware(async ({ ctx, path, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const outcome = result.ok ? 'ok' : clientErrorView(result.error).meshCode;
+  ctx.mesh.metrics.procedureCalled(path, ctx.transport ?? 'internal', outcome, (performance.now() - started) / 1000);
+  return result;
+});
+
 /**
  * The boundary between the domain and the transport: a MeshError thrown anywhere below becomes the
  * tRPC error its code maps to, so every adapter answers with the right status.
@@ -41,7 +50,7 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const procedure = t.procedure.use(mapDomainErrors);
+const procedure = t.procedure.use(observed).use(mapDomainErrors);
 
 export const router = t.router;
 export const publicProcedure = procedure;

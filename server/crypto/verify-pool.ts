@@ -2,17 +2,47 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import { SignatureVerifier } from './verify.js';
 
+export interface VerifierStatus {
+  /** Verification threads configured (0: every signature is verified on the calling thread). */
+  threads: number;
+  /** Threads started and running. */
+  threadsUp: number;
+  /** Signatures waiting for a thread or being verified on one. */
+  queued: number;
+}
+
 export interface Verifier {
   /** True only for a well-formed signature by `publicKeyHex` over `message`. */
   verify(publicKeyHex: string, message: string, signatureHex: string): Promise<boolean>;
+  status(): VerifierStatus;
   close(): Promise<void>;
+}
+
+/** Told how verification goes (the metrics): one call per signature inline, one per batch on a thread. */
+export interface VerifyObserver {
+  verifiedInline(seconds: number): void;
+  verifiedOnThread(signatures: number, seconds: number): void;
+  verifyThreadRestarted(): void;
+}
+
+const unobserved: VerifyObserver = { verifiedInline: () => {}, verifiedOnThread: () => {}, verifyThreadRestarted: () => {} };
+
+function verifyTimed(verifier: SignatureVerifier, observer: VerifyObserver, key: string, message: string, signature: string) {
+  const started = performance.now();
+  const valid = verifier.verify(key, message, signature);
+  observer.verifiedInline((performance.now() - started) / 1000);
+  return valid;
 }
 
 /** Verifies on the calling thread: for tests and single-core machines. */
 export class InlineVerifier implements Verifier {
   readonly #verifier = new SignatureVerifier();
+  constructor(private readonly observer: VerifyObserver = unobserved) {}
   verify(publicKeyHex: string, message: string, signatureHex: string): Promise<boolean> {
-    return Promise.resolve(this.#verifier.verify(publicKeyHex, message, signatureHex));
+    return Promise.resolve(verifyTimed(this.#verifier, this.observer, publicKeyHex, message, signatureHex));
+  }
+  status(): VerifierStatus {
+    return { threads: 0, threadsUp: 0, queued: 0 };
   }
   async close(): Promise<void> {}
 }
@@ -34,6 +64,10 @@ interface Pending {
 
 interface Thread {
   worker: Worker | null;
+  /** The worker has started running its code. */
+  online: boolean;
+  /** When each batch in flight was sent. */
+  sentAt: Map<number, number>;
   inFlight: Map<number, Pending[]>;
   /** Failures in a row: each doubles the wait before the next start. */
   failures: number;
@@ -65,9 +99,10 @@ export class VerifierPool implements Verifier {
     threads: number,
     private readonly logger: Logger,
     private readonly workerUrl: URL = WORKER_URL,
+    private readonly observer: VerifyObserver = unobserved,
   ) {
     for (let i = 0; i < threads; i++) {
-      const thread: Thread = { worker: null, inFlight: new Map(), failures: 0 };
+      const thread: Thread = { worker: null, online: false, sentAt: new Map(), inFlight: new Map(), failures: 0 };
       this.#threads.push(thread);
       this.#start(thread);
     }
@@ -76,7 +111,7 @@ export class VerifierPool implements Verifier {
   verify(publicKeyHex: string, message: string, signatureHex: string): Promise<boolean> {
     if (this.#closed) return Promise.reject(new Error('the verifier pool is closed'));
     if (this.#mayVerifyInline() || !this.#threads.some((thread) => thread.worker)) {
-      return Promise.resolve(this.#inline.verify(publicKeyHex, message, signatureHex));
+      return Promise.resolve(verifyTimed(this.#inline, this.observer, publicKeyHex, message, signatureHex));
     }
     return new Promise((resolve, reject) => {
       this.#queued.items.push([publicKeyHex, message, signatureHex]);
@@ -86,6 +121,16 @@ export class VerifierPool implements Verifier {
         setImmediate(() => this.#flush());
       }
     });
+  }
+
+  status(): VerifierStatus {
+    let queued = this.#queued.items.length;
+    for (const thread of this.#threads) for (const pending of thread.inFlight.values()) queued += pending.length;
+    return {
+      threads: this.#threads.length,
+      threadsUp: this.#threads.filter((thread) => thread.worker && thread.online).length,
+      queued,
+    };
   }
 
   async close(): Promise<void> {
@@ -131,6 +176,7 @@ export class VerifierPool implements Verifier {
     const id = this.#nextId++;
     this.#sentToThreads += items.length;
     thread.inFlight.set(id, pending);
+    thread.sentAt.set(id, performance.now());
     thread.worker?.postMessage({ id, items } satisfies VerifyBatch);
   }
 
@@ -140,10 +186,16 @@ export class VerifierPool implements Verifier {
     const worker = new Worker(this.workerUrl, { execArgv: [] });
     worker.unref();
     thread.worker = worker;
+    worker.once('online', () => {
+      thread.online = true;
+    });
     worker.on('message', ({ id, results }: VerifyResults) => {
       thread.failures = 0;
       const pending = thread.inFlight.get(id);
       thread.inFlight.delete(id);
+      const sentAt = thread.sentAt.get(id);
+      thread.sentAt.delete(id);
+      if (sentAt !== undefined) this.observer.verifiedOnThread(results.length, (performance.now() - sentAt) / 1000);
       pending?.forEach((request, index) => request.resolve(results[index] === 1));
     });
     let failed = false;
@@ -151,6 +203,9 @@ export class VerifierPool implements Verifier {
       if (failed || this.#closed) return;
       failed = true;
       thread.worker = null;
+      thread.online = false;
+      thread.sentAt.clear();
+      this.observer.verifyThreadRestarted();
       for (const pending of thread.inFlight.values()) for (const request of pending) request.reject(error);
       thread.inFlight.clear();
       thread.failures += 1;

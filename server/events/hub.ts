@@ -1,6 +1,7 @@
 import type { MeshEvent } from '../../shared/events.js';
 import type { MeshDatabase } from '../../db/database.js';
 import type { Logger } from '../log.js';
+import type { Transport } from '../metrics/mesh-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import { readEventsAfter } from './log.js';
 import type { WriteRecord } from './write-record.js';
@@ -9,7 +10,12 @@ export interface EventListener {
   /** The newest revision this listener has delivered or queued: pruning keeps everything after it. */
   readonly cursor: number;
   offer(event: MeshEvent): void;
+  /** How the watcher behind this listener is connected, for the metrics. */
+  readonly transport?: Transport;
 }
+
+/** Told of the events this process commits (not those read back from other processes): metrics and logs. */
+export type CommitObserver = (events: readonly MeshEvent[]) => void;
 
 const CATCH_UP_PAGE = 1000;
 
@@ -26,6 +32,7 @@ export class EventHub {
   constructor(
     private readonly database: MeshDatabase,
     private readonly registry: Registry,
+    private readonly onCommitted: CommitObserver = () => {},
   ) {}
 
   get revision(): number {
@@ -34,6 +41,7 @@ export class EventHub {
 
   /** After a commit: its events (contiguous with what was applied, else the log is read back) and touches. */
   publish({ events, touches }: Pick<WriteRecord, 'events' | 'touches'>): Promise<void> {
+    if (events.length > 0) this.onCommitted(events);
     return this.#inTurn(async () => {
       const first = events[0];
       if (first && first.revision !== this.revision + 1) await this.#readBack();
@@ -65,6 +73,13 @@ export class EventHub {
   listen(listener: EventListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Connected watchers by transport, counted when asked (at a metrics scrape). */
+  watcherCounts(): Map<Transport, number> {
+    const counts = new Map<Transport, number>();
+    for (const { transport = 'internal' } of this.#listeners) counts.set(transport, (counts.get(transport) ?? 0) + 1);
+    return counts;
   }
 
   /** The oldest revision a connected watcher still has to read, or null when none is behind. */

@@ -1,6 +1,7 @@
 import type { EventFilter, MeshEvent, WatchMessage } from '../../shared/events.js';
 import type { MeshDatabase } from '../../db/database.js';
 import { MeshError } from '../errors.js';
+import type { Transport } from '../metrics/mesh-metrics.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { EventHub } from './hub.js';
 import { prunedThrough, readEventsAfter } from './log.js';
@@ -23,12 +24,14 @@ export interface WatchOptions {
   signal?: AbortSignal | undefined;
   /** Called when the watcher falls too far behind: a consumer that stopped reading will not see the error. */
   onOverflow?: ((error: Error) => void) | undefined;
+  /** How the watcher is connected: counted by the metrics. */
+  transport?: Transport | undefined;
 }
 
 export async function* watchEvents(
   mesh: { hub: EventHub; database: MeshDatabase },
   request: EventFilter & { sinceRevision?: number | undefined },
-  { signal, onOverflow }: WatchOptions = {},
+  { signal, onOverflow, transport = 'internal' }: WatchOptions = {},
 ): AsyncGenerator<WatchMessage> {
   let cursor = request.sinceRevision ?? mesh.hub.revision;
   const live = new BoundedQueue<MeshEvent>(
@@ -41,6 +44,7 @@ export async function* watchEvents(
     onOverflow,
   );
   const listener = {
+    transport,
     get cursor() {
       return cursor;
     },

@@ -1,5 +1,5 @@
 import type { MeshEvent } from '../../shared/events.js';
-import { NODE_STATUSES } from '../../shared/fields.js';
+import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
 import type { NodeList, NodeView, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
 
@@ -100,6 +100,17 @@ export class Registry {
 
   getNode(nodeId: string): NodeView | undefined {
     return this.#nodes.get(nodeId);
+  }
+
+  /** Nodes by status: for the metrics, read when they are scraped. */
+  statusCounts(): Record<NodeStatus, number> {
+    const counts = { pending: 0, active: 0, offline: 0, denied: 0 };
+    for (const node of this.#nodes.values()) counts[node.status] += 1;
+    return counts;
+  }
+
+  get sovereignCount(): number {
+    return this.#sovereigns.size;
   }
 
   get nodeCount(): number {

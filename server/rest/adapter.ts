@@ -6,10 +6,11 @@ import { MeshError } from '../errors.js';
 import { clientErrorView } from '../trpc-errors.js';
 import { readJsonBody } from '../http/body.js';
 import { errorBody, sendJson } from '../http/json.js';
+import type { Exchange } from '../http/exchange.js';
 import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { AnswerCache } from './answer-cache.js';
-import { createRouteMatcher } from './match.js';
+import { createRouteMatcher, type RouteMatch } from './match.js';
 import { restRoutes } from './routes.js';
 import { streamEvents } from './sse.js';
 
@@ -36,8 +37,19 @@ function sendError(res: ServerResponse, error: TRPCError, headers?: Record<strin
 export function createRestHandler(mesh: MeshContext, logger: Logger) {
   const answers = new AnswerCache();
   const matchRoute = createRouteMatcher(restRoutes);
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const refuse = (res: ServerResponse, error: TRPCError, headers?: Record<string, string>) => {
+    mesh.metrics.refused(clientErrorView(error).meshCode);
+    sendError(res, error, headers);
+  };
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, exchange?: Exchange): Promise<void> => {
     const method = req.method ?? 'GET';
+    let match: RouteMatch;
+    try {
+      match = matchRoute(method, url.pathname);
+    } catch (error) {
+      return refuse(res, getTRPCErrorFromUnknown(new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error })));
+    }
+    if (match.kind === 'found' && exchange) exchange.route = match.route.path;
     const isRead = method === 'GET' || method === 'HEAD';
     const cacheKey = `${url.pathname}${url.search}`;
     // Read before the procedure runs: an answer kept under this version is at least as new as it.
@@ -53,22 +65,19 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       });
     }
     try {
-      let match;
-      try {
-        match = matchRoute(method, url.pathname);
-      } catch (error) {
-        throw new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error });
-      }
       if (match.kind === 'none') throw new MeshError('ROUTE_NOT_FOUND', `no such path: ${method} ${url.pathname}`);
       if (match.kind === 'wrong-method') {
         const error = new MeshError('METHOD_NOT_ALLOWED', `${url.pathname} takes ${match.allowed.join(', ')}`);
-        return sendError(res, getTRPCErrorFromUnknown(error), { allow: match.allowed.join(', ') });
+        return refuse(res, getTRPCErrorFromUnknown(error), { allow: match.allowed.join(', ') });
       }
       const body = match.route.method === 'POST' ? await readJsonBody(req) : {};
       const context = createContext(mesh, {
+        transport: 'rest',
         remoteAddress: req.socket.remoteAddress,
         closeConnection: (reason) => {
-          logger.info(`closing ${method} ${url.pathname} for ${req.socket.remoteAddress ?? '?'}: ${reason}`);
+          logger.info(`closing ${method} ${url.pathname} for ${req.socket.remoteAddress ?? '?'}: ${reason}`, {
+            requestId: exchange?.id,
+          });
           res.destroy();
         },
       });
@@ -79,9 +88,11 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       else sendJson(res, 200, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      if (clientErrorView(error).meshCode === 'INTERNAL') logger.error(`${method} ${url.pathname} failed`, error.cause ?? error);
+      if (clientErrorView(error).meshCode === 'INTERNAL') {
+        logger.error(`${method} ${exchange?.route ?? url.pathname} failed`, error.cause ?? error, { requestId: exchange?.id });
+      }
       if (res.headersSent) res.destroy();
-      else sendError(res, error);
+      else refuse(res, error);
     }
   };
 }

@@ -82,9 +82,11 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
   }
 }
 
-function checkFreshness(timestamp: number, now: number, maxSkewMs: number): void {
-  const skew = timestamp - now;
+function checkFreshness(ctx: MeshContext, timestamp: number): void {
+  const skew = timestamp - ctx.clock.now();
+  const maxSkewMs = ctx.config.maxSkewMs;
   if (Math.abs(skew) > maxSkewMs) {
+    ctx.metrics.signatureFailed(skew < 0 ? 'stale' : 'future');
     throw new MeshError(
       'STALE_TIMESTAMP',
       `timestamp is ${Math.abs(skew)} ms ${skew < 0 ? 'in the past' : 'in the future'}; at most ${maxSkewMs} ms is accepted: check the clock`,
@@ -98,10 +100,14 @@ function checkFreshness(timestamp: number, now: number, maxSkewMs: number): void
  * the request's transaction (see admit.ts).
  */
 export async function checkSignature(ctx: MeshContext, action: SignedAction, fields: AnySignedFields): Promise<SignedCheck> {
-  checkFreshness(fields.timestamp, ctx.clock.now(), ctx.config.maxSkewMs);
-  if (!fields.signature) throw new MeshError('MISSING_SIGNATURE', 'signature is missing: this request must be signed');
+  checkFreshness(ctx, fields.timestamp);
+  if (!fields.signature) {
+    ctx.metrics.signatureFailed('missing');
+    throw new MeshError('MISSING_SIGNATURE', 'signature is missing: this request must be signed');
+  }
   const { signerKey, subjectKey, message } = await rebuildMessage(ctx, action, fields);
   if (!(await ctx.verifier.verify(signerKey, message, fields.signature))) {
+    ctx.metrics.signatureFailed('bad_signature');
     throw new MeshError(
       'BAD_SIGNATURE',
       `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${

@@ -14,7 +14,11 @@ export const watchProcedure = publicProcedure.input(watchRequestSchema).subscrip
     { ...input, sinceRevision },
     {
       signal,
-      onOverflow: (error) => ctx.closeConnection?.(error.message),
+      transport: ctx.transport,
+      onOverflow: (error) => {
+        ctx.mesh.metrics.watcherCut(ctx.transport ?? 'internal');
+        ctx.closeConnection?.(error.message);
+      },
     },
   );
   for await (const message of messages) {

@@ -1,0 +1,85 @@
+import { stat } from 'node:fs/promises';
+import { count } from 'drizzle-orm';
+import { Gauge } from 'prom-client';
+import type { MeshDatabase } from '../../db/database.js';
+import { events } from '../../db/schema.js';
+import type { NodeStatus } from '../../shared/fields.js';
+import type { Verifier } from '../crypto/verify-pool.js';
+import type { MeshMetrics, Transport } from './mesh-metrics.js';
+
+export interface StateSources {
+  registry: { statusCounts(): Record<NodeStatus, number>; readonly sovereignCount: number; readonly revision: number };
+  hub: { watcherCounts(): ReadonlyMap<Transport, number> };
+  database: MeshDatabase;
+  verifier: Verifier;
+  /** The SQLite file, when the database is one. */
+  databaseFile: string | null;
+  version: string;
+  network: string;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Gauges of mesh's state, each computed when Prometheus scrapes: none of them costs anything on a
+ * request path.
+ */
+export function registerStateMetrics(metrics: MeshMetrics, sources: StateSources): void {
+  const registers = [metrics.registry];
+  const gauge = (name: string, help: string, collect: (this: Gauge) => void | Promise<void>, labelNames: string[] = []) =>
+    new Gauge({ name: `mesh_${name}`, help, labelNames, registers, collect });
+
+  gauge(
+    'info',
+    'Always 1: the version and network of this mesh',
+    function () {
+      this.labels(sources.version, sources.network).set(1);
+    },
+    ['version', 'network'],
+  );
+  gauge(
+    'nodes',
+    'Registered nodes, by status',
+    function () {
+      for (const [status, n] of Object.entries(sources.registry.statusCounts())) this.labels(status).set(n);
+    },
+    ['status'],
+  );
+  gauge('sovereign_keys', 'Sovereign keys', function () {
+    this.set(sources.registry.sovereignCount);
+  });
+  gauge('event_log_revision', 'Revision of the newest event this process has applied', function () {
+    this.set(sources.registry.revision);
+  });
+  gauge('event_log_events', 'Events kept in the events log (older ones are pruned)', async function () {
+    const [row] = await sources.database.read((db) => db.select({ n: count() }).from(events));
+    this.set(row?.n ?? 0);
+  });
+  gauge(
+    'watchers',
+    'Connected event watchers, by transport',
+    function () {
+      this.reset();
+      for (const [transport, n] of sources.hub.watcherCounts()) this.labels(transport).set(n);
+    },
+    ['transport'],
+  );
+  gauge('verify_queue_depth', 'Signatures queued for or being verified on the verification threads', function () {
+    this.set(sources.verifier.status().queued);
+  });
+  gauge('verify_threads_up', 'Signature verification threads running', function () {
+    this.set(sources.verifier.status().threadsUp);
+  });
+  gauge('database_file_bytes', 'Size of the SQLite database file', async function () {
+    this.set(sources.databaseFile === null ? 0 : await fileSize(sources.databaseFile));
+  });
+  gauge('database_wal_bytes', 'Size of the SQLite write-ahead log', async function () {
+    this.set(sources.databaseFile === null ? 0 : await fileSize(`${sources.databaseFile}-wal`));
+  });
+}

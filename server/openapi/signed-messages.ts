@@ -1,0 +1,72 @@
+import { SIGNER_OF, type SignedAction } from '../../shared/actions.js';
+import {
+  heartbeatMessage,
+  nodeDecisionMessage,
+  registerMessage,
+  sovereignAddMessage,
+  sovereignRemoveMessage,
+} from '../../shared/messages.js';
+
+/** A field's place in a message template: `{name}`. */
+const slot = (name: string) => `{${name}}`;
+// The message builders take validated fields; here they are given placeholders instead, so the
+// templates come from the code that builds the real messages and cannot drift from it.
+const placeholder = (name: string) => slot(name) as never;
+
+/** The canonical message a request of `action` signs, with `{field}` where the request's values go. */
+export function signedMessageTemplate(action: SignedAction, network: string): string {
+  const timestamp = placeholder('timestamp');
+  switch (action) {
+    case 'register':
+      return registerMessage(network, {
+        nodeId: slot('nodeId'),
+        publicKey: slot('publicKey'),
+        tailscaleHostname: slot('tailscaleHostname'),
+        tailscaleIP: slot('tailscaleIP'),
+        services: [{ type: slot('type'), port: placeholder('port'), publicKey: slot('servicePublicKey') }],
+        timestamp,
+      });
+    case 'heartbeat':
+      return heartbeatMessage(network, { nodeId: slot('nodeId'), tailscaleIP: slot('tailscaleIP'), timestamp });
+    case 'approve':
+    case 'deny':
+    case 'remove':
+      return nodeDecisionMessage(network, action, { nodeId: slot('nodeId'), nodePublicKey: slot('nodePublicKey'), timestamp });
+    case 'sovereign-add':
+      return sovereignAddMessage(network, { publicKey: slot('publicKey'), description: slot('description'), timestamp });
+    case 'sovereign-remove':
+      return sovereignRemoveMessage(network, { publicKey: slot('publicKey'), timestamp });
+  }
+}
+
+const SIGNERS = {
+  self: 'the key in `publicKey` (proof of owning it)',
+  node: 'the key the node registered with',
+  sovereign: 'the sovereign key in `approverPublicKey`',
+} as const;
+
+const NOTES: Partial<Record<SignedAction, string>> = {
+  register:
+    '`{tailscaleIP}` is empty when absent. The services line holds one `{type}:{port}:{servicePublicKey}` per ' +
+    'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services.',
+  heartbeat: '`{tailscaleIP}` is empty when absent.',
+  approve: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
+  deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
+  remove: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
+  'sovereign-add': '`{description}` is empty when absent.',
+};
+
+/** What the `signature` field of a request of `action` is, for the API document. */
+export function signatureDescription(action: SignedAction, network: string): string {
+  return [
+    `Ed25519 signature (128 hex characters) by ${SIGNERS[SIGNER_OF[action]]} over the UTF-8 bytes of these lines, ` +
+      'joined by "\\n" with no trailing newline:',
+    '',
+    '```',
+    signedMessageTemplate(action, network),
+    '```',
+    '',
+    `${NOTES[action] ?? ''} \`{timestamp}\` is the request's \`timestamp\` in decimal; it must be within the server's ` +
+      'clock skew and newer than any earlier request by the same key.',
+  ].join('\n');
+}

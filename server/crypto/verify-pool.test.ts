@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from '../../shared/testing/rfc8032.js';
 import { silentLogger } from '../log.js';
+import { MeshMetrics } from '../metrics/mesh-metrics.js';
+import { Scrape } from '../testing/prometheus.js';
 import { VerifierPool } from './verify-pool.js';
+
+const waitFor = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
 
 let pool: VerifierPool | undefined;
 afterEach(() => pool?.close());
@@ -23,6 +29,30 @@ describe('VerifierPool', () => {
     expect(pool.threadVerifications).toBeGreaterThanOrEqual(requests.length - 1);
     expect(await pool.verify(RFC8032_KEY_2.publicKey, 'message 1', requests[1]!.signature)).toBe(false);
     expect(await pool.verify(RFC8032_KEY_1.publicKey, 'x', 'not hex')).toBe(false);
+  });
+
+  it('reports its threads, its queue and its timings to the metrics', async () => {
+    const metrics = new MeshMetrics({ processMetrics: false });
+    pool = new VerifierPool(1, silentLogger, undefined, metrics);
+    expect(pool.status()).toMatchObject({ threads: 1, queued: 0 });
+    await waitFor(() => pool!.status().threadsUp === 1);
+    const key = privateKeyFromSeed(RFC8032_KEY_1.seed);
+    const burst = Array.from({ length: 20 }, (_, i) => pool!.verify(RFC8032_KEY_1.publicKey, `m${i}`, signMessage(key, `m${i}`)));
+    expect(pool.status().queued).toBeGreaterThan(0);
+    expect(await Promise.all(burst)).toEqual(burst.map(() => true));
+    expect(pool.status().queued).toBe(0);
+    const scrape = new Scrape(await metrics.registry.metrics());
+    expect(scrape.value('mesh_signature_verifications_total', { where: 'thread' })).toBeGreaterThanOrEqual(19);
+    expect(scrape.value('mesh_signature_verifications_total')).toBe(20);
+    expect(scrape.value('mesh_signature_verification_duration_seconds', { where: 'thread' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts thread restarts', async () => {
+    const metrics = new MeshMetrics({ processMetrics: false });
+    pool = new VerifierPool(1, silentLogger, new URL('./no-such-worker.mjs', import.meta.url), metrics);
+    const restarts = async () => new Scrape(await metrics.registry.metrics()).value('mesh_verify_thread_restarts_total');
+    while ((await restarts()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pool.status().threadsUp).toBe(0);
   });
 
   it('refuses work once closed', async () => {

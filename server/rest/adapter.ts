@@ -49,7 +49,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
     } catch (error) {
       return refuse(res, getTRPCErrorFromUnknown(new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error })));
     }
-    if (match.kind === 'found' && exchange) exchange.route = match.route.path;
+    if (exchange && match.kind !== 'none') exchange.route = match.kind === 'found' ? match.route.path : match.path;
     const isRead = method === 'GET' || method === 'HEAD';
     const cacheKey = `${url.pathname}${url.search}`;
     // Read before the procedure runs: an answer kept under this version is at least as new as it.

@@ -2,7 +2,7 @@ import type { RestRoute } from './routes.js';
 
 export type RouteMatch =
   | { kind: 'found'; route: RestRoute; params: Record<string, string> }
-  | { kind: 'wrong-method'; allowed: string[] }
+  | { kind: 'wrong-method'; allowed: string[]; path: string }
   | { kind: 'none' };
 
 interface CompiledRoute {
@@ -35,12 +35,14 @@ export function createRouteMatcher(routes: readonly RestRoute[]): (method: strin
   return (method, pathname) => {
     const actual = pathname.replace(/\/+$/, '').split('/');
     const allowed: string[] = [];
+    let path = '';
     for (const { route, parts } of compiled) {
       const params = matchParts(parts, actual);
       if (!params) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { kind: 'found', route, params };
       allowed.push(route.method);
+      path = route.path;
     }
-    return allowed.length > 0 ? { kind: 'wrong-method', allowed } : { kind: 'none' };
+    return allowed.length > 0 ? { kind: 'wrong-method', allowed, path } : { kind: 'none' };
   };
 }

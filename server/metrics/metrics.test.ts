@@ -22,7 +22,12 @@ describe('GET /metrics', () => {
     const clock = new TestClock(Date.now());
     const sovereign = newSigner();
     const running = await startMesh(
-      testConfig({ host: '127.0.0.1', port: 0, dbUrl: `file:${join(temp.dir, 'mesh.db')}`, sovereignKeys: [sovereign.publicKey] }),
+      testConfig({
+        host: '127.0.0.1',
+        port: 0,
+        dbUrl: `file:${join(temp.dir, 'mesh.db')}`,
+        sovereignKeys: [sovereign.publicKey],
+      }),
       { logger: silentLogger, clock },
     );
     defer(async () => running.close());
@@ -75,6 +80,10 @@ describe('GET /metrics', () => {
     expect(after.value('mesh_event_log_events')).toBeGreaterThanOrEqual(8);
     expect(after.value('mesh_database_file_bytes')).toBeGreaterThan(0);
     expect(after.value('mesh_database_wal_bytes')).toBeGreaterThan(0);
+    expect(after.value('mesh_database_disk_available_bytes')).toBeGreaterThan(0);
+    expect(after.value('mesh_database_disk_size_bytes')).toBeGreaterThanOrEqual(
+      after.value('mesh_database_disk_available_bytes'),
+    );
     expect(after.value('mesh_process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(after.value('mesh_nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(after.value('mesh_info', { network: 'tana' })).toBe(1);

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { count } from 'drizzle-orm';
 import { Gauge } from 'prom-client';
 import type { MeshDatabase } from '../../db/database.js';
@@ -23,6 +24,16 @@ async function fileSize(path: string): Promise<number> {
     return (await stat(path)).size;
   } catch {
     return 0;
+  }
+}
+
+/** The file system holding the database, in bytes: what a disk-full alert needs. */
+async function diskSpace(file: string): Promise<{ available: number; size: number } | null> {
+  try {
+    const fs = await statfs(dirname(file));
+    return { available: fs.bavail * fs.bsize, size: fs.blocks * fs.bsize };
+  } catch {
+    return null;
   }
 }
 
@@ -78,6 +89,14 @@ export function registerStateMetrics(metrics: MeshMetrics, sources: StateSources
   });
   gauge('database_file_bytes', 'Size of the SQLite database file', async function () {
     this.set(sources.databaseFile === null ? 0 : await fileSize(sources.databaseFile));
+  });
+  gauge('database_disk_available_bytes', 'Space left to unprivileged writers on the database file system', async function () {
+    const space = sources.databaseFile === null ? null : await diskSpace(sources.databaseFile);
+    if (space) this.set(space.available);
+  });
+  gauge('database_disk_size_bytes', 'Size of the database file system', async function () {
+    const space = sources.databaseFile === null ? null : await diskSpace(sources.databaseFile);
+    if (space) this.set(space.size);
   });
   gauge('database_wal_bytes', 'Size of the SQLite write-ahead log', async function () {
     this.set(sources.databaseFile === null ? 0 : await fileSize(`${sources.databaseFile}-wal`));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { startMesh } from '../app.js';
-import { sweepOnce } from '../health-sweeper.js';
+import { sweepOnce } from '../sweeper.js';
 import { silentLogger } from '../log.js';
 import { newSigner, tempDir, testConfig, TestClock } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';

@@ -2,7 +2,7 @@ import { copyFileSync, renameSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMeshServer } from '../http/server.js';
+import { createMeshServer } from '../mesh-server.js';
 import { silentLogger } from '../log.js';
 import { createMesh } from '../mesh.js';
 import { tempDir, testConfig } from '../testing/harness.js';

@@ -47,7 +47,10 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
     try {
       match = matchRoute(method, url.pathname);
     } catch (error) {
-      return refuse(res, getTRPCErrorFromUnknown(new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error })));
+      return refuse(
+        res,
+        getTRPCErrorFromUnknown(new MeshError('INVALID_INPUT', 'the path is not valid URL encoding', { cause: error })),
+      );
     }
     if (exchange && match.kind !== 'none') exchange.route = match.kind === 'found' ? match.route.path : match.path;
     const isRead = method === 'GET' || method === 'HEAD';

@@ -50,13 +50,14 @@ describe('GET /openapi.json', () => {
     expect(result.valid).toBe(true);
   });
 
-  it('documents every REST path, with the very schema its procedure validates with', () => {
+  it('documents every REST path, with the very schemas its procedure validates its input and output with', () => {
     const documented = DOCUMENTED_REST.map((operation) => `${operation.method} ${operation.path}`).sort();
     expect(documented).toEqual(restRoutes.map((route) => `${route.method} ${route.path}`).sort());
-    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[]; output?: unknown } }>;
     for (const operation of DOCUMENTED_REST) {
-      const inputs = procedures[operation.procedure]?._def.inputs ?? [];
-      expect(inputs[0], operation.procedure).toBe(operation.input);
+      const definition = procedures[operation.procedure]?._def;
+      expect(definition?.inputs[0], operation.procedure).toBe(operation.input);
+      expect(definition?.output, operation.procedure).toBe(operation.response);
     }
   });
 

@@ -15,6 +15,14 @@ async function main(): Promise<void> {
     `mesh ${running.mesh.version} on ${config.host}:${running.port}, network "${config.network}", database ${redactUrl(
       databaseUrl({ url: config.dbUrl, path: config.dbPath }),
     )}, ${running.mesh.registry.nodeCount} nodes`,
+    {
+      version: running.mesh.version,
+      host: config.host,
+      port: running.port,
+      network: config.network,
+      nodes: running.mesh.registry.nodeCount,
+      metrics: config.metrics,
+    },
   );
   if (running.mesh.registry.sovereigns().length === 0) {
     logger.info('no sovereign key yet: set MESH_SOVEREIGN_KEYS or run `npm run sovereign:bootstrap -- <publicKeyHex>`');

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // CLI end-to-end file chains several; a hang still fails, within a minute.
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
     reporters: ['default', './scripts/testing/counts-reporter.ts'],

@@ -5,13 +5,14 @@ import { publicKeyHex } from '../shared/sign.js';
 import { createMeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
 import type { Registration } from './signed-requests.js';
-import { deadUrl, startFakeServer, startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { refusingUrl } from '../shared/testing/ports.js';
+import { startFakeServer, startLiveMesh, type LiveMesh } from './testing/mesh.js';
 
 let live: LiveMesh;
 let dead: string;
 beforeAll(async () => {
   live = await startLiveMesh();
-  dead = await deadUrl();
+  dead = await refusingUrl();
 });
 afterAll(() => live.close());
 
@@ -45,7 +46,7 @@ describe('failover between mesh URLs', () => {
   });
 
   it('reports UNREACHABLE, naming every URL, when none answers', async () => {
-    const other = await deadUrl();
+    const other = await refusingUrl();
     let delays = 0;
     const client = createMeshClient({ url: [dead, other], readAttempts: 3, retryDelayMs: () => (delays++, 0) });
     const error = await rejection(client.trpc.node.list.query({}));

@@ -1,19 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../shared/testing/temp-dir.js';
 import { databaseUrl, openDatabase, redactUrl } from './database.js';
 import { nodes, sovereignKeys } from './schema.js';
 
-const dirs: string[] = [];
+const cleanups: Array<() => void> = [];
 function tempDbPath() {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-db-'));
-  dirs.push(dir);
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
   return join(dir, 'mesh.db');
 }
 afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 describe('openDatabase', () => {

@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../server/testing/harness.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 import { loadKey, publicKeyHex } from '../keys.js';
-import { deadUrl } from '../testing/mesh.js';
-import { listeningUrl, runMesh, startMeshCli, startMeshServer, startTs, type Running } from '../testing/processes.js';
+import { refusingUrl } from '../../shared/testing/ports.js';
+import { startTs, type Running } from '../../shared/testing/processes.js';
+import { listeningUrl, runMesh, startMeshCli, startMeshServer } from '../testing/processes.js';
 
 // End to end: the `mesh` bin against a mesh server process, as an operator runs them.
 const tmp = tempDir();
@@ -149,7 +150,7 @@ describe('mesh, the CLI, against a mesh process', () => {
   });
 
   it('fails with one clear line and an exit code per kind of failure', async () => {
-    const nowhere = await deadUrl();
+    const nowhere = await refusingUrl();
     const [unknown, refused, badKey, unreachable, noKey] = await Promise.all([
       runMesh(['node', 'ghost'], { env }),
       runMesh(['approve', 'validator-002', '--yes'], asNode()),

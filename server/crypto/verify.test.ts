@@ -5,8 +5,8 @@ import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
 import { SignatureVerifier } from './verify.js';
 
-// Google's Wycheproof vectors live in the steering repo's shared/, beside this checkout.
-const wycheproofDir = process.env.MESH_WYCHEPROOF_DIR ?? fileURLToPath(new URL('../../../shared/wycheproof/', import.meta.url));
+// Google's Wycheproof vectors, kept unchanged beside this test (see wycheproof/README.md).
+const wycheproofDir = fileURLToPath(new URL('./wycheproof/', import.meta.url));
 
 interface WycheproofTest {
   tcId: number;
@@ -22,7 +22,7 @@ interface WycheproofGroup {
 }
 
 function loadVectors(file: string, expectedCount: number) {
-  const suite = JSON.parse(readFileSync(`${wycheproofDir}/${file}`, 'utf8')) as { testGroups: WycheproofGroup[] };
+  const suite = JSON.parse(readFileSync(`${wycheproofDir}${file}`, 'utf8')) as { testGroups: WycheproofGroup[] };
   const cases = suite.testGroups.flatMap((group) => {
     const pk = group.publicKey?.pk ?? group.key?.pk;
     if (pk === undefined) throw new Error(`${file}: a test group has no public key`);

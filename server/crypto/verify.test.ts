@@ -63,8 +63,13 @@ describe('SignatureVerifier', () => {
   it('keeps its key cache within its bound', () => {
     const verifier = new SignatureVerifier(2);
     const signature = signMessage(privateKeyFromSeed(RFC8032_KEY_1.seed), 'hello');
-    for (let i = 0; i < 5; i++) verifier.verify(`${i}`.padStart(64, 'a'), 'hello', signature);
+    expect(verifier.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      verifier.verify(`${i}`.padStart(64, 'a'), 'hello', signature);
+      expect(verifier.cachedKeys).toBe(Math.min(i + 2, 2));
+    }
     // Evicted keys come back on demand: verification still works after the cache turned over.
     expect(verifier.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
+    expect(verifier.cachedKeys).toBe(2);
   });
 });

@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepOnce } from '../server/sweeper.js';
 import type { Logger } from '../server/log.js';
-import { tempDir, TestClock } from '../server/testing/harness.js';
+import { TestClock } from '../server/testing/harness.js';
+import { tempDir } from '../shared/testing/temp-dir.js';
 import { startAgent } from './agent.js';
 import { createMeshClient } from './client.js';
 import { generateKey } from './keys.js';
 import { loadPeers } from './peer-cache.js';
 import type { Registration } from './signed-requests.js';
-import { deadUrl, startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { refusingUrl } from '../shared/testing/ports.js';
+import { startLiveMesh, type LiveMesh } from './testing/mesh.js';
 import { ManualSchedule } from './testing/schedule.js';
 
 // mesh's clock is moved by hand to let a node go offline; signatures carry the real time, so the
@@ -106,7 +108,7 @@ describe('the validator agent', () => {
   });
 
   it('backs off while mesh is unreachable, says so once, and carries on when it is back', async () => {
-    const url = await deadUrl();
+    const url = await refusingUrl();
     const client = createMeshClient({ url, readAttempts: 1 });
     const timer = new ManualSchedule();
     const logger = recorder();

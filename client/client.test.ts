@@ -5,13 +5,14 @@ import { publicKeyHex } from '../shared/sign.js';
 import { createMeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
 import type { Registration } from './signed-requests.js';
-import { deadUrl, startFakeServer, startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { refusingUrl } from '../shared/testing/ports.js';
+import { startFakeServer, startLiveMesh, type LiveMesh } from './testing/mesh.js';
 
 let live: LiveMesh;
 let dead: string;
 beforeAll(async () => {
   live = await startLiveMesh();
-  dead = await deadUrl();
+  dead = await refusingUrl();
 });
 afterAll(() => live.close());
 
@@ -45,7 +46,7 @@ describe('failover between mesh URLs', () => {
   });
 
   it('reports UNREACHABLE, naming every URL, when none answers', async () => {
-    const other = await deadUrl();
+    const other = await refusingUrl();
     let delays = 0;
     const client = createMeshClient({ url: [dead, other], readAttempts: 3, retryDelayMs: () => (delays++, 0) });
     const error = await rejection(client.trpc.node.list.query({}));
@@ -135,7 +136,15 @@ describe('signing', () => {
     const beats = await Promise.all(
       Array.from({ length: 30 }, (_, i) => client.heartbeat(i % 2 ? key : sameKey, 'burst-1', `100.64.0.${i + 1}`)),
     );
-    expect(beats.every((beat) => beat.success)).toBe(true);
+    expect(beats.map((beat) => beat.status)).toEqual(Array.from({ length: 30 }, () => 'pending'));
+    // Every one was accepted (none refused as a replay), in the order it was signed.
+    const recorded = await live.running.mesh.database.client.execute(
+      "SELECT timestamp, tailscale_ip FROM heartbeats WHERE node_id = 'burst-1' ORDER BY id",
+    );
+    const ips = recorded.rows.map((row) => row.tailscale_ip);
+    expect(ips).toEqual(Array.from({ length: 30 }, (_, i) => `100.64.0.${i + 1}`));
+    const stamps = recorded.rows.map((row) => Number(row.timestamp));
+    expect(stamps.every((timestamp, i) => i === 0 || timestamp > (stamps[i - 1] as number))).toBe(true);
     expect((await client.trpc.node.get.query({ nodeId: 'burst-1' })).tailscale_ip).toBe('100.64.0.30');
 
     // Many signatures within one millisecond still get distinct, increasing timestamps.

@@ -1,3 +1,5 @@
+import { errorCode } from './error-code.js';
+
 /** Why one mesh URL did not answer a request. */
 export interface UrlFailure {
   url: string;
@@ -34,12 +36,10 @@ function causes(error: unknown, depth = 0): Error[] {
   return [error, ...inner, ...causes(error.cause, depth + 1)];
 }
 
-const codeOf = (error: Error): string | undefined => ('code' in error && typeof error.code === 'string' ? error.code : undefined);
-
 /** A system error's code (ECONNREFUSED) says it all; undici's codes are less clear than its messages. */
 function describe(error: unknown): string {
-  const coded = causes(error).find((e) => codeOf(e) !== undefined);
-  if (coded) return codeOf(coded)?.startsWith('UND_ERR') ? coded.message : (codeOf(coded) as string);
+  const coded = causes(error).find((e) => errorCode(e) !== undefined);
+  if (coded) return errorCode(coded)?.startsWith('UND_ERR') ? coded.message : (errorCode(coded) as string);
   if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
   // fetch's own message is "fetch failed"; the innermost cause says why (e.g. "bad port").
   return causes(error).at(-1)?.message ?? String(error);
@@ -97,7 +97,7 @@ export function createFailoverFetch(options: FailoverFetchOptions): typeof fetch
         if (init.signal?.aborted) throw error;
         lastError = error;
         failures.push({ url, reason: describe(error) });
-        if (!idempotent && !causes(error).some((e) => NEVER_CONNECTED.has(codeOf(e) ?? ''))) break;
+        if (!idempotent && !causes(error).some((e) => NEVER_CONNECTED.has(errorCode(e) ?? ''))) break;
       }
     }
     throw new UnreachableError(failures, { cause: lastError });

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../server/testing/harness.js';
+import { tempDir } from '../shared/testing/temp-dir.js';
 import { generateKey, KeyFileError, loadKey, publicKeyHex, saveKey } from './keys.js';
 
 const tmp = tempDir();

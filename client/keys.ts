@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { errorCode } from './error-code.js';
 
 export { publicKeyHex } from '../shared/sign.js';
 
@@ -30,7 +31,7 @@ export async function saveKey(path: string, key: KeyObject): Promise<void> {
   try {
     await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    const reason = codeOf(error) === 'EEXIST' ? 'it already exists; refusing to overwrite a key' : (error as Error).message;
+    const reason = errorCode(error) === 'EEXIST' ? 'it already exists; refusing to overwrite a key' : (error as Error).message;
     throw new KeyFileError(path, `cannot write key file ${path}: ${reason}`, { cause: error });
   }
 }
@@ -41,7 +42,7 @@ export async function loadKey(path: string): Promise<KeyObject> {
   try {
     pem = await readFile(path);
   } catch (error) {
-    const reason = codeOf(error) === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason = errorCode(error) === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new KeyFileError(path, `cannot read key file ${path}: ${reason}`, { cause: error });
   }
   let key: KeyObject;
@@ -49,7 +50,7 @@ export async function loadKey(path: string): Promise<KeyObject> {
     key = createPrivateKey(pem);
   } catch (error) {
     const reason =
-      codeOf(error) === 'ERR_MISSING_PASSPHRASE'
+      errorCode(error) === 'ERR_MISSING_PASSPHRASE'
         ? 'it is encrypted; mesh needs an unencrypted PKCS#8 key'
         : 'it does not hold a PEM private key (make one with `mesh keygen` or `openssl genpkey -algorithm ed25519`)';
     throw new KeyFileError(path, `key file ${path} is unusable: ${reason}`, { cause: error });
@@ -58,8 +59,4 @@ export async function loadKey(path: string): Promise<KeyObject> {
     throw new KeyFileError(path, `key file ${path} holds an ${key.asymmetricKeyType ?? 'unknown'} key; mesh signs with Ed25519`);
   }
   return key;
-}
-
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }

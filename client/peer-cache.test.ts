@@ -1,12 +1,13 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../server/testing/harness.js';
+import { tempDir } from '../shared/testing/temp-dir.js';
 import { createMeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
 import { generateKey } from './keys.js';
 import { discoverPeers, loadPeers } from './peer-cache.js';
-import { deadUrl, startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { refusingUrl } from '../shared/testing/ports.js';
+import { startLiveMesh, type LiveMesh } from './testing/mesh.js';
 
 let live: LiveMesh;
 const tmp = tempDir();
@@ -28,7 +29,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const offline = async () => createMeshClient({ url: await deadUrl(), readAttempts: 1 });
+const offline = async () => createMeshClient({ url: await refusingUrl(), readAttempts: 1 });
 
 describe('the last-known-good peer list', () => {
   it('saves the active peers, and serves them while mesh is unreachable', async () => {

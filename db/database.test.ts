@@ -1,19 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../shared/testing/temp-dir.js';
 import { databaseUrl, openDatabase, redactUrl } from './database.js';
 import { nodes, sovereignKeys } from './schema.js';
 
-const dirs: string[] = [];
+const cleanups: Array<() => void> = [];
 function tempDbPath() {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-db-'));
-  dirs.push(dir);
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
   return join(dir, 'mesh.db');
 }
 afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 describe('openDatabase', () => {
@@ -36,8 +35,8 @@ describe('openDatabase', () => {
     await expect(
       database.client.execute("INSERT INTO services (node_id, service_type, port, position) VALUES ('ghost', 'ledger', 1, 0)"),
     ).rejects.toThrow(/FOREIGN KEY/);
-    await expect(
-      database.write((tx) =>
+    const refused = await database
+      .write((tx) =>
         tx.insert(nodes).values({
           id: 'n1',
           publicKey: 'k',
@@ -46,16 +45,24 @@ describe('openDatabase', () => {
           registeredAt: 1,
           registrationSignature: 's',
         }),
-      ),
-    ).rejects.toThrow();
+      )
+      .catch((error: unknown) => error);
+    // drizzle wraps the driver's error: the constraint that refused the row is named in its cause.
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).cause).toMatchObject({
+      extendedCode: 'SQLITE_CONSTRAINT_CHECK',
+      message: 'SQLITE_CONSTRAINT: CHECK constraint failed: nodes_status_check',
+    });
     database.close();
   });
 
   it('runs queued writes one after another, and a failed one does not block the next', async () => {
     const database = await openDatabase(':memory:');
     const order: number[] = [];
+    // The first write goes through several round trips to the database before it is done: room
+    // for the others to slip in, were writes not queued.
     const slow = database.write(async (tx) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 10; i++) await tx.select().from(sovereignKeys);
       await tx.insert(sovereignKeys).values({ publicKey: '01'.repeat(32), addedAt: 1 });
       order.push(1);
     });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from '../shared/testing/rfc8032.js';
-import { tempDir } from '../server/testing/harness.js';
+import { tempDir } from '../shared/testing/temp-dir.js';
 
 const run = promisify(execFile);
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');

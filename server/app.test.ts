@@ -4,7 +4,8 @@ import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/s
 import { startMesh } from './app.js';
 import { sweepOnce } from './sweeper.js';
 import { silentLogger } from './log.js';
-import { newSigner, tempDir, testConfig, TestClock } from './testing/harness.js';
+import { tempDir } from '../shared/testing/temp-dir.js';
+import { newSigner, testConfig, TestClock } from './testing/harness.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

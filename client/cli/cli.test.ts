@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../server/testing/harness.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 import { loadKey, publicKeyHex } from '../keys.js';
-import { deadUrl } from '../testing/mesh.js';
-import { listeningUrl, runMesh, startMeshCli, startMeshServer, startTs, type Running } from '../testing/processes.js';
+import { refusingUrl } from '../../shared/testing/ports.js';
+import { startTs, type Running } from '../../shared/testing/processes.js';
+import { listeningUrl, runMesh, startMeshCli, startMeshServer } from '../testing/processes.js';
 
 // End to end: the `mesh` bin against a mesh server process, as an operator runs them.
 const tmp = tempDir();
@@ -13,12 +14,16 @@ let server: Running | undefined;
 let env: Record<string, string>;
 const keys = { sovereign: '', node: '' };
 
+// Each `mesh` run is a node + tsx start: about 1.7 s of CPU, several seconds on a busy 2-core
+// machine. Runs that do not depend on each other go side by side; the timeouts in
+// vitest.config.ts allow for the chains that remain.
 beforeAll(async () => {
-  for (const name of ['sovereign', 'node'] as const) {
-    const made = await runMesh(['keygen', '--out', file(`${name}.pem`), '--json']);
-    expect(made.code).toBe(0);
-    keys[name] = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
-  }
+  const names = ['sovereign', 'node'] as const;
+  const made = await Promise.all(names.map((name) => runMesh(['keygen', '--out', file(`${name}.pem`), '--json'])));
+  names.forEach((name, index) => {
+    expect(made[index]).toMatchObject({ code: 0 });
+    keys[name] = (JSON.parse(made[index]!.stdout) as { publicKey: string }).publicKey;
+  });
   const database = { MESH_DB_PATH: file('mesh.db') };
   const bootstrap = startTs('scripts/sovereign-bootstrap.ts', [keys.sovereign, 'e2e sovereign'], database);
   expect(await bootstrap.exited).toBe(0);
@@ -51,12 +56,12 @@ describe('mesh, the CLI, against a mesh process', () => {
       code: 0,
       stdout: 'validator-002: Registration successful. Awaiting sovereign approval.\n',
     });
-    expect((await runMesh(['pending'], { env })).stdout).toMatch(
-      /^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m,
-    );
-
-    // Without a terminal to confirm on, nothing is signed.
-    const unconfirmed = await runMesh(['approve', 'validator-002'], asSovereign());
+    // Neither changes anything, so they run side by side. Without a terminal to confirm on, nothing is signed.
+    const [pending, unconfirmed] = await Promise.all([
+      runMesh(['pending'], { env }),
+      runMesh(['approve', 'validator-002'], asSovereign()),
+    ]);
+    expect(pending.stdout).toMatch(/^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m);
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toMatch(/error: nothing signed: confirming needs a terminal; pass --yes/);
 
@@ -149,7 +154,7 @@ describe('mesh, the CLI, against a mesh process', () => {
   });
 
   it('fails with one clear line and an exit code per kind of failure', async () => {
-    const nowhere = await deadUrl();
+    const nowhere = await refusingUrl();
     const [unknown, refused, badKey, unreachable, noKey] = await Promise.all([
       runMesh(['node', 'ghost'], { env }),
       runMesh(['approve', 'validator-002', '--yes'], asNode()),

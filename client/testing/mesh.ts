@@ -6,7 +6,8 @@ import { startMesh, type RunningMesh } from '../../server/app.js';
 import type { MeshConfig } from '../../server/config.js';
 import type { Clock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
-import { tempDir, testConfig } from '../../server/testing/harness.js';
+import { testConfig } from '../../server/testing/harness.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 import { publicKeyHex } from '../../shared/sign.js';
 
 export interface LiveMesh {
@@ -43,14 +44,6 @@ export async function startLiveMesh(overrides: Partial<MeshConfig> = {}, options
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A URL where nothing listens: connections to it are refused. */
-export async function deadUrl(): Promise<string> {
-  const server = createServer();
-  const url = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return url;
 }
 
 /** A server that is not mesh (a proxy, a flaky link): `handle` decides what each request gets. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from '../../shared/testing/rfc8032.js';
+import { waitUntil } from '../../shared/testing/wait.js';
 import { silentLogger } from '../log.js';
 import { MeshMetrics } from '../metrics/mesh-metrics.js';
 import { Scrape } from '../testing/prometheus.js';
@@ -61,17 +62,22 @@ describe('VerifierPool', () => {
     await expect(pool.verify(RFC8032_KEY_1.publicKey, 'x', '00'.repeat(64))).rejects.toThrow(/closed/);
   });
 
-  it('verifies on the calling thread while its threads cannot start, and keeps retrying them with a pause', async () => {
-    const errors: string[] = [];
+  it('verifies on the calling thread while its threads cannot start, and keeps retrying them with a growing pause', async () => {
+    const errors: Array<{ message: string; at: number }> = [];
     const broken = new URL('./no-such-worker.mjs', import.meta.url);
-    pool = new VerifierPool(1, { info: () => {}, error: (message) => errors.push(message) }, broken);
+    const logger = { info: () => {}, error: (message: string) => errors.push({ message, at: performance.now() }) };
+    pool = new VerifierPool(1, logger, broken);
     const signature = signMessage(privateKeyFromSeed(RFC8032_KEY_1.seed), 'hello');
-    for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(errors).toEqual([expect.stringMatching(/thread down; restarting it in 500 ms/)]);
+    await waitUntil(() => errors.length >= 1, 'the pool to report its thread down');
     expect(await pool.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
     expect(await pool.verify(RFC8032_KEY_1.publicKey, 'hello!', signature)).toBe(false);
-    // The next start is half a second away: no crash loop in the meantime.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(errors).toHaveLength(1);
+    // The next start comes after the announced pause, not in a crash loop, and the pause after it is longer.
+    await waitUntil(() => errors.length >= 2, 'the pool to try its thread again');
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/thread down; restarting it in 500 ms/),
+      expect.stringMatching(/thread down; restarting it in 1000 ms/),
+    ]);
+    // Timers never fire early; 100 ms of slack is for the event loop's cached clock under load.
+    expect(errors[1]!.at - errors[0]!.at).toBeGreaterThanOrEqual(400);
   });
 });

@@ -5,8 +5,8 @@ import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
 import { SignatureVerifier } from './verify.js';
 
-// Google's Wycheproof vectors live in the steering repo's shared/, beside this checkout.
-const wycheproofDir = process.env.MESH_WYCHEPROOF_DIR ?? fileURLToPath(new URL('../../../shared/wycheproof/', import.meta.url));
+// Google's Wycheproof vectors, kept unchanged beside this test (see wycheproof/README.md).
+const wycheproofDir = fileURLToPath(new URL('./wycheproof/', import.meta.url));
 
 interface WycheproofTest {
   tcId: number;
@@ -22,7 +22,7 @@ interface WycheproofGroup {
 }
 
 function loadVectors(file: string, expectedCount: number) {
-  const suite = JSON.parse(readFileSync(`${wycheproofDir}/${file}`, 'utf8')) as { testGroups: WycheproofGroup[] };
+  const suite = JSON.parse(readFileSync(`${wycheproofDir}${file}`, 'utf8')) as { testGroups: WycheproofGroup[] };
   const cases = suite.testGroups.flatMap((group) => {
     const pk = group.publicKey?.pk ?? group.key?.pk;
     if (pk === undefined) throw new Error(`${file}: a test group has no public key`);
@@ -63,8 +63,13 @@ describe('SignatureVerifier', () => {
   it('keeps its key cache within its bound', () => {
     const verifier = new SignatureVerifier(2);
     const signature = signMessage(privateKeyFromSeed(RFC8032_KEY_1.seed), 'hello');
-    for (let i = 0; i < 5; i++) verifier.verify(`${i}`.padStart(64, 'a'), 'hello', signature);
+    expect(verifier.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      verifier.verify(`${i}`.padStart(64, 'a'), 'hello', signature);
+      expect(verifier.cachedKeys).toBe(Math.min(i + 2, 2));
+    }
     // Evicted keys come back on demand: verification still works after the cache turned over.
     expect(verifier.verify(RFC8032_KEY_1.publicKey, 'hello', signature)).toBe(true);
+    expect(verifier.cachedKeys).toBe(2);
   });
 });

@@ -15,6 +15,11 @@ export class SignatureVerifier {
 
   constructor(private readonly maxCachedKeys = 100_000) {}
 
+  /** How many keys the cache holds now (never more than its bound). */
+  get cachedKeys(): number {
+    return this.#keys.size;
+  }
+
   /** True only for a well-formed signature by `publicKeyHex` over `message`; never throws. */
   verify(publicKeyHex: string, message: string | Uint8Array, signatureHex: string): boolean {
     if (!SIGNATURE_HEX.test(signatureHex)) return false;

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSseFrames } from '../../client/sse.js';
 import type { MeshEvent } from '../../shared/events.js';
-import { tempDir } from '../testing/harness.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
+import { waitUntil } from '../../shared/testing/wait.js';
 import { registerOverHttp, useCleanups } from '../testing/servers.js';
 import { listeningUrl, startMeshServer } from '../../client/testing/processes.js';
 
@@ -50,13 +51,12 @@ describe('two mesh processes on one database file', () => {
     expect((await pageOfEvents(b)).map((e) => e.nodeId)).toEqual(['from-a-1', 'from-b-1', 'from-a-2', 'from-b-2']);
 
     // Discovery on either process catches up with the other's writes.
-    for (let i = 0; i < 100; i++) {
-      const list = (await (await fetch(`${a}/nodes`)).json()) as { revision: number };
-      if (list.revision === 4) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(
+      async () => ((await (await fetch(`${a}/nodes`)).json()) as { revision: number }).revision === 4,
+      'discovery on the first process to reach revision 4',
+    );
     const nodes = (await (await fetch(`${a}/nodes`)).json()) as { nodes: Array<{ id: string }>; revision: number };
     expect(nodes.revision).toBe(4);
     expect(nodes.nodes.map((n) => n.id)).toEqual(['from-a-1', 'from-a-2', 'from-b-1', 'from-b-2']);
-  }, 30_000);
+  });
 });

@@ -12,11 +12,13 @@ import { writeAndPublish } from '../write.js';
 import { bulkyNodeView } from '../testing/fixtures.js';
 import type { RunningMesh } from '../app.js';
 import type { AppRouter } from '../routers/_app.js';
-import { tempDir } from '../testing/harness.js';
+import { startRelay } from '../../shared/testing/ports.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
+import { Arrivals, waitUntil } from '../../shared/testing/wait.js';
 import { registerOverHttp, startTestServer, useCleanups } from '../testing/servers.js';
 
 const defer = useCleanups();
-const start = (options: { dbUrl?: string; port?: number } = {}) => startTestServer(defer, options);
+const start = (options: { dbUrl?: string } = {}) => startTestServer(defer, options);
 const register = (running: RunningMesh, nodeId: string) => registerOverHttp(running.url, nodeId);
 
 async function takeFrames(url: string, count: number, headers: Record<string, string> = {}): Promise<SseFrame[]> {
@@ -89,12 +91,9 @@ describe('GET /events, clients that leave', () => {
     socket.write('GET /events?since=0 HTTP/1.1\r\nhost: x\r\n\r\n');
     await new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.pause(); // stop reading: the server's writes back up
-    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(running.mesh.hub.oldestCursor()).not.toBeNull();
     socket.destroy();
-    for (let i = 0; i < 100 && running.mesh.hub.oldestCursor() !== null; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(running.mesh.hub.oldestCursor()).toBeNull();
+    await waitUntil(() => running.mesh.hub.oldestCursor() === null, 'the server to drop the watcher of the closed connection');
   });
 
   it('answers HEAD /events with the stream headers, without starting a watch', async () => {
@@ -150,13 +149,11 @@ function trpcClient(url: string, transport: 'sse' | 'ws') {
 }
 
 function collect(client: ReturnType<typeof trpcClient>, input: { sinceRevision?: number }) {
-  const messages: WatchMessage[] = [];
+  const messages = new Arrivals<WatchMessage>();
   const subscription = client.events.watch.subscribe(input, { onData: (tracked) => messages.push(tracked.data) });
   defer(() => subscription.unsubscribe());
-  const until = async (count: number) => {
-    for (let i = 0; i < 500 && messages.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    return messages.map((m) => (m.kind === 'event' ? m.event.revision : `reset@${m.revision}`));
-  };
+  const until = async (count: number) =>
+    (await messages.atLeast(count)).map((m) => (m.kind === 'event' ? m.event.revision : `reset@${m.revision}`));
   return { subscription, until };
 }
 
@@ -177,18 +174,24 @@ describe('resuming across a server restart', () => {
     const { dir, cleanup } = tempDir();
     defer(cleanup);
     const dbUrl = `file:${join(dir, 'mesh.db')}`;
+    // The link keeps the relay's URL while mesh restarts behind it on a new port.
+    const relay = await startRelay();
+    defer(() => relay.close());
     const first = await start({ dbUrl });
+    relay.target = first.port;
     await register(first, 'a');
-    const { until } = collect(trpcClient(first.url, 'sse'), { sinceRevision: 0 });
+    const { until } = collect(trpcClient(relay.url, 'sse'), { sinceRevision: 0 });
     expect(await until(1)).toEqual([1]);
     await register(first, 'b');
     expect(await until(2)).toEqual([1, 2]);
 
+    relay.target = null;
     await first.close();
-    const second = await start({ dbUrl, port: first.port });
+    const second = await start({ dbUrl });
+    relay.target = second.port;
     // Written while the client was cut off: it must arrive after the reconnect, once.
     await register(second, 'c');
     await register(second, 'd');
     expect(await until(4)).toEqual([1, 2, 3, 4]);
-  }, 20_000);
+  });
 });

@@ -8,6 +8,7 @@ import {
   type Registration,
 } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
+import { registerMessage } from '../../shared/messages.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { TRPCError } from '@trpc/server';
@@ -151,18 +152,31 @@ describe('registration', () => {
   });
 
   it('refuses duplicate services and more than 32 of them, naming the field', async () => {
+    // Signed as a client would, but not run through the client's own copy of the schema: the server alone refuses.
     const node = newSigner(t.clock);
-    const duplicate = failure(
-      register(node, 'n1', {
-        services: [
-          { type: 'ledger', port: 1 },
-          { type: 'ledger', port: 1 },
-        ],
-      }),
+    const unchecked = (services: Array<{ type: string; port: number }>) => {
+      const fields = {
+        nodeId: 'n1',
+        publicKey: node.publicKey,
+        tailscaleHostname: 'n1.ts.net',
+        tailscaleIP: null,
+        services: services.map((service) => ({ ...service, publicKey: null })),
+        timestamp: node.nextTimestamp(),
+      };
+      return t.api.node.register({ ...fields, signature: node.sign(registerMessage(t.network, fields)) });
+    };
+    const duplicate = await failure(
+      unchecked([
+        { type: 'ledger', port: 1 },
+        { type: 'ledger', port: 1 },
+      ]),
     );
-    await expect(duplicate).rejects.toThrow(/lists ledger:1 twice/);
-    const many = Array.from({ length: 33 }, (_, port) => ({ type: 'svc', port: port + 1 }));
-    await expect(register(node, 'n1', { services: many })).rejects.toThrow(/at most 32/);
+    expect(duplicate).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(duplicate.message).toMatch(/services\.1: lists ledger:1 twice/);
+    const many = await failure(unchecked(Array.from({ length: 33 }, (_, port) => ({ type: 'svc', port: port + 1 }))));
+    expect(many).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(many.message).toMatch(/services: .*at most 32/);
+    expect(await t.api.node.list({})).toMatchObject({ nodes: [] });
   });
 
   it('refuses a small-order public key, even with a signature that verifies for it', async () => {

@@ -1,7 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Signer } from '../../client/signer.js';
 import { loadConfig, type MeshConfig } from '../config.js';
 import { createContext } from '../context.js';
@@ -24,12 +21,6 @@ export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
 
 export function newSigner(clock?: TestClock): Signer {
   return new Signer(generateKeyPairSync('ed25519').privateKey, clock?.now);
-}
-
-/** A temporary directory for a database file, removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface TestMesh {

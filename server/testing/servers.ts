@@ -17,14 +17,14 @@ export function useCleanups(): (cleanup: () => unknown) => void {
   return (cleanup) => void cleanups.push(cleanup);
 }
 
-/** A real mesh HTTP server on 127.0.0.1, on port 0 unless told, stopped after the test. */
+/** A real mesh HTTP server on 127.0.0.1, on a port of its own (port 0), stopped after the test. */
 export async function startTestServer(
   defer: (cleanup: () => unknown) => void,
-  options: { dbUrl?: string; port?: number; config?: Partial<MeshConfig> } = {},
+  options: { dbUrl?: string; config?: Partial<MeshConfig> } = {},
 ): Promise<RunningMesh> {
   const config = testConfig({
     host: '127.0.0.1',
-    port: options.port ?? 0,
+    port: 0,
     dbUrl: options.dbUrl ?? ':memory:',
     ...options.config,
   });

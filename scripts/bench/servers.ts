@@ -1,0 +1,62 @@
+/** mesh and the bare server as processes of the benchmark, and the one plain request it makes for setup and checks. */
+import { request as httpRequest } from 'node:http';
+import { cleanEnv } from '../../shared/testing/processes.js';
+import { spawnUntilReady, type StartedProcess } from './processes.js';
+import { NETWORK } from './settings.js';
+
+export interface RunningServer extends StartedProcess {
+  origin: string;
+}
+
+const MESH_READY = /mesh \S+ on ([^\s,]+):(\d+),/;
+const BARE_READY = /bare listening on 127\.0\.0\.1:(\d+)/;
+
+export function meshEnv(dbPath: string, port = 0): Record<string, string> {
+  return cleanEnv({
+    MESH_PORT: String(port),
+    MESH_HOST: '127.0.0.1',
+    MESH_DB_PATH: dbPath,
+    MESH_NETWORK: NETWORK,
+    MESH_LOG_REQUESTS: 'false',
+  });
+}
+
+export async function startMesh(dbPath: string, nodeArgs: string[] = []): Promise<RunningServer> {
+  const started = await spawnUntilReady('server/main.ts', { env: meshEnv(dbPath), nodeArgs, ready: MESH_READY });
+  return { ...started, origin: `http://127.0.0.1:${started.match[2]}` };
+}
+
+export async function startBare(env: Record<string, string> = {}): Promise<RunningServer> {
+  const started = await spawnUntilReady('scripts/bench/bare-server.ts', { env: cleanEnv(env), ready: BARE_READY });
+  return { ...started, origin: `http://127.0.0.1:${started.match[1]}` };
+}
+
+export interface Fetched {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** One plain request (setup and checks, not load). */
+export function fetchOnce(
+  origin: string,
+  path: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${path}`, { headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const flat: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') flat[name] = value;
+        resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

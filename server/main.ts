@@ -1,14 +1,22 @@
 import { redactUrl, databaseUrl } from '../db/database.js';
+import { checkDatabaseLocation } from '../db/location.js';
 import { startMesh } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig, unknownVariableWarnings, type MeshConfig } from './config.js';
 import { consoleLogger as logger } from './log.js';
+import { describeStartupFailure, STARTUP_EXIT } from './startup-failure.js';
+
+let config: MeshConfig | undefined;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  for (const warning of unknownVariableWarnings()) logger.info(warning);
+  config = loadConfig();
+  const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
+  checkDatabaseLocation(url, config.dbUrl ? 'MESH_DB_URL' : 'MESH_DB_PATH');
   const running = await startMesh(config, { logger });
+  // The pid is the process to signal: mesh runs as this one process, under npm, bun or a supervisor.
   logger.info(
-    `mesh ${running.mesh.version} on ${config.host}:${running.port}, network "${config.network}", database ${redactUrl(
-      databaseUrl({ url: config.dbUrl, path: config.dbPath }),
+    `mesh ${running.mesh.version} on ${config.host}:${running.port}, pid ${process.pid}, network "${config.network}", database ${redactUrl(
+      url,
     )}, ${running.mesh.registry.nodeCount} nodes`,
   );
   if (running.mesh.registry.sovereigns().length === 0) {
@@ -29,7 +37,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) logger.error(error.message);
+  const known = describeStartupFailure(error, config);
+  if (known) logger.error(known.message);
   else logger.error('mesh could not start', error);
-  process.exit(1);
+  process.exit(known?.exitCode ?? STARTUP_EXIT.unexpected);
 });

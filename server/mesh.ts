@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -12,8 +11,9 @@ import type { Logger } from './log.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
+import { packageVersion } from '../shared/version.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = packageVersion();
 
 export interface Mesh extends MeshContext {
   close(): void;

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { collectUrls, DEFAULT_URL } from './context.js';
 import { addDecisionCommands } from './decisions.js';
@@ -9,8 +8,9 @@ import { addNodeQueries } from './nodes.js';
 import { addSignCommands } from './sign.js';
 import { addSovereignCommands } from './sovereign.js';
 import { addWatchCommand } from './watch.js';
+import { packageVersion } from '../../shared/version.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const version = packageVersion();
 
 /** The `mesh` command line. Subcommands made with .command() inherit the help and error settings. */
 export function buildProgram(): Command {

@@ -28,6 +28,10 @@ function fileUrl(file: string, readOnly = false): string {
   return `${pathToFileURL(file).href}${readOnly ? '?mode=ro' : ''}`;
 }
 
+function cellText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 async function scalar(client: Client, sql: string): Promise<number> {
   const result = await client.execute(sql);
   return Number(result.rows[0]?.[0] ?? 0);
@@ -79,7 +83,9 @@ export async function backupDatabase(sourceUrl: string, target: string): Promise
 }
 
 async function requireMeshDatabase(client: Client, file: string): Promise<void> {
-  const tables = (await client.execute(`SELECT name FROM sqlite_master WHERE type = 'table'`)).rows.map((row) => String(row[0]));
+  const tables = (await client.execute(`SELECT name FROM sqlite_master WHERE type = 'table'`)).rows.map((row) =>
+    cellText(row[0]),
+  );
   const missing = MESH_TABLES.filter((table) => !tables.includes(table));
   if (missing.length > 0) throw new BackupError(`${file} is not a mesh database (no ${missing.join(', ')} table)`);
 }
@@ -102,10 +108,10 @@ export async function inspectBackup(file: string): Promise<DatabaseSummary> {
   const client = createClient({ url: fileUrl(file, true) });
   try {
     await requireMeshDatabase(client, file);
-    const check = (await client.execute('PRAGMA quick_check')).rows.map((row) => String(row[0]));
+    const check = (await client.execute('PRAGMA quick_check')).rows.map((row) => cellText(row[0]));
     if (check.join() !== 'ok') throw new BackupError(`${file} is damaged: ${check.slice(0, 3).join('; ')}`);
     const known = new Set(readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).map((migration) => migration.hash));
-    const applied = (await client.execute('SELECT hash FROM __drizzle_migrations')).rows.map((row) => String(row[0]));
+    const applied = (await client.execute('SELECT hash FROM __drizzle_migrations')).rows.map((row) => cellText(row[0]));
     const unknown = applied.filter((hash) => !known.has(hash));
     if (unknown.length > 0) {
       throw new BackupError(
@@ -125,7 +131,7 @@ async function monotonicState(file: string): Promise<{ revision: number; clocks:
   try {
     const revision = await scalar(client, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`);
     const rows = (await client.execute('SELECT public_key, last_timestamp FROM signer_clocks')).rows;
-    return { revision, clocks: new Map(rows.map((row) => [String(row[0]), Number(row[1])])) };
+    return { revision, clocks: new Map(rows.map((row) => [cellText(row[0]), Number(row[1])])) };
   } catch {
     // The database being replaced is unreadable (often why one restores): nothing to carry over.
     return null;

@@ -35,5 +35,16 @@ export function buildProgram(): Command {
   addNodeCommands(program);
   addSignCommands(program);
   addWatchCommand(program);
+  // Dispatched by bin/mesh.js before this program runs: they open the database, which the SDK never does.
+  program.addHelpText(
+    'after',
+    `
+Host commands (on the machine that runs mesh; they read MESH_* like the server):
+  serve                start mesh in this process (the configuration of the README's table)
+  backup <file>        write a consistent snapshot of the running mesh's database
+  restore <file>       put a backup back as the database (mesh stopped)
+  bootstrap <publicKeyHex> [description]
+                       add the first sovereign key (--recover: replace every lost one)`,
+  );
   return program;
 }

@@ -13,7 +13,7 @@ import { packageVersion } from '../../shared/version.js';
 const version = packageVersion();
 
 /** The `mesh` command line. Subcommands made with .command() inherit the help and error settings. */
-export function buildProgram(): Command {
+export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   const program = new Command('mesh')
     .description('Operate mesh, the coordination service of the Tana validator network.')
     .version(version)
@@ -27,6 +27,8 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  // Under --json, main prints commander's errors as JSON instead; settings reach the subcommands made below.
+  if (options.jsonErrors) program.configureOutput({ outputError: () => {} }).showHelpAfterError(false);
   addKeyCommands(program);
   addInfoCommand(program);
   addNodeQueries(program);

@@ -24,8 +24,9 @@ export interface DatabaseSummary {
   migrations: number;
 }
 
-function fileUrl(file: string, readOnly = false): string {
-  return `${pathToFileURL(file).href}${readOnly ? '?mode=ro' : ''}`;
+// libSQL takes no read-only flag in its URL: the files opened only to be read are never written.
+function fileUrl(file: string): string {
+  return pathToFileURL(file).href;
 }
 
 function cellText(value: unknown): string {
@@ -105,7 +106,7 @@ export async function inspectBackup(file: string): Promise<DatabaseSummary> {
     closeSync(descriptor);
   }
   if (header.toString('latin1') !== SQLITE_HEADER) throw new BackupError(`${file} is not a mesh database (not an SQLite file)`);
-  const client = createClient({ url: fileUrl(file, true) });
+  const client = createClient({ url: fileUrl(file) });
   try {
     await requireMeshDatabase(client, file);
     const check = (await client.execute('PRAGMA quick_check')).rows.map((row) => cellText(row[0]));
@@ -127,7 +128,7 @@ export async function inspectBackup(file: string): Promise<DatabaseSummary> {
 /** The part of a database's state a restore must never take back: revisions and replay clocks. */
 async function monotonicState(file: string): Promise<{ revision: number; clocks: Map<string, number> } | null> {
   if (!existsSync(file)) return null;
-  const client = createClient({ url: fileUrl(file, true) });
+  const client = createClient({ url: fileUrl(file) });
   try {
     const revision = await scalar(client, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`);
     const rows = (await client.execute('SELECT public_key, last_timestamp FROM signer_clocks')).rows;
@@ -161,7 +162,7 @@ export async function restoreDatabase(backup: string, targetUrl: string, now: nu
   const before = await monotonicState(target);
   const staging = join(dirname(target), `.${basename(target)}.restoring-${process.pid}`);
   rmSync(staging, { force: true });
-  const client = createClient({ url: fileUrl(backup, true) });
+  const client = createClient({ url: fileUrl(backup) });
   try {
     await client.execute({ sql: 'VACUUM INTO ?', args: [staging] });
   } finally {
@@ -201,7 +202,7 @@ export async function restoreDatabase(backup: string, targetUrl: string, now: nu
     if (existsSync(target + suffix)) renameSync(target + suffix, (previous ?? target) + suffix);
   }
   renameSync(staging, target);
-  const restored = createClient({ url: fileUrl(target, true) });
+  const restored = createClient({ url: fileUrl(target) });
   try {
     return { restored: await summarize(restored, target), previous };
   } finally {

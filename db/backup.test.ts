@@ -24,8 +24,9 @@ async function addEvents(database: MeshDatabase, count: number, clock: number): 
 
 describe('restoreDatabase', () => {
   it('never takes revisions or replay clocks back: both continue from the database it replaces', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const live = join(dir, 'mesh.db');
     const database = await openDatabase(`file:${live}`);
     await addEvents(database, 3, 1_000);
@@ -54,8 +55,9 @@ describe('restoreDatabase', () => {
   });
 
   it('raises every restored key to the restore time when the replaced database is gone', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const database = await openDatabase(`file:${join(dir, 'source.db')}`);
     await addEvents(database, 2, 1_000);
     database.close();

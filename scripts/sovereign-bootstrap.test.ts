@@ -27,8 +27,9 @@ async function bootstrap(dbPath: string, ...args: string[]) {
 // Each case starts the script as its own process through tsx: seconds on a loaded machine.
 describe('npm run sovereign:bootstrap', { timeout: 60_000 }, () => {
   it('adds the first key to a new database, then refuses once a sovereign exists', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const dbPath = join(dir, 'mesh.db');
 
     const first = await bootstrap(dbPath, RFC8032_KEY_2.publicKey.toUpperCase(), 'Genesis sovereign');
@@ -52,8 +53,9 @@ describe('npm run sovereign:bootstrap', { timeout: 60_000 }, () => {
   });
 
   it('refuses a small-order key and a missing key with usage', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const weak = await bootstrap(join(dir, 'mesh.db'), '01'.padEnd(64, '0'));
     expect(weak.code).toBe(2);
     expect(weak.stderr).toMatch(/small-order/);
@@ -66,8 +68,9 @@ describe('npm run sovereign:bootstrap', { timeout: 60_000 }, () => {
   });
 
   it('says which directory is missing instead of an SQLite error', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const result = await bootstrap(join(dir, 'absent', 'mesh.db'), RFC8032_KEY_2.publicKey);
     expect(result.code).toBe(5);
     expect(result.stderr).toBe(
@@ -76,8 +79,9 @@ describe('npm run sovereign:bootstrap', { timeout: 60_000 }, () => {
   });
 
   it('--recover replaces every sovereign key, and the events log records it as done by system', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
     const dbPath = join(dir, 'mesh.db');
     expect((await bootstrap(dbPath, RFC8032_KEY_2.publicKey, 'lost')).code).toBe(0);
     const recovered = await bootstrap(dbPath, '--recover', RFC8032_KEY_1.publicKey, 'recovery key');

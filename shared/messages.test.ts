@@ -108,4 +108,41 @@ describe('signed messages, version 1', () => {
       expect(signMessage(signer === 'node' ? nodeKey : sovereignKey, message)).toBe(signature);
     }
   });
+
+  it('agrees with the hand-built messages the README gives for the original design examples', () => {
+    const registration = {
+      nodeId: 'validator-002',
+      publicKey: RFC8032_KEY_1.publicKey,
+      tailscaleHostname: 'validator-b.ts.net',
+      tailscaleIP: '100.64.0.5',
+      services: [
+        { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+        { type: 't4', port: 8180 },
+      ] as Array<{
+        type: string;
+        port: number;
+        publicKey?: string;
+      }>,
+    };
+    const timestamp = 1764000000000;
+    const services = registration.services.map((s) => `${s.type}:${s.port}:${s.publicKey ?? ''}`).join(',');
+    const byHand = [
+      'mesh-v1',
+      'tana',
+      'register',
+      registration.nodeId,
+      registration.publicKey,
+      registration.tailscaleHostname,
+      registration.tailscaleIP ?? '',
+      services,
+      timestamp,
+    ].join('\n');
+    expect(byHand).toBe(registerMessage('tana', registerRequestSchema.parse({ ...registration, timestamp })));
+    const heartbeat = ['mesh-v1', 'tana', 'heartbeat', 'validator-002', '100.64.0.5', timestamp].join('\n');
+    expect(heartbeat).toBe(heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp }));
+    const approve = ['mesh-v1', 'tana', 'approve', 'validator-002', RFC8032_KEY_1.publicKey, timestamp].join('\n');
+    expect(approve).toBe(
+      nodeDecisionMessage('tana', 'approve', { nodeId: 'validator-002', nodePublicKey: RFC8032_KEY_1.publicKey, timestamp }),
+    );
+  });
 });

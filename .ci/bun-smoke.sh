@@ -51,6 +51,11 @@ bun bin/mesh.js --key "$work/node.pem" sign heartbeat --node-id validator-smoke 
   | grep -q '"status":"active"' || fail "curl: POST /heartbeat was not accepted"
 echo "ok  curl: a signed POST /heartbeat is accepted"
 
+# A worker thread or a database call that failed on Bun shows up as an ERROR line, even when the
+# request was answered (verification falls back to the main thread).
+if grep -q ' ERROR ' "$work/mesh.log"; then fail "mesh logged errors on Bun"; fi
+echo "ok  no ERROR in mesh's log"
+
 kill -TERM "$mesh_pid"
 wait "$runner" || fail "bun run start exited with $? after SIGTERM"
 if curl -s -o /dev/null "$MESH_URL/health"; then fail "port $port still answers after SIGTERM"; fi

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, URL */
 // `mesh`: the operator's CLI, plus the host commands that run beside the database (serve, backup,
 // restore), which are not part of the client SDK. In a checkout the TypeScript runs as it is
 // (through tsx on Node, natively on Bun), so an edit needs no build; an installed package holds only

@@ -1,4 +1,3 @@
-/* global URL */
 // The build's second half: tsc emits JavaScript only, and the compiled database code reads its SQL
 // migrations from beside itself (dist/db/migrations), so they are copied there.
 import { cpSync, rmSync } from 'node:fs';

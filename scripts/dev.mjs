@@ -1,4 +1,3 @@
-/* global process, URL */
 // `npm run dev` / `bun run dev`: mesh from source, restarted on every change, on the runtime that
 // runs this script (tsx's watcher on Node; Bun runs TypeScript and watches by itself).
 import { spawn } from 'node:child_process';

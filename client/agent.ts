@@ -128,8 +128,10 @@ class HeartbeatAgent implements Agent {
       return this.#jittered(this.#intervalMs());
     } catch (error) {
       if (this.#registered && isMeshError(error, 'NODE_NOT_FOUND')) {
+        // A sovereign removed the node: an event mesh allows, not a failure. Register again at once.
         this.#registered = false;
         this.#log.info(`${this.#nodeId}: mesh no longer knows this node (removed by a sovereign?): registering again`);
+        return 0;
       }
       this.#failures += 1;
       const delayMs = this.#jittered(

@@ -18,7 +18,7 @@ export { startAgent, type Agent, type AgentOptions, type Schedule } from './agen
 export { watchMesh, type WatchOptions } from './watch.js';
 export type { EventType, MeshEvent, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
-export type { MeshErrorCode } from '../shared/errors.js';
+export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
 export type { ServiceInput } from '../shared/requests.js';
 export type {

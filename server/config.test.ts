@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, unknownVariableWarnings } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -70,8 +70,53 @@ describe('loadConfig', () => {
     [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
+    // An empty network once became "tana" without a word.
+    [
+      { MESH_NETWORK: '' },
+      /^invalid configuration: MESH_NETWORK is set but empty \(unset it for the default, or give a value\)$/,
+    ],
+    [{ MESH_PORT: '' }, /MESH_PORT is set but empty/],
+    [
+      { MESH_DB_URL: 'postgres://mesh:secret@db/mesh' },
+      /^invalid configuration: MESH_DB_URL: unsupported scheme "postgres:": mesh keeps its data in SQLite or libSQL/,
+    ],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes an empty key list as no keys, and every libSQL URL scheme', () => {
+    expect(loadConfig({ MESH_SOVEREIGN_KEYS: '' }).sovereignKeys).toEqual([]);
+    for (const url of [
+      'file:/var/lib/mesh/mesh.db',
+      'libsql://db.example',
+      'https://db.example',
+      'ws://127.0.0.1:8080',
+      ':memory:',
+    ]) {
+      expect(loadConfig({ MESH_DB_URL: url }).dbUrl).toBe(url);
+    }
+  });
+
+  it('never echoes a refused URL beyond its scheme (it may hold a password)', () => {
+    expect(() => loadConfig({ MESH_DB_URL: 'postgres://mesh:secret@db/mesh' })).not.toThrow(/secret/);
+  });
+});
+
+describe('unknownVariableWarnings', () => {
+  it('warns about MESH_* variables mesh does not read, suggesting the closest one', () => {
+    expect(
+      unknownVariableWarnings({
+        MESH_PROT: '9000',
+        MESH_PORT: '1',
+        MESH_URL: 'x',
+        MESH_KEY: 'k',
+        MESH_WHATEVER_ELSE: '1',
+        PATH: '/bin',
+      }),
+    ).toEqual([
+      'warning: MESH_PROT is not a mesh setting and is ignored (did you mean MESH_PORT?)',
+      'warning: MESH_WHATEVER_ELSE is not a mesh setting and is ignored',
+    ]);
   });
 });

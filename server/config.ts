@@ -28,11 +28,25 @@ const keyListSchema = z
   )
   .pipe(z.array(newPublicKeySchema));
 
+/** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
+const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
+
 const configSchema = z.object({
   MESH_PORT: z.coerce.number().int().min(0).max(65535).default(8190),
   MESH_HOST: z.string().min(1).default('0.0.0.0'),
   MESH_DB_PATH: z.string().min(1).default('./mesh.db'),
-  MESH_DB_URL: z.string().min(1).optional(),
+  MESH_DB_URL: z
+    .string()
+    .min(1)
+    .superRefine((url, ctx) => {
+      if (url === ':memory:' || SUPPORTED_DB_SCHEMES.some((scheme) => url.startsWith(scheme))) return;
+      const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'none';
+      ctx.addIssue({
+        code: 'custom',
+        message: `unsupported scheme "${scheme}": mesh keeps its data in SQLite or libSQL (${SUPPORTED_DB_SCHEMES.join(', ')} or :memory:); unset it to use the file at MESH_DB_PATH`,
+      });
+    })
+    .optional(),
   MESH_NETWORK: z.string().regex(NETWORK_ID_PATTERN, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"').default('tana'),
   MESH_MAX_SKEW_MS: milliseconds(300_000),
   MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
@@ -85,6 +99,14 @@ export class ConfigError extends Error {
 
 /** Reads mesh's configuration from the environment; a bad value names its variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): MeshConfig {
+  // A variable set to nothing is a mistake more often than a wish for the default (MESH_NETWORK= once
+  // silently became "tana"); only an empty key list means what it says.
+  const empty = SERVER_VARIABLES.filter((name) => env[name] === '' && name !== 'MESH_SOVEREIGN_KEYS');
+  if (empty.length > 0) {
+    throw new ConfigError(
+      `invalid configuration: ${empty.map((name) => `${name} is set but empty (unset it for the default, or give a value)`).join('; ')}`,
+    );
+  }
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
@@ -111,4 +133,42 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
   };
+}
+
+const SERVER_VARIABLES = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+/** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
+const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];
+const KNOWN_VARIABLES: readonly string[] = [...SERVER_VARIABLES, ...CLI_VARIABLES];
+
+/**
+ * Warnings for MESH_* variables mesh does not read: usually a typo (MESH_PROT=9000), which would
+ * otherwise leave the setting at its default without a word.
+ */
+export function unknownVariableWarnings(env: Record<string, string | undefined> = process.env): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('MESH_') && !KNOWN_VARIABLES.includes(name))
+    .sort()
+    .map((name) => {
+      const closest = KNOWN_VARIABLES.map((known) => ({ known, distance: editDistance(name, known) })).sort(
+        (a, b) => a.distance - b.distance,
+      )[0];
+      const hint = closest && closest.distance <= 3 ? ` (did you mean ${closest.known}?)` : '';
+      return `warning: ${name} is not a mesh setting and is ignored${hint}`;
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }

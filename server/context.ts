@@ -8,6 +8,8 @@ import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
 
 /**
+ * @internal (as are createContext and Context.mesh: see there)
+ *
  * The inner context: everything a procedure needs and nothing from the request, so tests build it
  * directly (see createMesh) and call procedures through createCaller.
  */
@@ -38,9 +40,14 @@ export interface RequestInfo {
  * purpose: tRPC copies the context at every middleware, on every request.
  */
 export interface Context extends RequestInfo {
+  /**
+   * @internal Left out of the published declarations (stripInternal): AppRouter's type carries the
+   * context, and through it the database's drizzle types, which a client never needs.
+   */
   mesh: MeshContext;
 }
 
+/** @internal */
 export function createContext(mesh: MeshContext, request: RequestInfo = {}): Context {
   return { mesh, ...request };
 }

@@ -1,19 +1,26 @@
 import { redactUrl, databaseUrl } from '../db/database.js';
+import { checkDatabaseLocation } from '../db/location.js';
 import { startMesh } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig, unknownVariableWarnings, type MeshConfig } from './config.js';
 import { consoleLogger, type Logger } from './log.js';
 import { createPinoLogger } from './logging/pino-logger.js';
+import { describeStartupFailure, STARTUP_EXIT } from './startup-failure.js';
 
-// Until the configuration is read, a bad variable is reported as a plain line.
+// Until the configuration is read, problems are reported as plain lines.
 let logger: Logger = consoleLogger;
+let config: MeshConfig | undefined;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  for (const warning of unknownVariableWarnings()) logger.info(warning);
+  config = loadConfig();
   logger = createPinoLogger({ level: config.logLevel, format: config.logFormat });
+  const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
+  checkDatabaseLocation(url, config.dbUrl ? 'MESH_DB_URL' : 'MESH_DB_PATH');
   const running = await startMesh(config, { logger });
+  // The pid is the process to signal: mesh runs as this one process, under npm, bun or a supervisor.
   logger.info(
-    `mesh ${running.mesh.version} on ${config.host}:${running.port}, network "${config.network}", database ${redactUrl(
-      databaseUrl({ url: config.dbUrl, path: config.dbPath }),
+    `mesh ${running.mesh.version} on ${config.host}:${running.port}, pid ${process.pid}, network "${config.network}", database ${redactUrl(
+      url,
     )}, ${running.mesh.registry.nodeCount} nodes`,
     {
       version: running.mesh.version,
@@ -42,7 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) logger.error(error.message);
+  const known = describeStartupFailure(error, config);
+  if (known) logger.error(known.message);
   else logger.error('mesh could not start', error);
-  process.exit(1);
+  process.exit(known?.exitCode ?? STARTUP_EXIT.unexpected);
 });

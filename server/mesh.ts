@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { databaseFile, databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
 import type { MeshConfig } from './config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -15,8 +14,9 @@ import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
+import { packageVersion } from '../shared/version.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = packageVersion();
 
 export interface Mesh extends MeshContext {
   close(): void;

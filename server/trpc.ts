@@ -1,6 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { SignedAction } from '../shared/actions.js';
+import type { Meta } from './meta.js';
 import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js';
 import type { Context } from './context.js';
 import { MESH_ERRORS } from '../shared/errors.js';
@@ -9,10 +10,7 @@ import { admitSignedRequest } from './signing/admit.js';
 import { checkSignature, type SignedCheck } from './signing/check.js';
 import { writeAndPublish } from './write.js';
 
-export interface Meta {
-  /** The signed action of a procedure that changes mesh's state: it drives the signature middleware. */
-  signed?: SignedAction;
-}
+export type { Meta };
 
 const t = initTRPC
   .context<Context>()

@@ -79,5 +79,10 @@ export const eventPageSchema = z.object({
   prunedThrough: z.number(),
   /** Ask for the next page with this sinceRevision. */
   nextSinceRevision: z.number(),
+  /**
+   * Present only when the revision asked for is ahead of the log (a database restored from a
+   * backup): the same reset a watch stream sends. List again, then page from `revision`.
+   */
+  reset: z.object({ revision: z.number(), reason: z.string() }).optional(),
 });
 export type EventPage = z.infer<typeof eventPageSchema>;

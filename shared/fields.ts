@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { publicKeyWeakness } from './key-check.js';
 
-// Field patterns come from the signing protocol (shared/spec/signing.md): every field that is
+// Field patterns come from the signing protocol (docs/protocol.md): every field that is
 // rebuilt into a signed message must be free of line breaks, so the patterns are strict.
 
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

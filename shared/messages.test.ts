@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage } from './messages.js';
 import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
 
-// The three vectors of shared/spec/signing.md, byte for byte.
+// The vectors of docs/protocol.md, byte for byte.
 const nodeKey = privateKeyFromSeed(RFC8032_KEY_1.seed);
 const sovereignKey = privateKeyFromSeed(RFC8032_KEY_2.seed);
 
@@ -73,5 +74,75 @@ describe('signed messages, version 1', () => {
 
   it('refuses to build a message from a field holding a line break', () => {
     expect(() => canonicalMessage('tana', 'heartbeat', ['n1\nactive'], 1)).toThrow(/line break/);
+  });
+
+  it('matches every vector docs/protocol.md publishes, with the key its section names', () => {
+    const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
+    const vectors = [...doc.matchAll(/^(\w+) \(signed by the (node|sovereign)\):\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm)];
+    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve']);
+    const built: Record<string, string> = {
+      register: registerMessage(
+        'tana',
+        registerRequestSchema.parse({
+          nodeId: 'validator-002',
+          publicKey: RFC8032_KEY_1.publicKey,
+          tailscaleHostname: 'validator-b.ts.net',
+          tailscaleIP: '100.64.0.5',
+          services: [
+            { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+            { type: 't4', port: 8180 },
+          ],
+          timestamp: 1764000000000,
+        }),
+      ),
+      heartbeat: heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 }),
+      approve: nodeDecisionMessage('tana', 'approve', {
+        nodeId: 'validator-002',
+        nodePublicKey: RFC8032_KEY_1.publicKey,
+        timestamp: 1764000060000,
+      }),
+    };
+    for (const [, action, signer, quoted, signature] of vectors) {
+      const message = JSON.parse(quoted as string) as string;
+      expect(message).toBe(built[action as string]);
+      expect(signMessage(signer === 'node' ? nodeKey : sovereignKey, message)).toBe(signature);
+    }
+  });
+
+  it('agrees with the hand-built messages the README gives for the original design examples', () => {
+    const registration = {
+      nodeId: 'validator-002',
+      publicKey: RFC8032_KEY_1.publicKey,
+      tailscaleHostname: 'validator-b.ts.net',
+      tailscaleIP: '100.64.0.5',
+      services: [
+        { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+        { type: 't4', port: 8180 },
+      ] as Array<{
+        type: string;
+        port: number;
+        publicKey?: string;
+      }>,
+    };
+    const timestamp = 1764000000000;
+    const services = registration.services.map((s) => `${s.type}:${s.port}:${s.publicKey ?? ''}`).join(',');
+    const byHand = [
+      'mesh-v1',
+      'tana',
+      'register',
+      registration.nodeId,
+      registration.publicKey,
+      registration.tailscaleHostname,
+      registration.tailscaleIP ?? '',
+      services,
+      timestamp,
+    ].join('\n');
+    expect(byHand).toBe(registerMessage('tana', registerRequestSchema.parse({ ...registration, timestamp })));
+    const heartbeat = ['mesh-v1', 'tana', 'heartbeat', 'validator-002', '100.64.0.5', timestamp].join('\n');
+    expect(heartbeat).toBe(heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp }));
+    const approve = ['mesh-v1', 'tana', 'approve', 'validator-002', RFC8032_KEY_1.publicKey, timestamp].join('\n');
+    expect(approve).toBe(
+      nodeDecisionMessage('tana', 'approve', { nodeId: 'validator-002', nodePublicKey: RFC8032_KEY_1.publicKey, timestamp }),
+    );
   });
 });

@@ -8,7 +8,7 @@ import type {
 } from './requests.js';
 
 /**
- * The canonical signed messages of mesh's protocol, version 1 (the README's "Signed requests" section).
+ * The canonical signed messages of mesh's protocol, version 1 (docs/protocol.md).
  * Client and server both build messages here, from fields already validated by shared/requests.ts,
  * so the bytes a client signs are the bytes the server rebuilds.
  */

@@ -7,7 +7,7 @@ import { confirm } from './prompt.js';
 
 const DESCRIPTIONS: Record<NodeDecisionAction, string> = {
   approve: 'admit a pending node: it becomes active',
-  deny: 'refuse a node: it leaves discovery for good',
+  deny: 'refuse a node: it leaves discovery until a sovereign approves it again (or removes it)',
   remove: 'delete a node; its id may register afresh',
 };
 

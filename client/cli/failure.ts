@@ -25,16 +25,30 @@ export class CliError extends Error {
   }
 }
 
+export interface Failure {
+  /** The line for the operator; null when commander printed its own message (or the help) already. */
+  message: string | null;
+  exitCode: number;
+  /** For --json: mesh's error code, or what kind of failure the CLI saw. */
+  code: string;
+  /** For --json: the message, also when commander printed it. */
+  detail: string;
+}
+
 /** One line for the operator and the exit code, for any error an action can throw. */
-export function describeFailure(error: unknown): { message: string | null; exitCode: number } {
-  // commander printed its own message (or the help) already.
-  if (error instanceof CommanderError) return { message: null, exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage };
-  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof KeyFileError) return { message: error.message, exitCode: EXIT.keyFile };
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof CommanderError) {
+    const detail = error.message.replace(/^error: /, '');
+    return { message: null, exitCode: error.exitCode === 0 ? EXIT.ok : EXIT.usage, code: 'USAGE', detail };
+  }
+  const failure = (message: string, exitCode: number, code: string): Failure => ({ message, exitCode, code, detail: message });
+  if (error instanceof CliError)
+    return failure(error.message, error.exitCode, error.exitCode === EXIT.usage ? 'USAGE' : 'REFUSED');
+  if (error instanceof KeyFileError) return failure(error.message, EXIT.keyFile, 'KEY_FILE');
   const meshError = error instanceof ZodError ? invalidInput(error) : error;
   if (meshError instanceof MeshClientError) {
-    if (meshError.code === 'UNREACHABLE') return { message: meshError.message, exitCode: EXIT.unreachable };
-    return { message: `${meshError.message} [${meshError.code}]`, exitCode: EXIT.refused };
+    if (meshError.code === 'UNREACHABLE') return failure(meshError.message, EXIT.unreachable, 'UNREACHABLE');
+    return { ...failure(`${meshError.message} [${meshError.code}]`, EXIT.refused, meshError.code), detail: meshError.message };
   }
-  return { message: `unexpected failure: ${error instanceof Error ? error.message : String(error)}`, exitCode: EXIT.refused };
+  return failure(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, EXIT.refused, 'UNEXPECTED');
 }

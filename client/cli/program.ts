@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { collectUrls, DEFAULT_URL } from './context.js';
 import { addDecisionCommands } from './decisions.js';
@@ -9,11 +8,12 @@ import { addNodeQueries } from './nodes.js';
 import { addSignCommands } from './sign.js';
 import { addSovereignCommands } from './sovereign.js';
 import { addWatchCommand } from './watch.js';
+import { packageVersion } from '../../shared/version.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const version = packageVersion();
 
 /** The `mesh` command line. Subcommands made with .command() inherit the help and error settings. */
-export function buildProgram(): Command {
+export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   const program = new Command('mesh')
     .description('Operate mesh, the coordination service of the Tana validator network.')
     .version(version)
@@ -27,6 +27,8 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  // Under --json, main prints commander's errors as JSON instead; settings reach the subcommands made below.
+  if (options.jsonErrors) program.configureOutput({ outputError: () => {} }).showHelpAfterError(false);
   addKeyCommands(program);
   addInfoCommand(program);
   addNodeQueries(program);
@@ -35,5 +37,16 @@ export function buildProgram(): Command {
   addNodeCommands(program);
   addSignCommands(program);
   addWatchCommand(program);
+  // Dispatched by bin/mesh.js before this program runs: they open the database, which the SDK never does.
+  program.addHelpText(
+    'after',
+    `
+Host commands (on the machine that runs mesh; they read MESH_* like the server):
+  serve                start mesh in this process (the configuration of the README's table)
+  backup <file>        write a consistent snapshot of the running mesh's database
+  restore <file>       put a backup back as the database (mesh stopped)
+  bootstrap <publicKeyHex> [description]
+                       add the first sovereign key (--recover: replace every lost one)`,
+  );
   return program;
 }

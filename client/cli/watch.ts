@@ -11,12 +11,17 @@ function parseRevision(value: string): number {
 
 const short = (key: string | null) => (key && key.length > 16 ? `${key.slice(0, 8)}…${key.slice(-4)}` : (key ?? '-'));
 
-function describeMessage(out: Output, message: WatchMessage): string {
+// Room for revisions up to ten million: the columns after it stay put as the log grows.
+const REVISION_WIDTH = 9;
+
+/** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
+export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
   const { event } = message;
   const subject = event.nodeId ?? `sovereign ${short(event.publicKey)}`;
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
-  return `${new Date(event.time).toISOString()}  #${event.revision}  ${event.type.padEnd(17)}  ${subject}${status}  by ${short(event.actor)}`;
+  const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);
+  return `${new Date(event.time).toISOString()}  ${revision}  ${event.type.padEnd(17)}  ${subject}${status}  by ${short(event.actor)}`;
 }
 
 export function addWatchCommand(program: Command): void {

@@ -40,3 +40,4 @@ export async function listeningUrl(server: Running): Promise<string> {
   const [, port] = await server.waitFor(/mesh \S+ on 127\.0\.0\.1:(\d+),/);
   return `http://127.0.0.1:${port}`;
 }
+export { ROOT, Running, startTs } from '../../shared/testing/processes.js';

@@ -73,7 +73,17 @@ interface Thread {
   failures: number;
 }
 
-const WORKER_URL = new URL('./verify-worker.mjs', import.meta.url);
+/**
+ * The worker's entry: compiled JavaScript beside this file in dist/; from the source tree, Bun runs
+ * the TypeScript itself, while Node's worker threads do not inherit tsx's loader and start through
+ * a shim that registers it.
+ */
+function workerEntry(): URL {
+  if (import.meta.url.endsWith('.js')) return new URL('./verify-worker.js', import.meta.url);
+  return new URL(process.versions.bun ? './verify-worker.ts' : './verify-worker.mjs', import.meta.url);
+}
+
+const WORKER_URL = workerEntry();
 const RESPAWN_BASE_MS = 500;
 const RESPAWN_MAX_MS = 30_000;
 

@@ -5,8 +5,8 @@ import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
 import { SignatureVerifier } from './verify.js';
 
-// Google's Wycheproof vectors, kept unchanged beside this test (see wycheproof/README.md).
-const wycheproofDir = fileURLToPath(new URL('./wycheproof/', import.meta.url));
+// Google's Wycheproof vectors, vendored (Apache-2.0, see their README).
+const wycheproofDir = fileURLToPath(new URL('../../shared/testing/wycheproof/', import.meta.url));
 
 interface WycheproofTest {
   tcId: number;

@@ -65,6 +65,56 @@ describe('GET /events over plain HTTP', () => {
     const bad = await fetch(`${running.url}/events?limit=0`, { headers: { accept: 'application/json' } });
     expect(bad.status).toBe(400);
   });
+
+  it('answers a page from a revision ahead of the log with the reset the stream sends, not an empty page', async () => {
+    const running = await start();
+    for (const id of ['a', 'b']) await register(running, id);
+    const page = await fetch(`${running.url}/events?since=9&limit=5`, { headers: { accept: 'application/json' } });
+    const reason = 'revision 9 is ahead of this log (at 2): list again, then watch from 2';
+    expect(await page.json()).toEqual({
+      events: [],
+      revision: 2,
+      prunedThrough: 0,
+      nextSinceRevision: 2,
+      reset: { revision: 2, reason },
+    });
+    const [frame] = await takeFrames(`${running.url}/events?since=9`, 1);
+    expect(frame).toMatchObject({ id: '2', event: 'reset' });
+    expect(JSON.parse(frame?.data ?? '')).toEqual({ revision: 2, reason });
+  });
+
+  it('greets a stream with the revision it starts after', async () => {
+    const running = await start();
+    for (const id of ['a', 'b', 'c']) await register(running, id);
+    const greeting = async (path: string, headers: Record<string, string> = {}) => {
+      const controller = new AbortController();
+      const response = await fetch(`${running.url}${path}`, { headers, signal: controller.signal });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = '';
+      while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      return text.split('\n')[1];
+    };
+    expect(await greeting('/events?since=1')).toBe(': mesh events from revision 1');
+    expect(await greeting('/events', { 'last-event-id': '2' })).toBe(': mesh events from revision 2');
+    expect(await greeting('/events')).toBe(': mesh events from revision 3');
+  });
+
+  it('names the query parameter of a number that is not one', async () => {
+    const running = await start();
+    for (const accept of ['application/json', 'text/event-stream']) {
+      const response = await fetch(`${running.url}/events?since=abc`, { headers: { accept } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        success: false,
+        error: {
+          code: 'INVALID_INPUT',
+          message:
+            'invalid input: query parameter since takes a whole number (a revision, e.g. the revision of GET /nodes), not "abc"',
+        },
+      });
+    }
+  });
 });
 
 describe('GET /events, clients that leave', () => {

@@ -5,6 +5,7 @@ import type { Transport } from '../metrics/mesh-metrics.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { EventHub } from './hub.js';
 import { prunedThrough, readEventsAfter } from './log.js';
+import { aheadOfLogReset } from './reset.js';
 
 /** Events a watcher may fall behind by before it is cut off: what one slow connection may cost. */
 export const WATCH_QUEUE_CAPACITY = 1000;
@@ -64,15 +65,8 @@ export async function* watchEvents(
       };
       cursor = revision;
     } else if (cursor > mesh.hub.revision) {
-      // A revision this log never reached (a database restored from a backup, another network's
-      // mesh): waiting for it would skip every change until then without a word.
-      const revision = mesh.hub.revision;
-      yield {
-        kind: 'reset',
-        revision,
-        reason: `revision ${cursor} is ahead of this log (at ${revision}): list again, then watch from ${revision}`,
-      };
-      cursor = revision;
+      yield aheadOfLogReset(cursor, mesh.hub.revision);
+      cursor = mesh.hub.revision;
     }
     while (cursor < mesh.hub.revision && !signal?.aborted) {
       const after = cursor;

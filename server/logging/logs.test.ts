@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { startMesh } from '../app.js';
 import { sweepOnce } from '../sweeper.js';
-import { newSigner, tempDir, testConfig, TestClock } from '../testing/harness.js';
+import { newSigner, testConfig, TestClock } from '../testing/harness.js';
 import { driveRestWorkflow, newSecrets } from '../testing/rest-workflow.js';
 import { useCleanups } from '../testing/servers.js';
 import { createPinoLogger } from './pino-logger.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 
 const defer = useCleanups();
 

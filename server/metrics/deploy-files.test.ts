@@ -3,8 +3,8 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Scrape } from '../testing/prometheus.js';
-import { tempDir } from '../testing/harness.js';
 import { startTestServer } from '../testing/servers.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 
 const deployFile = (name: string) => readFileSync(new URL(`../../deploy/${name}`, import.meta.url), 'utf8');
 

@@ -4,10 +4,11 @@ import { signedNodeDecision, signedRegister } from '../../client/signed-requests
 import { startMesh } from '../app.js';
 import { sweepOnce } from '../sweeper.js';
 import { silentLogger } from '../log.js';
-import { newSigner, tempDir, testConfig, TestClock } from '../testing/harness.js';
+import { newSigner, testConfig, TestClock } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
 import { driveRestWorkflow, newSecrets } from '../testing/rest-workflow.js';
 import { startTestServer, useCleanups } from '../testing/servers.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
 
 const defer = useCleanups();
 

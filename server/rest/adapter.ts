@@ -22,6 +22,14 @@ async function* untracked(messages: AsyncIterable<unknown>): AsyncGenerator<Watc
   for await (const message of messages) yield (isTrackedEnvelope(message) ? message[1] : message) as WatchMessage;
 }
 
+/** The revision an event stream starts after, for its greeting: Last-Event-ID wins over ?since, as in the watch. */
+function streamStart(req: IncomingMessage, url: URL, current: number): number {
+  const asked = [req.headers['last-event-id'], url.searchParams.get('since')].find(
+    (value) => typeof value === 'string' && /^\d+$/.test(value),
+  );
+  return asked === undefined ? current : Number(asked);
+}
+
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
   const { meshCode, message, httpStatus } = clientErrorView(error);
   // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
@@ -86,7 +94,8 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       });
       const api = createCaller(context, { signal: disconnected?.signal });
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
-      if (isAsyncIterable(result)) await streamEvents(res, untracked(result), mesh.hub.revision);
+      if (isAsyncIterable(result))
+        await streamEvents(res, untracked(result), mesh.hub.revision, streamStart(req, url, mesh.hub.revision));
       else if (isRead) await answers.send(req, res, answers.prepare(cacheKey, version, result));
       else sendJson(res, 200, result);
     } catch (cause) {

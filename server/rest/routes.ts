@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { inferRouterInputs } from '@trpc/server';
 import type { AppRouter, createCaller } from '../routers/_app.js';
+import { MeshError } from '../errors.js';
 
 type Caller = ReturnType<typeof createCaller>;
 type Inputs = inferRouterInputs<AppRouter>;
@@ -25,11 +26,20 @@ export interface RestRoute {
 type Unvalidated<T> = { [K in keyof T]?: unknown };
 const unvalidated = <T>(value: Unvalidated<NonNullable<T>>): T => value as T;
 const queryValue = (query: URLSearchParams, name: string) => query.get(name) || undefined;
-// Query strings carry text; the procedures validate numbers as numbers.
+// Query strings carry text; the procedures validate numbers as numbers. Text that is no number
+// is refused here, where the parameter still has the name the caller used.
 const queryNumber = (query: URLSearchParams, name: string) => {
   const value = query.get(name);
-  return value === null || value === '' ? undefined : Number(value);
+  if (value === null || value === '') return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new MeshError(
+      'INVALID_INPUT',
+      `invalid input: query parameter ${name} takes a whole number (${QUERY_NUMBERS[name] ?? 'a count'}), not ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(value);
 };
+const QUERY_NUMBERS: Record<string, string> = { since: 'a revision, e.g. the revision of GET /nodes', limit: '1 to 1000 events' };
 const queryList = (query: URLSearchParams, name: string) =>
   query
     .get(name)

@@ -17,7 +17,12 @@ function sseFrame(message: WatchMessage): string {
  * streams survive proxies. Writes wait for the socket to drain: a reader that stops reading stops
  * the stream, and the watcher's own bound then cuts it off.
  */
-export async function streamEvents(res: ServerResponse, messages: AsyncIterable<WatchMessage>, revision: number): Promise<void> {
+export async function streamEvents(
+  res: ServerResponse,
+  messages: AsyncIterable<WatchMessage>,
+  revision: number,
+  startsAfter: number,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -27,7 +32,7 @@ export async function streamEvents(res: ServerResponse, messages: AsyncIterable<
   });
   // HEAD asks for the headers only: the watch is never started.
   if (res.req.method === 'HEAD') return void res.end();
-  res.write(`retry: 2000\n: mesh events from revision ${revision}\n\n`);
+  res.write(`retry: 2000\n: mesh events from revision ${startsAfter}\n\n`);
   const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
   try {
     for await (const message of messages) {

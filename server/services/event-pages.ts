@@ -1,6 +1,7 @@
 import type { EventPage, EventPageQuery } from '../../shared/events.js';
 import type { Db } from '../../db/database.js';
 import { currentRevision, prunedThrough, readEventsAfter } from '../events/log.js';
+import { aheadOfLogReset } from '../events/reset.js';
 
 /**
  * A page of the events log: the audit trail of who changed what, when. The log's revision is read
@@ -11,6 +12,10 @@ import { currentRevision, prunedThrough, readEventsAfter } from '../events/log.j
 export async function readEventPage(db: Db, request: EventPageQuery): Promise<EventPage> {
   const scannedTo = await currentRevision(db);
   const pruned = await prunedThrough(db);
+  if (request.sinceRevision > scannedTo) {
+    const { revision, reason } = aheadOfLogReset(request.sinceRevision, scannedTo);
+    return { events: [], revision, prunedThrough: pruned, nextSinceRevision: revision, reset: { revision, reason } };
+  }
   const after = Math.max(request.sinceRevision, pruned);
   const events = await readEventsAfter(db, after, request.limit, request);
   const last = events.at(-1)?.revision ?? after;

@@ -101,3 +101,24 @@ export async function countSovereigns(tx: Db | Tx): Promise<number> {
   const [total] = await tx.select({ n: count() }).from(sovereignKeys);
   return total?.n ?? 0;
 }
+
+/**
+ * The way back when every sovereign key is lost: on the host, removes every sovereign key and adds
+ * `publicKey` as the only one, each step an event by `system` in the audit log. Returns the keys
+ * removed.
+ */
+export async function replaceAllSovereigns(
+  tx: Tx,
+  record: WriteRecord,
+  publicKey: string,
+  description: string,
+  now: number,
+): Promise<string[]> {
+  const removed = (await tx.select({ publicKey: sovereignKeys.publicKey }).from(sovereignKeys)).map((row) => row.publicKey);
+  for (const key of removed) {
+    await tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, key));
+    await appendEvent(tx, record, { type: 'sovereign.removed', actor: SYSTEM_ACTOR, publicKey: key, sovereign: null }, now);
+  }
+  await bootstrapSovereign(tx, record, publicKey, description, now);
+  return removed;
+}

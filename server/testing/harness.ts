@@ -42,3 +42,4 @@ export async function createTestMesh(options: { config?: Partial<MeshConfig>; cl
   const mesh = await createMesh(config, { clock, logger: silentLogger });
   return { mesh, api: createCaller(createContext(mesh)), clock, sovereign, network: config.network };
 }
+export { tempDir } from '../../shared/testing/temp-dir.js';

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const known = describeStartupFailure(error, config);
-  if (known) logger.error(known.message);
+  // An operator error is one plain line, whatever the log format: it is read by a person at a terminal or in journald.
+  if (known) consoleLogger.error(known.message);
   else logger.error('mesh could not start', error);
   process.exit(known?.exitCode ?? STARTUP_EXIT.unexpected);
 });

@@ -4,6 +4,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+// Paths of another checkout, spelled in pieces so that this guard does not cite them itself.
+const OUTSIDE_CITATION = new RegExp(
+  ['/' + 'work/', 'steer' + 'ing repo', '(?<!testing/)' + 'wycheproof/', 'shared/' + 'spec/', 'MESH_' + 'WYCHEPROOF_DIR'].join(
+    '|',
+  ),
+);
+
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Every file a clone holds (tracked, or new and not ignored): what a checkout elsewhere would have. */
@@ -48,10 +55,7 @@ describe('the repository stands alone', () => {
       (name) => name.endsWith('.md') || /\.(ts|js|sh|toml|service)$/.test(name) || name.startsWith('.ci/'),
     )) {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      if (
-        /\/work\/|steering repo|(?<!testing\/)wycheproof\/|shared\/spec\/|MESH_WYCHEPROOF_DIR/.test(text) &&
-        file !== 'scripts/repository.test.ts'
-      )
+      if (OUTSIDE_CITATION.test(text) && file !== 'scripts/repository.test.ts')
         problems.push(`${file}: cites a path outside the repository`);
       if (!file.endsWith('.md')) continue;
       for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {

@@ -17,6 +17,20 @@ async function main(): Promise<void> {
   const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
   checkDatabaseLocation(url, config.dbUrl ? 'MESH_DB_URL' : 'MESH_DB_PATH');
   const running = await startMesh(config, { logger });
+  const shutdown = (signal: string) => {
+    logger.info(`${signal}: shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  // Before the start line: a supervisor may signal the pid the moment it reads it, and without a
+  // handler the default action would kill mesh mid-write instead of closing it.
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
   // The pid is the process to signal: mesh runs as this one process, under npm, bun or a supervisor.
   logger.info(
     `mesh ${running.mesh.version} on ${config.host}:${running.port}, pid ${process.pid}, network "${config.network}", database ${redactUrl(
@@ -34,18 +48,6 @@ async function main(): Promise<void> {
   if (running.mesh.registry.sovereigns().length === 0) {
     logger.info('no sovereign key yet: set MESH_SOVEREIGN_KEYS or run `npm run sovereign:bootstrap -- <publicKeyHex>`');
   }
-  const shutdown = (signal: string) => {
-    logger.info(`${signal}: shutting down`);
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {

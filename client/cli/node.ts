@@ -46,10 +46,12 @@ export function addNodeCommands(program: Command): void {
         intervalMs: options.interval,
         peerCachePath: options.peerCache,
       });
-      consoleLogger.info(`agent for ${options.nodeId} (key ${publicKeyHex(key)}) on ${ctx.urls.join(', ')}`);
-      const signal = await new Promise<string>((resolve) => {
+      // Handlers first: a supervisor may signal the agent as soon as it reads the line below.
+      const stopped = new Promise<string>((resolve) => {
         for (const name of ['SIGTERM', 'SIGINT'] as const) process.once(name, () => resolve(name));
       });
+      consoleLogger.info(`agent for ${options.nodeId} (key ${publicKeyHex(key)}) on ${ctx.urls.join(', ')}`);
+      const signal = await stopped;
       consoleLogger.info(`${signal}: stopping`);
       await agent.stop();
       consoleLogger.info('stopped');

@@ -235,7 +235,7 @@ async function runHttpLoops(
         recorder.onFailure((error as { code?: string }).code ?? (error as Error).name);
         if (++failures > 1_000) {
           recorder.stop();
-          throw new Error(`more than 1,000 failed requests, the last: ${(error as Error).message}`);
+          throw new Error(`more than 1,000 failed requests, the last: ${(error as Error).message}`, { cause: error });
         }
         await sleep(10);
       }
@@ -277,7 +277,7 @@ function presignHeartbeats(job: HeartbeatJob): { heartbeats: HeartbeatFields[]; 
   const signers = keys.active.map((key) => ({ key, signer: new Signer(privateKeyFromSeed(key.seed)) }));
   if (signers.length === 0) throw new Error('no active node keys to sign heartbeats with');
   const base = Math.max(Date.now(), job.minTimestamp + 1);
-  const heartbeats: HeartbeatFields[] = new Array(job.maxRequests);
+  const heartbeats = new Array<HeartbeatFields>(job.maxRequests);
   for (let index = 0; index < job.maxRequests; index++) {
     const { key, signer } = signers[index % signers.length]!;
     const timestamp = base + Math.floor(index / signers.length);

@@ -32,8 +32,9 @@ function raw(base: string, path: string, headers: Record<string, string> = {}, m
 
 /** A built dashboard in a temp dir, with a secret beside it that no URL may reach. */
 function builtDashboard(): string {
-  const { dir, cleanup } = tempDir();
-  defer(cleanup);
+  const temp = tempDir();
+  defer(() => temp.cleanup());
+  const dir = temp.dir;
   const dist = join(dir, 'dist');
   mkdirSync(join(dist, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'secret.txt'), 'do not serve');
@@ -127,9 +128,9 @@ describe('the dashboard on mesh’s port', () => {
   });
 
   it('still starts without a built dashboard, and says so at /ui/', async () => {
-    const { dir, cleanup } = tempDir();
-    defer(cleanup);
-    const url = await meshWithDashboard(join(dir, 'never-built'));
+    const temp = tempDir();
+    defer(() => temp.cleanup());
+    const url = await meshWithDashboard(join(temp.dir, 'never-built'));
     const page = await raw(url, '/ui/');
     expect(page.status).toBe(503);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -45,6 +45,10 @@ export function HeartbeatChart({
           <line key={beat.time} class="chart-tick" x1={x(beat.time)} x2={x(beat.time)} y1={HEIGHT - 16} y2={HEIGHT - 4} />
         ))}
       </svg>
+      <div class="chart-axis muted" aria-hidden="true">
+        <span>{formatTime(start)}</span>
+        <span>now</span>
+      </div>
       <figcaption class="muted">
         {summary} Line: gap between heartbeats (dashed: interval, red: offline threshold); ticks: each heartbeat
         {history.truncated ? ' (the newest ones only)' : ''}.

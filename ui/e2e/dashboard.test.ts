@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +24,15 @@ const NETWORK = 'tana';
 const temp = tempDir();
 const dbUrl = `file:${join(temp.dir, 'mesh.db')}`;
 const sovereignKey = generateKeyPairSync('ed25519').privateKey;
-const sovereign = new Signer(sovereignKey);
+/**
+ * mesh's clock, and the test's signers': the set-up runs it hours behind and steps it forward, so
+ * the nodes have a real heartbeat history by the time the page opens at the present.
+ */
+let shiftMs = 0;
+const clock = { now: () => Date.now() + shiftMs };
+const HISTORY_MS = 3 * 60 * 60 * 1000;
+const INTERVAL_MS = 120_000;
+const sovereign = new Signer(sovereignKey, clock.now);
 const strangerKey = generateKeyPairSync('ed25519').privateKey;
 const sovereignPem = join(temp.dir, 'sovereign.pem');
 const strangerPem = join(temp.dir, 'stranger.pem');
@@ -36,6 +43,7 @@ let running: RunningMesh | undefined;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const nodeSigners = new Map<string, Signer>();
+let heartbeatsOfA = 0;
 
 async function post(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${running!.url}${path}`, {
@@ -51,7 +59,7 @@ function registration(nodeId: string, services: Registration['services']): Regis
 }
 
 async function register(nodeId: string, services: Registration['services'] = []): Promise<Signer> {
-  const signer = new Signer(generateKeyPairSync('ed25519').privateKey);
+  const signer = new Signer(generateKeyPairSync('ed25519').privateKey, clock.now);
   nodeSigners.set(nodeId, signer);
   await post('/register', signedRegister(signer, registration(nodeId, services), { network: NETWORK }));
   return signer;
@@ -79,20 +87,25 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(sovereignPem, sovereignKey.export({ format: 'pem', type: 'pkcs8' }));
   writeFileSync(strangerPem, strangerKey.export({ format: 'pem', type: 'pkcs8' }));
-  running = await startMesh(config(), { logger: silentLogger });
+  shiftMs = -HISTORY_MS;
+  running = await startMesh(config(), { logger: silentLogger, clock });
   port = running.port;
 
-  // A small network: two validators at work, one waiting, one refused.
+  // A small network: two validators at work for three hours (validator-b missed a few
+  // heartbeats), one waiting, one refused.
   const ledger = { type: 'ledger', port: 8080, publicKey: 'a1'.repeat(32) };
   for (const nodeId of ['validator-a', 'validator-b']) {
-    await register(nodeId, [
-      ledger,
-      { type: 't4', port: 8180 },
-      ...(nodeId === 'validator-a' ? [{ type: 'identity', port: 8280 }] : []),
-    ]);
+    const identity = nodeId === 'validator-a' ? [{ type: 'identity', port: 8280 }] : [];
+    await register(nodeId, [ledger, { type: 't4', port: 8180 }, ...identity]);
     await decide('approve', nodeId);
-    const signer = nodeSigners.get(nodeId)!;
-    await post('/heartbeat', signedHeartbeat(signer, { nodeId }, { network: NETWORK }));
+  }
+  for (let step = 0; shiftMs < 0; step += 1) {
+    shiftMs = Math.min(0, shiftMs + INTERVAL_MS);
+    for (const nodeId of ['validator-a', 'validator-b']) {
+      if (nodeId === 'validator-b' && step % 40 >= 36) continue;
+      await post('/heartbeat', signedHeartbeat(nodeSigners.get(nodeId)!, { nodeId }, { network: NETWORK }));
+    }
+    heartbeatsOfA += 1;
   }
   await register('validator-c', [ledger]);
   await register('intruder-1');
@@ -122,7 +135,7 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     const services = page.getByRole('region', { name: 'Services' });
     expect(await services.textContent()).toMatch(/identity.*ledger.*t4/s);
     // Pages with a window mark survive only if nothing reloads: every later step checks it.
-    await page.evaluate(() => Object.assign(window, { meshTestMark: true }));
+    await page.evaluate('window.meshTestMark = true');
     await screenshot('overview');
   });
 
@@ -134,11 +147,10 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await item.waitFor(WAIT);
     expect(await item.textContent()).toContain('validator-new.tail1234.ts.net');
     // Oldest first: validator-c registered before validator-new.
-    const order = await page
-      .locator('[data-testid^="pending-"]')
-      .evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')));
+    const pendingItems = await page.locator('[data-testid^="pending-"]').all();
+    const order = await Promise.all(pendingItems.map((li) => li.getAttribute('data-testid')));
     expect(order).toEqual(['pending-validator-c', 'pending-validator-new']);
-    expect(await page.evaluate(() => 'meshTestMark' in window)).toBe(true);
+    expect(await page.evaluate('window.meshTestMark === true')).toBe(true);
   });
 
   it('refuses, in words, an approval signed by a key that is no sovereign', async () => {
@@ -177,7 +189,7 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await openView('Overview');
     await page.getByTestId('group-active').getByRole('link', { name: 'validator-new' }).waitFor(WAIT);
     expect(await page.getByTestId('count-active').textContent()).toBe('3');
-    expect(await page.evaluate(() => 'meshTestMark' in window)).toBe(true);
+    expect(await page.evaluate('window.meshTestMark === true')).toBe(true);
   });
 
   it('searches, filters and sorts the nodes table, and opens a node with its history and heartbeats', async () => {
@@ -186,14 +198,14 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await rows.first().waitFor(WAIT);
     expect(await rows.count()).toBe(5);
     await page.getByLabel('Service', { exact: true }).selectOption('ledger');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 4);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(4);
     await page.getByLabel('Status', { exact: true }).selectOption('active');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(3);
     await page.getByRole('button', { name: 'Node' }).click();
     const ids = await rows.locator('td:first-child').allTextContents();
     expect(ids).toEqual(['validator-new', 'validator-b', 'validator-a']);
     await page.getByLabel('Search', { exact: true }).fill('validator-a');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(1);
     await page.getByLabel('Search', { exact: true }).fill('');
     await screenshot('nodes');
 
@@ -202,7 +214,7 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     const history = page.getByRole('table', { name: 'Events of validator-a' });
     await history.waitFor(WAIT);
     expect(await history.textContent()).toMatch(/node\.approved.*node\.registered/s);
-    const chart = page.getByRole('img', { name: /1 heartbeats since/ });
+    const chart = page.getByRole('img', { name: new RegExp(`^${heartbeatsOfA} heartbeats since .*; 0 arrived late`) });
     await chart.waitFor(WAIT);
     expect(await page.getByRole('region', { name: 'Services' }).textContent()).toContain('identity');
     await screenshot('node-detail');
@@ -211,15 +223,15 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
   it('lists events live, filtered by type and node, with links to the nodes', async () => {
     await openView('Events');
     await page.getByLabel('Type', { exact: true }).selectOption('node.approved');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(3);
     await page.getByLabel('Node', { exact: true }).selectOption('validator-new');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(1);
     await page.getByLabel('Node', { exact: true }).selectOption('');
     await page.getByLabel('Type', { exact: true }).selectOption('');
     await screenshot('events');
     await page.locator('tbody').getByRole('link', { name: 'intruder-1' }).first().click();
     await page.getByRole('heading', { name: /intruder-1/, level: 1 }).waitFor(WAIT);
-    expect(await page.evaluate(() => 'meshTestMark' in window)).toBe(true);
+    expect(await page.evaluate('window.meshTestMark === true')).toBe(true);
   });
 
   it('says so while mesh is down, and catches up on what happened meanwhile once it is back', async () => {
@@ -233,21 +245,21 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await screenshot('disconnected');
 
     // While the page cannot hear it, the network changes: mesh is offline, its database is not.
-    const offline = await createMesh(config(), { logger: silentLogger });
+    const offline = await createMesh(config(), { logger: silentLogger, clock });
     const api = createCaller(createContext(offline));
-    const late = new Signer(generateKeyPairSync('ed25519').privateKey);
+    const late = new Signer(generateKeyPairSync('ed25519').privateKey, clock.now);
     await api.node.register(
       signedRegister(late, registration('validator-late', [{ type: 't4', port: 8180 }]), { network: NETWORK }),
     );
     offline.close();
 
-    running = await startMesh(config(), { logger: silentLogger });
+    running = await startMesh(config(), { logger: silentLogger, clock });
     expect(running.port).toBe(port);
     await page.getByTestId('reconnected').waitFor(WAIT);
     await page.getByTestId('group-pending').getByRole('link', { name: 'validator-late' }).waitFor(WAIT);
     expect(await page.getByTestId('count-pending').textContent()).toBe('2');
     expect(await page.getByTestId('reconnected').textContent()).toContain('caught up with 1 event');
-    expect(await page.evaluate(() => 'meshTestMark' in window)).toBe(true);
+    expect(await page.evaluate('window.meshTestMark === true')).toBe(true);
   });
 
   it('is readable at phone width', async () => {
@@ -256,11 +268,11 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await phone.goto(`${running!.url}/ui/`);
     await phone.getByTestId('count-total').filter({ hasText: '6' }).waitFor(WAIT);
     // Nothing wider than the screen: no sideways scrolling of the page itself.
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot('overview-phone', phone);
     await phone.goto(`${running!.url}/ui/inbox`);
     await phone.getByTestId('pending-validator-c').waitFor(WAIT);
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot('inbox-phone', phone);
     await phone.close();
   });

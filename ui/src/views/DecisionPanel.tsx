@@ -49,6 +49,9 @@ export function DecisionPanel({ node }: { node: NodeView }) {
     return <p class="muted decision-hint">Load a sovereign key above to approve, deny or remove this node.</p>;
   }
 
+  // A node that registered again under another key is no longer the node this draft is bound to.
+  const changed = draft !== null && draft.nodePublicKey !== node.public_key.toLowerCase();
+
   const send = async () => {
     if (!draft) return;
     setBusy(true);
@@ -81,6 +84,11 @@ export function DecisionPanel({ node }: { node: NodeView }) {
           </button>
         ))}
       </div>
+      {changed && (
+        <p class="notice notice-error" role="alert">
+          This node registered again under another key since you drafted this decision. Review it, then draft again.
+        </p>
+      )}
       {draft && (
         <div class="draft" role="region" aria-label={`${ACTION_WORDS[draft.action].verb} ${draft.nodeId}: message to sign`}>
           <p>This is the exact message your key signs ({key.signer === 'webcrypto' ? 'WebCrypto Ed25519' : '@noble/ed25519'}):</p>
@@ -91,7 +99,7 @@ export function DecisionPanel({ node }: { node: NodeView }) {
             <button
               type="button"
               class={`button button-${draft.action} button-primary`}
-              disabled={busy}
+              disabled={busy || changed}
               onClick={() => void send()}
             >
               {busy ? 'Sending…' : ACTION_WORDS[draft.action].button}

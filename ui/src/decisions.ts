@@ -1,4 +1,5 @@
-import { nodeDecisionMessage, type NodeDecisionAction } from '../../shared/messages.js';
+import type { NodeDecisionAction } from '../../shared/actions.js';
+import { nodeDecisionMessage } from '../../shared/messages.js';
 import type { NodeView } from '../../shared/responses.js';
 import { api } from './api.js';
 import { serverNow } from './live.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../../client/signed-requests.js';
-import { describeError } from '../../errors.js';
+import { clientErrorView } from '../../trpc-errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../../testing/harness.js';
 
 let t: TestMesh;
@@ -47,8 +47,8 @@ describe('node.heartbeats', () => {
   });
 
   it('answers NODE_NOT_FOUND for a node mesh does not know, and refuses a bad limit', async () => {
-    const unknown = await t.api.node.heartbeats({ nodeId: 'nobody' }).catch((error: TRPCError) => describeError(error));
-    expect(unknown).toMatchObject({ code: 'NODE_NOT_FOUND', httpStatus: 404 });
+    const unknown = await t.api.node.heartbeats({ nodeId: 'nobody' }).catch((error: TRPCError) => clientErrorView(error));
+    expect(unknown).toMatchObject({ meshCode: 'NODE_NOT_FOUND', httpStatus: 404 });
     await expect(t.api.node.heartbeats({ nodeId: 'nobody', limit: 0 })).rejects.toThrow(TRPCError);
   });
 });

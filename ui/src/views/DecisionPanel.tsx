@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { NodeDecisionAction } from '../../../shared/messages.js';
+import type { NodeDecisionAction } from '../../../shared/actions.js';
 import type { NodeView } from '../../../shared/responses.js';
 import { draftDecision, sendDecision, type DraftDecision } from '../decisions.js';
 import { describeFailure } from '../errors.js';

@@ -1,12 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /** Where the dashboard lives on mesh's port; `npm run build` puts its files in ui/dist. */
 export const DASHBOARD_PATH = '/ui/';
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
+export const DEFAULT_DASHBOARD_DIR = join(packageRoot(fileURLToPath(import.meta.url)), 'ui', 'dist');
+
+/** The folder with package.json above this file: server/http/ from source, dist/server/http/ once built. */
+function packageRoot(file: string): string {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return resolve(dirname(file), '..', '..');
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'db/migrations/', 'server/crypto/verify-worker.mjs'] },
+  { ignores: ['node_modules/', 'dist/', 'ui/dist/', 'ui/e2e/artifacts/', 'db/migrations/', 'server/crypto/verify-worker.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -17,9 +17,12 @@ export interface RunningMesh {
 }
 
 /** Starts a mesh: database, snapshot, HTTP server and health sweeper. close() stops all of them in order. */
-export async function startMesh(config: MeshConfig, options: { logger: Logger; clock?: Clock }): Promise<RunningMesh> {
+export async function startMesh(
+  config: MeshConfig,
+  options: { logger: Logger; clock?: Clock; dashboardDir?: string },
+): Promise<RunningMesh> {
   const mesh = await createMesh(config, options);
-  const { server, closeWebSockets, markStarted } = createMeshServer(mesh, options.logger);
+  const { server, closeWebSockets, markStarted } = createMeshServer(mesh, options.logger, { dashboardDir: options.dashboardDir });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -14,6 +14,7 @@ import { TRPC_BASE_PATH } from '../shared/paths.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { beginExchange } from './http/exchange.js';
 import { errorBody, sendJson } from './http/json.js';
+import { createDashboardHandler } from './http/dashboard.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
 import { clientErrorView } from './trpc-errors.js';
 
@@ -48,9 +49,9 @@ export interface MeshServer {
 
 /**
  * One port for everything: typed tRPC under /trpc (HTTP, SSE subscriptions, and WebSocket on
- * upgrade), the documented REST paths everywhere else.
+ * upgrade), the dashboard under /ui/, the documented REST paths everywhere else.
  */
-export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer {
+export function createMeshServer(mesh: MeshContext, logger: Logger, options: { dashboardDir?: string } = {}): MeshServer {
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     const { meshCode } = clientErrorView(error);
     mesh.metrics.refused(meshCode);
@@ -73,6 +74,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
   const rest = createRestHandler(mesh, logger);
   const readiness = new ReadinessProbe(mesh, databaseFile(databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath })));
   const operations = createOperationsHandler(mesh, readiness, logger);
+  const dashboard = createDashboardHandler(options.dashboardDir);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const exchange = beginExchange(mesh, logger, req, res);
@@ -86,7 +88,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger): MeshServer 
     if (isTrpcPath(url.pathname)) {
       exchange.route = TRPC_BASE_PATH;
       trpc(req, res, url);
-    } else {
+    } else if (!dashboard(req, res, url)) {
       void rest(req, res, url, exchange);
     }
   });

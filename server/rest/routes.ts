@@ -67,6 +67,12 @@ export const restRoutes: readonly RestRoute[] = [
     path: '/nodes/:id',
     call: (api, { params }) => api.node.get(unvalidated<Inputs['node']['get']>({ nodeId: params.id })),
   },
+  {
+    method: 'GET',
+    path: '/nodes/:id/heartbeats',
+    call: (api, { params, query }) =>
+      api.node.heartbeats(unvalidated<Inputs['node']['heartbeats']>({ nodeId: params.id, limit: queryNumber(query, 'limit') })),
+  },
   { method: 'GET', path: '/topology', call: (api) => api.node.topology() },
   {
     method: 'POST',

@@ -1,5 +1,6 @@
 import { router } from '../../trpc.js';
 import { getProcedure } from './get.js';
+import { heartbeatsProcedure } from './heartbeats.js';
 import { listProcedure } from './list.js';
 import { registerProcedure } from './register.js';
 import { topologyProcedure } from './topology.js';
@@ -9,4 +10,5 @@ export const nodeRouter = router({
   list: listProcedure,
   get: getProcedure,
   topology: topologyProcedure,
+  heartbeats: heartbeatsProcedure,
 });

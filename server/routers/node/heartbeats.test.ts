@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../../client/signed-requests.js';
+import { clientErrorView } from '../../trpc-errors.js';
+import { createTestMesh, newSigner, type TestMesh } from '../../testing/harness.js';
+
+let t: TestMesh;
+beforeEach(async () => {
+  t = await createTestMesh();
+});
+afterEach(() => t.mesh.close());
+
+async function activeNode(nodeId: string) {
+  const node = newSigner(t.clock);
+  const options = { network: t.network };
+  await t.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, options));
+  await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
+  return node;
+}
+
+describe('node.heartbeats', () => {
+  it("lists a node's retained heartbeats oldest first, and only that node's", async () => {
+    const a = await activeNode('validator-a');
+    const b = await activeNode('validator-b');
+    const times: number[] = [];
+    for (const ip of ['100.64.0.1', '100.64.0.1', '100.64.0.2']) {
+      t.clock.advance(120_000);
+      times.push(t.clock.now());
+      await t.api.health.heartbeat(signedHeartbeat(a, { nodeId: 'validator-a', tailscaleIP: ip }, { network: t.network }));
+    }
+    await t.api.health.heartbeat(signedHeartbeat(b, { nodeId: 'validator-b' }, { network: t.network }));
+
+    const history = await t.api.node.heartbeats({ nodeId: 'validator-a' });
+    expect(history).toEqual({
+      nodeId: 'validator-a',
+      retentionMs: t.mesh.config.heartbeatRetentionMs,
+      heartbeats: [
+        { time: times[0], tailscaleIp: '100.64.0.1' },
+        { time: times[1], tailscaleIp: '100.64.0.1' },
+        { time: times[2], tailscaleIp: '100.64.0.2' },
+      ],
+      truncated: false,
+    });
+    const newest = await t.api.node.heartbeats({ nodeId: 'validator-a', limit: 2 });
+    expect(newest.heartbeats.map((beat) => beat.time)).toEqual([times[1], times[2]]);
+    expect(newest.truncated).toBe(true);
+  });
+
+  it('answers NODE_NOT_FOUND for a node mesh does not know, and refuses a bad limit', async () => {
+    const unknown = await t.api.node.heartbeats({ nodeId: 'nobody' }).catch((error: TRPCError) => clientErrorView(error));
+    expect(unknown).toMatchObject({ meshCode: 'NODE_NOT_FOUND', httpStatus: 404 });
+    await expect(t.api.node.heartbeats({ nodeId: 'nobody', limit: 0 })).rejects.toThrow(TRPCError);
+  });
+});

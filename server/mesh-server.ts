@@ -14,7 +14,7 @@ import { TRPC_BASE_PATH } from '../shared/paths.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { beginExchange } from './http/exchange.js';
 import { errorBody, sendJson } from './http/json.js';
-import { createDashboardHandler } from './http/dashboard.js';
+import { createDashboardHandler, DASHBOARD_ROUTE } from './http/dashboard.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
 import { clientErrorView } from './trpc-errors.js';
 
@@ -88,7 +88,9 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     if (isTrpcPath(url.pathname)) {
       exchange.route = TRPC_BASE_PATH;
       trpc(req, res, url);
-    } else if (!dashboard(req, res, url)) {
+    } else if (dashboard(req, res, url)) {
+      exchange.route = DASHBOARD_ROUTE;
+    } else {
       void rest(req, res, url, exchange);
     }
   });

@@ -86,6 +86,19 @@ describe('the dashboard on mesh’s port', () => {
     expect((await raw(url, '/ui/', {}, 'POST')).status).toBe(405);
   });
 
+  it('is counted in the metrics under one route label, whatever file was asked for', async () => {
+    const url = await meshWithDashboard(builtDashboard());
+    for (const path of ['/ui/', '/ui/assets/index-abc123.js', '/ui/nodes/validator-a', '/ui/no-such-file.png'])
+      await raw(url, path);
+    const metrics = (await raw(url, '/metrics')).body.toString();
+    const dashboardLines = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('mesh_http_requests_total{') && line.includes('/ui'));
+    expect(dashboardLines.join('\n')).toMatch(/route="\/ui\/\*",status_class="2xx"} 3/);
+    expect(dashboardLines.join('\n')).toMatch(/route="\/ui\/\*",status_class="4xx"} 1/);
+    expect(dashboardLines.every((line) => line.includes('route="/ui/*"'))).toBe(true);
+  });
+
   it('opens a view from a link, and answers 404 for a missing file', async () => {
     const url = await meshWithDashboard(builtDashboard());
     const view = await raw(url, '/ui/nodes/validator-a');

@@ -88,6 +88,9 @@ function isBrowserNavigation(req: IncomingMessage): boolean {
   return accept.includes('text/html') && !accept.includes('application/json');
 }
 
+/** The one route label every dashboard file (and the redirect from /) is counted under. */
+export const DASHBOARD_ROUTE = '/ui/*';
+
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 
 /**

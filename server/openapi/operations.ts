@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
+import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../shared/heartbeat-history.js';
 import { livenessSchema, readinessSchema } from '../../shared/operations.js';
 import {
   heartbeatRequestSchema,
@@ -102,6 +103,18 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'One node',
     pathFields: { id: 'nodeId' },
     response: nodeDetailSchema,
+    conditional: true,
+    errors: ['NODE_NOT_FOUND'],
+  },
+  {
+    method: 'GET',
+    path: '/nodes/:id/heartbeats',
+    procedure: 'node.heartbeats',
+    input: heartbeatHistoryRequestSchema,
+    summary: 'The heartbeats mesh still keeps of one node (its retained window), oldest first',
+    pathFields: { id: 'nodeId' },
+    query: [{ name: 'limit' }],
+    response: heartbeatHistorySchema,
     conditional: true,
     errors: ['NODE_NOT_FOUND'],
   },

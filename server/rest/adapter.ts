@@ -96,7 +96,8 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       const result = await match.route.call(api, { params: match.params, query: url.searchParams, headers: req.headers, body });
       if (isAsyncIterable(result))
         await streamEvents(res, untracked(result), mesh.hub.revision, streamStart(req, url, mesh.hub.revision));
-      else if (isRead) await answers.send(req, res, answers.prepare(cacheKey, version, result));
+      else if (isRead)
+        await answers.send(req, res, answers.prepare(cacheKey, version, result, match.route.keptByRegistryVersion));
       else sendJson(res, 200, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);

@@ -11,7 +11,7 @@ async function serve(answers: AnswerCache, body: unknown, version: () => number)
   const current = typeof body === 'function' ? (body as () => unknown) : () => body;
   server = createServer((req, res) => {
     const url = req.url ?? '/';
-    void answers.send(req, res, answers.kept(url, version()) ?? answers.prepare(url, version(), current()));
+    void answers.send(req, res, answers.kept(url, version()) ?? answers.prepare(url, version(), current(), true));
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
@@ -54,11 +54,20 @@ describe('AnswerCache', () => {
     expect((await fetch(`${url}/nodes`, { headers: { 'if-none-match': tag } })).status).toBe(200);
   });
 
-  it('keeps one set of bytes for URLs that differ only by query noise', () => {
+  it('keeps one set of bytes for URLs that differ only by query noise', async () => {
     const answers = new AnswerCache();
-    const body = frozenList(10);
-    const first = answers.prepare('/nodes?_=1', 3, body);
-    expect(answers.prepare('/nodes?_=2', 3, body)).toBe(first);
-    expect(answers.kept('/nodes?_=2', 3)).toBe(first);
+    const url = await serve(answers, frozenList(10), () => 3);
+    const first = await (await fetch(`${url}/nodes?_=1`)).text();
+    expect(await (await fetch(`${url}/nodes?_=2`)).text()).toBe(first);
+    expect(answers.kept('/nodes?_=2', 3)?.payload).toBeDefined();
+    expect(answers.kept('/nodes?_=2', 3)?.payload).toBe(answers.kept('/nodes?_=1', 3)?.payload);
+  });
+
+  it("tags an answer that is not the registry's by its bytes, and keeps nothing of it", () => {
+    const answers = new AnswerCache();
+    const one = answers.prepare('/health', 3, { serverTime: 1 });
+    expect(one.tag).toBe(answers.prepare('/health', 3, { serverTime: 1 }).tag);
+    expect(one.tag).not.toBe(answers.prepare('/health', 3, { serverTime: 2 }).tag);
+    expect(answers.kept('/health', 3)).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ export interface RestRequest {
 export interface RestRoute {
   method: 'GET' | 'POST';
   path: string;
+  /** Its answer changes only when the registry's answers version does: kept as bytes by URL until then. */
+  keptByRegistryVersion?: true;
   call(api: Caller, request: RestRequest): Promise<unknown>;
 }
 
@@ -57,6 +59,7 @@ export const restRoutes: readonly RestRoute[] = [
   {
     method: 'GET',
     path: '/nodes',
+    keptByRegistryVersion: true,
     call: (api, { query }) =>
       api.node.list(
         unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') }),
@@ -73,7 +76,7 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { params, query }) =>
       api.node.heartbeats(unvalidated<Inputs['node']['heartbeats']>({ nodeId: params.id, limit: queryNumber(query, 'limit') })),
   },
-  { method: 'GET', path: '/topology', call: (api) => api.node.topology() },
+  { method: 'GET', path: '/topology', keptByRegistryVersion: true, call: (api) => api.node.topology() },
   {
     method: 'POST',
     path: '/approve/:nodeId',

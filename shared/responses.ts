@@ -11,11 +11,15 @@ export const SERVICE_HEALTH_STATUSES = ['up', 'down', 'unknown'] as const;
  * probe after mesh started, and for nodes that are not active. `checkedAt` and `latencyMs` are null
  * while unknown.
  */
-export const serviceHealthSchema = z.object({
-  status: z.enum(SERVICE_HEALTH_STATUSES),
-  checkedAt: z.number().nullable(),
-  latencyMs: z.number().nullable(),
-});
+export const serviceHealthSchema = z
+  .object({
+    status: z.enum(SERVICE_HEALTH_STATUSES),
+    checkedAt: z.number().nullable(),
+    latencyMs: z.number().nullable(),
+  })
+  .describe(
+    'What mesh found on its last TCP connect to the service at the node’s Tailscale IP: up (connected; latencyMs is how long that took) or down (refused or timed out; latencyMs null). unknown (checkedAt and latencyMs null) until the first probe since mesh started, and for nodes that are not active.',
+  );
 export type ServiceHealth = z.infer<typeof serviceHealthSchema>;
 
 export const UNKNOWN_HEALTH: ServiceHealth = Object.freeze({ status: 'unknown', checkedAt: null, latencyMs: null });

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
-import type { ServiceHealth } from '../../shared/responses.js';
+import {
+  nodeDetailSchema,
+  nodeListSchema,
+  topologySchema,
+  type ServiceHealth,
+  type ServiceView,
+} from '../../shared/responses.js';
 import { silentLogger } from '../log.js';
 import { HEARTBEAT_REFRESH_MS } from '../registry/registry.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
-import { useCleanups } from '../testing/servers.js';
+import { startTestServer, useCleanups } from '../testing/servers.js';
+import { createMeshClient } from '../../client/client.js';
+import { createContext } from '../context.js';
+import { createCaller } from '../routers/_app.js';
+import { waitUntil } from '../../shared/testing/wait.js';
 import { acceptingListener, closedPort, hangingListener, type TestListener } from '../testing/tcp-listeners.js';
 import { startServiceProbes, type ServiceProbes } from './service-probes.js';
 
@@ -184,5 +194,55 @@ describe('service probes', () => {
     await probing;
     expect((await healthOf(t, 'h1')).ledger?.status).toBe('unknown');
     expect(await healthEvents(t)).toEqual([]);
+  });
+});
+
+describe('service probes in a running mesh', () => {
+  it('start with mesh, and their results reach REST (/nodes, /nodes/:id, /topology) and the typed client', async () => {
+    const sovereign = newSigner();
+    const running = await startTestServer(defer, {
+      config: { sovereignKeys: [sovereign.publicKey], serviceProbeIntervalMs: 50, serviceProbeTimeoutMs: 5_000 },
+    });
+    const ledger = await acceptingListener();
+    defer(() => ledger.close());
+    const closed = await closedPort();
+    const api = createCaller(createContext(running.mesh));
+    const node = newSigner();
+    const network = running.mesh.config.network;
+    await api.node.register(
+      signedRegister(
+        node,
+        {
+          nodeId: 'n1',
+          tailscaleHostname: 'n1.ts.net',
+          tailscaleIP: '127.0.0.1',
+          services: [
+            { type: 'ledger', port: ledger.port },
+            { type: 't4', port: closed },
+          ],
+        },
+        { network },
+      ),
+    );
+    await api.sovereign.approve(
+      signedNodeDecision(sovereign, 'approve', { nodeId: 'n1', nodePublicKey: node.publicKey }, { network }),
+    );
+
+    const rest = async (path: string): Promise<unknown> => (await fetch(`${running.url}${path}`)).json();
+    const statuses = (services: ServiceView[]) => services.map((service) => service.health.status);
+    const detail = async () => nodeDetailSchema.parse(await rest('/nodes/n1'));
+    await waitUntil(
+      async () => statuses((await detail()).services).join() === 'up,down',
+      'the probes to find ledger up and t4 down',
+    );
+    const [listed] = nodeListSchema.parse(await rest('/nodes?status=active')).nodes;
+    expect(statuses(listed?.services ?? [])).toEqual(['up', 'down']);
+    const topology = topologySchema.parse(await rest('/topology'));
+    expect(statuses(topology.nodes[0]?.services ?? [])).toEqual(['up', 'down']);
+    expect(topology.services['ledger']?.[0]?.health).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
+
+    const client = createMeshClient({ url: running.url });
+    const viaTrpc = await client.trpc.node.get.query({ nodeId: 'n1' });
+    expect(viaTrpc.services.map((service) => service.health.status)).toEqual(['up', 'down']);
   });
 });

@@ -24,6 +24,8 @@ const defer = useCleanups();
 
 interface Setup {
   t: TestMesh;
+  /** What the probes logged at info. */
+  logged: string[];
   probes: ServiceProbes;
   ledger: TestListener;
   closed: number;
@@ -52,7 +54,8 @@ async function approve(t: TestMesh, nodeId: string, node: Signer) {
 async function setup(): Promise<Setup> {
   const t = await createTestMesh({ config: { serviceProbeIntervalMs: 0, serviceProbeTimeoutMs: 5_000 } });
   defer(() => t.mesh.close());
-  const probes = startServiceProbes(t.mesh, silentLogger);
+  const logged: string[] = [];
+  const probes = startServiceProbes(t.mesh, { info: (message) => logged.push(message), error: () => {} });
   defer(() => probes.stop());
   const ledger = await acceptingListener();
   defer(() => ledger.close());
@@ -63,7 +66,7 @@ async function setup(): Promise<Setup> {
     { type: 't4', port: closed },
   ]);
   await approve(t, 'n1', node);
-  return { t, probes, ledger, closed, node };
+  return { t, logged, probes, ledger, closed, node };
 }
 
 const healthOf = async (t: TestMesh, nodeId: string): Promise<Record<string, ServiceHealth>> =>
@@ -78,7 +81,7 @@ const healthEvents = async (t: TestMesh) =>
 
 describe('service probes', () => {
   it('shows each service of an active node up or down, from unknown, and records each change once as an event', async () => {
-    const { t, probes } = await setup();
+    const { t, logged, probes, ledger, closed } = await setup();
     const unknown = { status: 'unknown', checkedAt: null, latencyMs: null };
     expect(await healthOf(t, 'n1')).toEqual({ ledger: unknown, t4: unknown });
     const versionBefore = t.mesh.registry.answersVersion;
@@ -101,6 +104,7 @@ describe('service probes', () => {
     expect(events).toHaveLength(2);
     expect(events.every((event) => event.actor === 'system' && event.nodeId === 'n1')).toBe(true);
     expect(events.at(-1)?.health).toEqual({ ledger: 'up', t4: 'down' });
+    expect(logged.sort()).toEqual([`service ledger:${ledger.port} of node n1 is up`, `service t4:${closed} of node n1 is down`]);
   });
 
   it('moves only the check time and latency when a probe finds the same status: no event, lists catch up like heartbeats', async () => {

@@ -25,6 +25,7 @@ export interface ServiceProbeOptions {
  */
 async function probeAndRecord(
   mesh: MeshContext,
+  logger: Logger,
   metrics: ProbeMetrics,
   connect: typeof tcpConnect,
   target: ProbeTarget,
@@ -46,7 +47,16 @@ async function probeAndRecord(
   const written = await writeAndPublish(mesh.database, mesh.hub, (tx, record) =>
     recordHealthChange(tx, record, health.checkedAt, target, health, mesh.registry.getNode(target.nodeId)),
   );
-  if (written) metrics.changed(health.status);
+  if (!written) return;
+  metrics.changed(health.status);
+  // The event's own log line names the node; this one says which service, and what was found.
+  logger.info(`service ${target.type}:${target.port} of node ${target.nodeId} is ${health.status}`, {
+    nodeId: target.nodeId,
+    service: target.type,
+    port: target.port,
+    health: health.status,
+    latencyMs: health.latencyMs,
+  });
 }
 
 /**
@@ -64,7 +74,7 @@ export function startServiceProbes(mesh: MeshContext, logger: Logger, options: S
     concurrency: mesh.config.serviceProbeConcurrency,
     targets: () => mesh.registry.probeTargets(),
     probe: (target, stopping) =>
-      probeAndRecord(mesh, metrics, connect, target, stopping).catch((error: unknown) =>
+      probeAndRecord(mesh, logger, metrics, connect, target, stopping).catch((error: unknown) =>
         logger.error('recording a service probe failed', error, { nodeId: target.nodeId, service: target.type }),
       ),
     ...(options.schedule ? { schedule: options.schedule } : {}),

@@ -248,5 +248,14 @@ describe('service probes in a running mesh', () => {
     const client = createMeshClient({ url: running.url });
     const viaTrpc = await client.trpc.node.get.query({ nodeId: 'n1' });
     expect(viaTrpc.services.map((service) => service.health.status)).toEqual(['up', 'down']);
+
+    // REST keeps list and topology answers as bytes until the registry's answersVersion moves:
+    // a change of health must reach them too.
+    await ledger.close();
+    const listedStatuses = async () =>
+      statuses(nodeListSchema.parse(await rest('/nodes?status=active')).nodes[0]?.services ?? []);
+    await waitUntil(async () => (await listedStatuses()).join() === 'down,down', 'the cached list to show ledger down');
+    const after = topologySchema.parse(await rest('/topology'));
+    expect(after.services['ledger']?.[0]?.health.status).toBe('down');
   });
 });

@@ -28,6 +28,8 @@ export type {
   NodeResult,
   NodeView,
   RemoveResult,
+  ServiceHealth,
+  ServiceView,
   SovereignResult,
   SovereignView,
   Topology,

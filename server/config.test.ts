@@ -22,7 +22,23 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: undefined,
       metrics: true,
+      serviceProbeIntervalMs: 60_000,
+      serviceProbeTimeoutMs: 5_000,
+      serviceProbeConcurrency: 16,
     });
+  });
+
+  it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {
+    expect(
+      loadConfig({
+        MESH_SERVICE_PROBE_INTERVAL_MS: '0',
+        MESH_SERVICE_PROBE_TIMEOUT_MS: '250',
+        MESH_SERVICE_PROBE_CONCURRENCY: '4',
+      }),
+    ).toMatchObject({ serviceProbeIntervalMs: 0, serviceProbeTimeoutMs: 250, serviceProbeConcurrency: 4 });
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_TIMEOUT_MS: '0' })).toThrow(/MESH_SERVICE_PROBE_TIMEOUT_MS/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_CONCURRENCY: '0' })).toThrow(/MESH_SERVICE_PROBE_CONCURRENCY/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_INTERVAL_MS: '-1' })).toThrow(/MESH_SERVICE_PROBE_INTERVAL_MS/);
   });
 
   it('reads every variable, lowering sovereign keys', () => {

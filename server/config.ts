@@ -68,6 +68,9 @@ const configSchema = z.object({
   // Unset: JSON lines for a collector, readable text when a person watches the terminal.
   MESH_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
   MESH_METRICS: flag(true),
+  MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
+  MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
 });
 
 export interface MeshConfig {
@@ -91,6 +94,11 @@ export interface MeshConfig {
   logFormat: LogFormat | undefined;
   /** Serve GET /metrics. */
   metrics: boolean;
+  /** How often each active node's services are probed; 0: never. */
+  serviceProbeIntervalMs: number;
+  serviceProbeTimeoutMs: number;
+  /** Service probes in flight at most. */
+  serviceProbeConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +140,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.MESH_LOG_LEVEL,
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
+    serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
+    serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
+    serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
   };
 }
 

@@ -10,13 +10,14 @@ export const EVENT_TYPES = [
   'node.removed',
   'node.online',
   'node.offline',
+  'service.health',
   'sovereign.added',
   'sovereign.removed',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
 
-/** The actor of changes mesh makes itself: the health sweeper, and keys added on the host. */
+/** The actor of changes mesh makes itself: the health sweeper, service probes, and keys added on the host. */
 export const SYSTEM_ACTOR = 'system';
 
 export const meshEventSchema = z.object({

@@ -4,10 +4,32 @@ import { nodeStatusSchema } from './fields.js';
 // The documented response shapes of the seed design (snake_case node fields), which the REST
 // adapter passes through unchanged. Times are milliseconds since the Unix epoch.
 
+export const SERVICE_HEALTH_STATUSES = ['up', 'down', 'unknown'] as const;
+
+/**
+ * What mesh's last TCP connect to a service found (see server/probes/): `unknown` until the first
+ * probe after mesh started, and for nodes that are not active. `checkedAt` and `latencyMs` are null
+ * while unknown.
+ */
+export const serviceHealthSchema = z
+  .object({
+    status: z.enum(SERVICE_HEALTH_STATUSES),
+    checkedAt: z.number().nullable(),
+    latencyMs: z.number().nullable(),
+  })
+  .describe(
+    'What mesh found on its last TCP connect to the service at the node’s Tailscale IP: up (connected; latencyMs is how long that took) or down (refused or timed out; latencyMs null). unknown (checkedAt and latencyMs null) until the first probe since mesh started, and for nodes that are not active.',
+  );
+export type ServiceHealth = z.infer<typeof serviceHealthSchema>;
+
+export const UNKNOWN_HEALTH: ServiceHealth = Object.freeze({ status: 'unknown', checkedAt: null, latencyMs: null });
+
 export const serviceViewSchema = z.object({
   type: z.string(),
   port: z.number(),
   publicKey: z.string().nullable(),
+  // Defaulted for what was written before probes existed: events in the log, peer caches on disk.
+  health: serviceHealthSchema.default(UNKNOWN_HEALTH),
 });
 export type ServiceView = z.infer<typeof serviceViewSchema>;
 
@@ -43,6 +65,7 @@ export const topologyServiceSchema = z.object({
   port: z.number(),
   publicKey: z.string().nullable(),
   status: nodeStatusSchema,
+  health: serviceHealthSchema,
 });
 
 export const topologySchema = z.object({

@@ -9,6 +9,7 @@ const WORDS: Record<EventType, string> = {
   'node.removed': 'removed',
   'node.online': 'back online',
   'node.offline': 'offline',
+  'service.health': 'service health changed',
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
 };

@@ -16,7 +16,14 @@ export class TestClock {
 }
 
 export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
-  return { ...loadConfig({ MESH_DB_URL: ':memory:', MESH_LOG_REQUESTS: 'false', MESH_VERIFY_THREADS: '0' }), ...overrides };
+  // Service probes off: test nodes register made-up addresses, and a test that wants probes runs them.
+  const env = {
+    MESH_DB_URL: ':memory:',
+    MESH_LOG_REQUESTS: 'false',
+    MESH_VERIFY_THREADS: '0',
+    MESH_SERVICE_PROBE_INTERVAL_MS: '0',
+  };
+  return { ...loadConfig(env), ...overrides };
 }
 
 export function newSigner(clock?: TestClock): Signer {

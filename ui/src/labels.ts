@@ -20,6 +20,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.removed': 'removed',
   'node.online': 'back online',
   'node.offline': 'went offline',
+  'service.health': 'service health changed',
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
 };

@@ -9,6 +9,7 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepInTransaction(mesh);
+    if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -17,11 +18,11 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   }
 }
 
-function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
-  return writeAndPublish(mesh.database, mesh.hub, (tx, record) => {
+function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: number }> {
+  return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
-    return sweep(
+    const result = await sweep(
       tx,
       record,
       now,
@@ -29,11 +30,13 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
         offlineAfterMs: mesh.config.offlineAfterMs,
         heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
         eventRetentionMs: mesh.config.eventRetentionMs,
-        startedAt: mesh.startedAt,
+        listeningSince: mesh.preservation.listeningSince,
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,
+      mesh.preservation,
     );
+    return { ...result, now };
   });
 }
 

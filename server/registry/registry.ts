@@ -3,6 +3,9 @@ import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
 import type { NodeList, NodeView, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
 
+/** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
+export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
+
 interface TopologyBody {
   counts: Topology['counts'];
   nodes: NodeView[];
@@ -32,7 +35,7 @@ export class Registry {
   readonly #nodes = new Map<string, NodeView>();
   readonly #sovereigns = new Map<string, SovereignView>();
   #lists = new Map<string, NodeList>();
-  #topology: Topology | null = null;
+  #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
   /** When the lists were last dropped: the topology's generatedAt, and the age of heartbeat times in lists. */
   #changedAt = 0;
@@ -146,7 +149,7 @@ export class Registry {
     return list;
   }
 
-  topology(network: string): Topology {
+  topology(network: string): TopologySnapshot {
     this.#refreshTouched();
     if (!this.#topology || this.#topologyNetwork !== network) {
       this.#topology = Object.freeze({
@@ -158,6 +161,11 @@ export class Registry {
       this.#topologyNetwork = network;
     }
     return this.#topology;
+  }
+
+  /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
+  invalidateAnswers(): void {
+    this.#invalidate();
   }
 
   #refreshTouched(): void {

@@ -1,4 +1,4 @@
-import type { EventType } from '../../shared/events.js';
+import type { EventType, SelfPreservationChange } from '../../shared/events.js';
 import type { NodeStatus } from '../../shared/fields.js';
 
 // Keyed by shared/'s types, so the compiler checks that every status and event type has its words;
@@ -22,5 +22,14 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.offline': 'went offline',
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
+  'mesh.self-preservation': 'self-preservation',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
+
+/** What a mesh.self-preservation event says, in the events table's subject column. */
+export function selfPreservationText(change: SelfPreservationChange): string {
+  if (change.change === 'entered') return `entered: ${change.silentNodes} of ${change.activeNodes} active nodes silent`;
+  return change.exitReason === 'recovered'
+    ? 'exited: heartbeats are back'
+    : 'exited after its maximum: silent nodes go offline a few at a time';
+}

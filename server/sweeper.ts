@@ -31,6 +31,8 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
         heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
         eventRetentionMs: mesh.config.eventRetentionMs,
         listeningSince: mesh.preservation.listeningSince,
+        heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
+        autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,
@@ -50,6 +52,13 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
           logger.info(`${result.wentOffline.length} nodes offline after ${mesh.config.offlineAfterMs} ms of silence`, {
             nodes: result.wentOffline.length,
           });
+        if (result.denied.length > 0)
+          logger.info(
+            `${result.denied.length} nodes denied after ${mesh.config.autoDenyAfterMissed} missed heartbeat intervals`,
+            {
+              nodes: result.denied.length,
+            },
+          );
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );

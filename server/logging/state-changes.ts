@@ -53,6 +53,7 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
       nodeId: event.nodeId,
       publicKey: event.publicKey,
       actor: event.actor,
+      ...(event.reason === undefined ? {} : { reason: event.reason }),
     });
   }
 }

@@ -4,6 +4,7 @@ import { heartbeats } from '../../db/schema.js';
 import { pruneEvents } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
 import type { OfflineDecision } from '../self-preservation.js';
+import { denyLongSilentNodes } from './auto-deny.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 
 export interface SweepSettings {
@@ -14,13 +15,17 @@ export interface SweepSettings {
   keepEventsAfter: number;
   /**
    * Since when this mesh hears heartbeats (its start, or the end of a self-preservation): nobody is
-   * marked offline before it has had a full threshold to hear them.
+   * marked offline or denied before it has had a full threshold to hear them.
    */
   listeningSince: number;
+  heartbeatIntervalMs: number;
+  /** MESH_AUTO_DENY_AFTER_MISSED; 0: never. */
+  autoDenyAfterMissed: number;
 }
 
 export interface SweepResult {
   wentOffline: string[];
+  denied: string[];
   /** What the self-preservation gate decided, to be settled once the pass committed; null in the grace. */
   decision: OfflineDecision | null;
   heartbeatsDeleted: number;
@@ -64,9 +69,11 @@ async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: 
 
 /**
  * One pass of the health sweeper: active nodes silent for the offline threshold become offline,
- * with one node.offline event each, as many as self-preservation (`gate`) allows; heartbeat rows
- * and events past their retention are deleted. An approval counts as a sign of life, so a node
- * just admitted has a full threshold to send its first heartbeat.
+ * with one node.offline event each, as many as self-preservation (`gate`) allows; offline nodes
+ * silent for MESH_AUTO_DENY_AFTER_MISSED heartbeat intervals become denied, but never while mesh
+ * preserves itself or drains (nor in a pass that changes either); heartbeat rows and events past
+ * their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
+ * full threshold to send its first heartbeat.
  *
  * `suspects` are the nodes the discovery snapshot believes silent: finding them in memory spares a
  * scan of every active row; their silence is checked again in SQL.
@@ -80,11 +87,19 @@ export async function sweep(
   gate: OfflineGate,
 ): Promise<SweepResult> {
   let wentOffline: string[] = [];
+  let denied: string[] = [];
   let decision: OfflineDecision | null = null;
   if (now - settings.listeningSince >= settings.offlineAfterMs) {
     ({ wentOffline, decision } = await markSilentNodesOffline(tx, record, now, now - settings.offlineAfterMs, suspects, gate));
+    if (decision.change === null && decision.next.kind === 'normal') {
+      denied = await denyLongSilentNodes(tx, record, now, {
+        missedIntervals: settings.autoDenyAfterMissed,
+        heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        listeningSince: settings.listeningSince,
+      });
+    }
   }
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
-  return { wentOffline, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
+  return { wentOffline, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
 }

@@ -1,15 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMeshClient } from '../client/client.js';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
+import type { EventPage } from '../shared/events.js';
+import type { Info, Topology } from '../shared/responses.js';
 import type { MeshConfig } from './config.js';
+import { createContext } from './context.js';
+import { createCaller } from './routers/_app.js';
 import { sweepOnce } from './sweeper.js';
-import { createTestMesh, newSigner, type TestMesh } from './testing/harness.js';
+import { createTestMesh, newSigner, TestClock, type TestMesh } from './testing/harness.js';
 import { Scrape } from './testing/prometheus.js';
+import { startTestServer, useCleanups } from './testing/servers.js';
 
 const OFFLINE_AFTER = 300_000;
 const MINUTE = 60_000;
 const NETWORK_SIZE = 40;
 let t: TestMesh | undefined;
-afterEach(() => t?.mesh.close());
+afterEach(() => {
+  t?.mesh.close();
+  t = undefined;
+});
 
 interface TestNode {
   id: string;
@@ -181,5 +190,66 @@ describe('self-preservation', () => {
     mesh.clock.advance(2);
     expect((await sweepOnce(mesh.mesh)).wentOffline).toEqual([]);
     expect(mesh.mesh.preservation.active).toBe(true);
+  });
+});
+
+describe('self-preservation over the transports', () => {
+  const defer = useCleanups();
+
+  it('shows in GET /health, GET /topology (whose kept answer it invalidates), the events log, and the SDK', async () => {
+    const clock = new TestClock();
+    const sovereign = newSigner(clock);
+    // The sweeper's own timer stays out of the way: the test runs each pass.
+    const running = await startTestServer(defer, {
+      config: { sovereignKeys: [sovereign.publicKey], sweepIntervalMs: 3_600_000 },
+      clock,
+    });
+    const mesh: TestMesh = {
+      mesh: running.mesh,
+      api: createCaller(createContext(running.mesh)),
+      clock,
+      sovereign,
+      network: running.mesh.config.network,
+    };
+    const nodes = await activeNodes(mesh, 10);
+    clock.advance(OFFLINE_AFTER);
+    for (const node of nodes) await node.heartbeat();
+
+    expect(((await (await fetch(`${running.url}/health`)).json()) as Info).selfPreservation.active).toBe(false);
+    await run(mesh, OFFLINE_AFTER, nodes.slice(3));
+    clock.advance(MINUTE);
+    // Kept as bytes until the registry's answers change: entering self-preservation must change them.
+    const before = await fetch(`${running.url}/topology`);
+    const tag = before.headers.get('etag') ?? '';
+    expect(((await before.json()) as Topology).selfPreservation).toMatchObject({ active: false, draining: false });
+    expect((await fetch(`${running.url}/topology`, { headers: { 'if-none-match': tag } })).status).toBe(304);
+
+    expect((await sweepOnce(running.mesh)).wentOffline).toEqual([]);
+    const state = {
+      active: true,
+      since: clock.now(),
+      until: clock.now() + 900_000,
+      activeNodes: 10,
+      silentNodes: 3,
+      draining: false,
+    };
+
+    const after = await fetch(`${running.url}/topology`, { headers: { 'if-none-match': tag } });
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as Topology).selfPreservation).toEqual(state);
+    const health = (await (await fetch(`${running.url}/health`)).json()) as Info;
+    expect(health.selfPreservation).toEqual(state);
+    expect(health).toMatchObject({ status: 'ok', service: 'mesh', offlineAfterMs: OFFLINE_AFTER });
+
+    const page = (await (
+      await fetch(`${running.url}/events?types=mesh.self-preservation`, { headers: { accept: 'application/json' } })
+    ).json()) as EventPage;
+    expect(page.events.map((event) => [event.type, event.selfPreservation?.change])).toEqual([
+      ['mesh.self-preservation', 'entered'],
+    ]);
+
+    const client = createMeshClient({ url: running.url });
+    expect((await client.info()).selfPreservation).toEqual(state);
+    expect((await client.trpc.node.topology.query()).selfPreservation).toEqual(state);
   });
 });

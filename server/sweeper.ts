@@ -45,7 +45,12 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
 /** Runs the sweeper every MESH_SWEEP_INTERVAL_MS; a failed pass is logged and the next one tries again. */
 export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const timer = setInterval(() => {
+    // Each pass decides from the self-preservation state the previous one settled: a pass still
+    // running when the next is due (a stalled database) is not joined by another.
+    if (busy) return;
+    busy = true;
     running = sweepOnce(mesh).then(
       (result) => {
         if (result.wentOffline.length > 0)
@@ -62,6 +67,7 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );
+    void running.finally(() => (busy = false));
   }, mesh.config.sweepIntervalMs);
   timer.unref();
   return {

@@ -4,6 +4,7 @@ import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/s
 import type { EventPage } from '../shared/events.js';
 import type { Info, Topology } from '../shared/responses.js';
 import type { MeshConfig } from './config.js';
+import type { Logger } from './log.js';
 import { createContext } from './context.js';
 import { createCaller } from './routers/_app.js';
 import { sweepOnce } from './sweeper.js';
@@ -41,8 +42,8 @@ async function activeNodes(mesh: TestMesh, count: number): Promise<TestNode[]> {
 }
 
 /** A network of 40 active nodes whose start-up grace is over, every node having just sent a heartbeat. */
-async function network(config: Partial<MeshConfig> = {}) {
-  const mesh = await createTestMesh({ config });
+async function network(config: Partial<MeshConfig> = {}, logger?: Logger) {
+  const mesh = await createTestMesh({ config, ...(logger ? { logger } : {}) });
   t = mesh;
   const nodes = await activeNodes(mesh, NETWORK_SIZE);
   mesh.clock.advance(OFFLINE_AFTER);
@@ -156,6 +157,25 @@ describe('self-preservation', () => {
     expect((await mesh.api.node.topology()).selfPreservation).toMatchObject({ active: false, draining: true });
     expect((await run(mesh, 2 * MINUTE, alive)).map((pass) => pass.length)).toEqual([5, 2]);
     expect((await mesh.api.info()).selfPreservation.draining).toBe(false);
+  });
+
+  it('logs entering and leaving as warnings, with the figures', async () => {
+    const warnings: Array<{ message: string; fields: unknown }> = [];
+    const logger: Logger = { info: () => {}, error: () => {}, warn: (message, fields) => warnings.push({ message, fields }) };
+    const { mesh, nodes } = await network({}, logger);
+    await run(mesh, OFFLINE_AFTER + MINUTE, nodes.slice(12));
+    await run(mesh, MINUTE, nodes);
+    const until = new Date(mesh.clock.now() - MINUTE + 900_000).toISOString();
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      `self-preservation entered: 12 of 40 active nodes silent (more than 15% would go offline); nobody is marked offline until heartbeats come back, or until ${until} at the latest`,
+      'self-preservation exited: heartbeats are back (0 of 40 active nodes silent)',
+    ]);
+    expect(warnings[0]?.fields).toMatchObject({
+      event: 'mesh.self-preservation',
+      change: 'entered',
+      activeNodes: 40,
+      silentNodes: 12,
+    });
   });
 
   it('marks 5% of silent nodes offline as normal', async () => {

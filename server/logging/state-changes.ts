@@ -14,9 +14,12 @@ const WORDS: Record<EventType, string> = {
   'mesh.self-preservation': 'self-preservation',
 };
 
+// 0.15 * 100 is 15.000000000000002 in floating point.
+const percent = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
+
 /** A warning: while it lasts, silent nodes stay active, and someone should find out why they went silent. */
 function logSelfPreservation(logger: Logger, event: MeshEvent, change: SelfPreservationChange): void {
-  const figures = `${change.silentNodes} of ${change.activeNodes} active nodes silent (more than ${change.ratio * 100}% would go offline)`;
+  const figures = `${change.silentNodes} of ${change.activeNodes} active nodes silent (more than ${percent(change.ratio)} would go offline)`;
   const message =
     change.change === 'entered'
       ? `self-preservation entered: ${figures}; nobody is marked offline until heartbeats come back, or until ${new Date(change.state.until ?? event.time).toISOString()} at the latest`

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import type { MeshConfig } from '../config.js';
+import type { Logger, LogFields } from '../log.js';
 import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
@@ -39,8 +40,8 @@ async function activeNodes(mesh: TestMesh, count: number): Promise<TestNode[]> {
 }
 
 /** `count` active nodes, the start-up grace over, every node having just sent a heartbeat. */
-async function network(count: number, config: Partial<MeshConfig>, clock?: TestClock) {
-  const mesh = await createTestMesh({ config, ...(clock ? { clock } : {}) });
+async function network(count: number, config: Partial<MeshConfig>, options: { clock?: TestClock; logger?: Logger } = {}) {
+  const mesh = await createTestMesh({ config, ...options });
   meshes.push(mesh);
   const nodes = await activeNodes(mesh, count);
   mesh.clock.advance(OFFLINE_AFTER);
@@ -69,7 +70,9 @@ describe('automatic denial', () => {
   });
 
   it('denies an offline node that missed MESH_AUTO_DENY_AFTER_MISSED intervals, by system, with the reason; a sovereign can approve it again', async () => {
-    const { mesh, nodes } = await network(1, { autoDenyAfterMissed: 3 });
+    const lines: Array<{ message: string; fields: LogFields | undefined }> = [];
+    const logger: Logger = { info: (message, fields) => lines.push({ message, fields }), warn: () => {}, error: () => {} };
+    const { mesh, nodes } = await network(1, { autoDenyAfterMissed: 3 }, { logger });
     // Three intervals of two minutes: offline after five minutes of silence, denied after six.
     expect(await run(mesh, 6 * MINUTE, [])).toEqual([[], [], [], [], [], []]);
     expect(await statusOf(mesh, 'n00')).toBe('offline');
@@ -86,6 +89,10 @@ describe('automatic denial', () => {
       node: { id: 'n00', status: 'denied' },
     });
     expect(events[0]).not.toHaveProperty('reason');
+    expect(lines.find((line) => line.message === 'node n00 denied')?.fields).toMatchObject({
+      actor: 'system',
+      reason: 'missed 3 heartbeat intervals of 120000 ms in a row (MESH_AUTO_DENY_AFTER_MISSED)',
+    });
     await expect(nodes[0]?.heartbeat()).rejects.toMatchObject({ message: expect.stringMatching(/n00 is denied/) });
 
     const scrape = new Scrape(await mesh.mesh.metrics.registry.metrics());
@@ -132,7 +139,7 @@ describe('automatic denial', () => {
     dirs.push(dir);
     const dbUrl = `file:${join(dir.dir, 'mesh.db')}`;
     const clock = new TestClock();
-    const first = await network(1, { dbUrl }, clock);
+    const first = await network(1, { dbUrl }, { clock });
     await run(first.mesh, 6 * MINUTE, []);
     expect(await statusOf(first.mesh, 'n00')).toBe('offline');
     first.mesh.mesh.close();

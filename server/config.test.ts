@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
+      selfPreservationRatio: 0.15,
+      selfPreservationMaxMs: 900_000,
+      offlineRate: 10,
+      autoDenyAfterMissed: 0,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
       logRequests: true,
@@ -57,6 +61,10 @@ describe('loadConfig', () => {
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
       MESH_METRICS: 'false',
+      MESH_SELF_PRESERVATION_RATIO: '0.5',
+      MESH_SELF_PRESERVATION_MAX_MS: '60000',
+      MESH_OFFLINE_RATE: '3',
+      MESH_AUTO_DENY_AFTER_MISSED: '30',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -72,6 +80,10 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'text',
       metrics: false,
+      selfPreservationRatio: 0.5,
+      selfPreservationMaxMs: 60_000,
+      offlineRate: 3,
+      autoDenyAfterMissed: 30,
     });
   });
 
@@ -84,6 +96,10 @@ describe('loadConfig', () => {
     [{ MESH_LOG_LEVEL: 'verbose' }, /MESH_LOG_LEVEL/],
     [{ MESH_LOG_FORMAT: 'xml' }, /MESH_LOG_FORMAT/],
     [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '0' }, /MESH_SELF_PRESERVATION_RATIO: must be more than 0/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '1.5' }, /MESH_SELF_PRESERVATION_RATIO: must be at most 1/],
+    [{ MESH_OFFLINE_RATE: '0' }, /MESH_OFFLINE_RATE/],
+    [{ MESH_AUTO_DENY_AFTER_MISSED: '-1' }, /MESH_AUTO_DENY_AFTER_MISSED: must not be negative/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
     // An empty network once became "tana" without a word.

@@ -68,6 +68,27 @@ export const topologyServiceSchema = z.object({
   health: serviceHealthSchema,
 });
 
+/**
+ * Whether mesh holds off marking nodes offline because too many went silent at once (mesh itself is
+ * then the likely one cut off). It changes only when mesh enters or leaves that state.
+ */
+export const selfPreservationSchema = z.object({
+  active: z.boolean(),
+  /** When it was entered; null when not in self-preservation. */
+  since: z.number().nullable(),
+  /** When it ends at the latest (MESH_SELF_PRESERVATION_MAX_MS after `since`); null when not in it. */
+  until: z.number().nullable(),
+  /** Active nodes, and of them those that would have gone offline, when it was entered; null when not in it. */
+  activeNodes: z.number().nullable(),
+  silentNodes: z.number().nullable(),
+  /**
+   * Self-preservation ran out while nodes were still silent: they go offline at most
+   * MESH_OFFLINE_RATE per sweeper pass until none is left.
+   */
+  draining: z.boolean(),
+});
+export type SelfPreservation = z.infer<typeof selfPreservationSchema>;
+
 export const topologySchema = z.object({
   network: z.string(),
   generatedAt: z.number(),
@@ -75,6 +96,7 @@ export const topologySchema = z.object({
   nodes: z.array(nodeViewSchema),
   services: z.record(z.string(), z.array(topologyServiceSchema)),
   revision,
+  selfPreservation: selfPreservationSchema,
 });
 export type Topology = z.infer<typeof topologySchema>;
 
@@ -130,6 +152,7 @@ export const infoSchema = z.object({
   heartbeatIntervalMs: z.number(),
   offlineAfterMs: z.number(),
   maxSkewMs: z.number(),
+  selfPreservation: selfPreservationSchema,
 });
 export type Info = z.infer<typeof infoSchema>;
 

@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeView, ServiceHealth, ServiceView } from '../../shared/responses.js';
+import type { NodeView, SelfPreservation, ServiceHealth, ServiceView } from '../../shared/responses.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -74,6 +74,15 @@ export function duration(ms: number): string {
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
   if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)}h`;
   return `${Math.round(ms / 86_400_000)}d`;
+}
+
+/** The sweeper's self-preservation state in a line: for `mesh info` and `mesh topology`. */
+export function selfPreservationText(state: SelfPreservation, now = Date.now()): string {
+  if (state.active) {
+    const until = state.until === null ? '' : `, ${new Date(state.until).toISOString()} at the latest`;
+    return `ON since ${when(state.since, now)}: ${state.silentNodes} of ${state.activeNodes} active nodes went silent at once; nobody is marked offline until heartbeats come back${until}`;
+  }
+  return state.draining ? 'off, draining: the nodes still silent when it ran out go offline a few per sweep' : 'off';
 }
 
 const servicesText = (services: ServiceView[]): string =>

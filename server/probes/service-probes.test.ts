@@ -55,7 +55,7 @@ async function setup(): Promise<Setup> {
   const t = await createTestMesh({ config: { serviceProbeIntervalMs: 0, serviceProbeTimeoutMs: 5_000 } });
   defer(() => t.mesh.close());
   const logged: string[] = [];
-  const probes = startServiceProbes(t.mesh, { info: (message) => logged.push(message), error: () => {} });
+  const probes = startServiceProbes(t.mesh, { info: (message) => logged.push(message), warn: () => {}, error: () => {} });
   defer(() => probes.stop());
   const ledger = await acceptingListener();
   defer(() => ledger.close());

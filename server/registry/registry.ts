@@ -4,6 +4,9 @@ import type { NodeListFilter } from '../../shared/requests.js';
 import type { NodeList, NodeView, ServiceHealth, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 
+/** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
+export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
+
 interface TopologyBody {
   counts: Topology['counts'];
   nodes: NodeView[];
@@ -34,7 +37,7 @@ export class Registry {
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
   #lists = new Map<string, NodeList>();
-  #topology: Topology | null = null;
+  #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
   /** When the lists were last dropped: the topology's generatedAt, and the age of heartbeat times in lists. */
   #changedAt = 0;
@@ -181,7 +184,7 @@ export class Registry {
     return list;
   }
 
-  topology(network: string): Topology {
+  topology(network: string): TopologySnapshot {
     this.#refreshTouched();
     if (!this.#topology || this.#topologyNetwork !== network) {
       this.#topology = Object.freeze({
@@ -193,6 +196,11 @@ export class Registry {
       this.#topologyNetwork = network;
     }
     return this.#topology;
+  }
+
+  /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
+  invalidateAnswers(): void {
+    this.#invalidate();
   }
 
   #refreshTouched(): void {

@@ -16,6 +16,8 @@ export interface SoakReport {
   traffic: string;
   memory: MemorySample[];
   flatness: Flatness;
+  /** Cores busy on average while the traffic ran: mesh's, and the whole machine's (the traffic and anything else). */
+  cpu: { mesh: number; machine: number };
   health: HealthSample[];
   locks: LockWindow[];
   /** null when that traffic process failed (its error is in `failures`). */
@@ -123,6 +125,8 @@ export function soakMarkdown(report: SoakReport, abusiveSubscriptions: number, b
       : `- **Heartbeats lost**: ${heartbeats.lost === 0 ? '0' : `**${formatCount(heartbeats.lost)}**`} of ${formatCount(heartbeats.acked)} answered 200 ` +
         `(the heartbeats table holds ${formatCount(heartbeats.stored)} rows once mesh has stopped).`,
     memoryLine(report),
+    `- **CPU**, cores busy on average: mesh ${report.cpu.mesh.toFixed(2)}, the whole machine ${report.cpu.machine.toFixed(2)} of ${machine.nproc} ` +
+      `(the traffic processes and anything else running on it included).`,
     healthLine(report),
     ...(legit
       ? [

@@ -23,6 +23,7 @@ import { ROOT } from '../../shared/testing/processes.js';
 import { privateKeyFromSeed, publicKeyHex } from '../../shared/sign.js';
 import type { KeysFile } from '../bench/jobs.js';
 import { machineInfo } from '../bench/page.js';
+import { cpuSeconds, machineCpuSeconds } from '../bench/proc-stats.js';
 import { forkTs, stopAllChildren, stopChild } from '../bench/processes.js';
 import { formatCount } from '../bench/report.js';
 import { makeNodeKeys, seedDatabase } from '../bench/seed.js';
@@ -146,6 +147,8 @@ async function main(): Promise<void> {
   progress(`mesh on ${mesh.origin} (pid ${mesh.pid}); ${settings.minutes} min of traffic`);
 
   const startedAt = performance.now();
+  const meshCpuAtStart = cpuSeconds(mesh.pid);
+  const machineCpuAtStart = machineCpuSeconds().busy;
   let stopping = false;
   let diedAtMs: number | null = null;
   mesh.child.once('exit', (code, signal) => {
@@ -199,6 +202,11 @@ async function main(): Promise<void> {
   );
   const [legit, abuse] = await Promise.allSettled([runTraffic(legitJob), runTraffic(abuseJob)]);
   clearInterval(minuteTicker);
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const cpu = {
+    mesh: (cpuSeconds(mesh.pid) - meshCpuAtStart) / elapsedSeconds,
+    machine: (machineCpuSeconds().busy - machineCpuAtStart) / elapsedSeconds,
+  };
   stopMemory();
   const [locks] = await Promise.all([stopLocks(), stopHealth()]);
   const failures = [legit, abuse].flatMap((outcome) =>
@@ -222,6 +230,7 @@ async function main(): Promise<void> {
     traffic: describeTraffic(settings, wsWatchers),
     memory,
     flatness: memoryFlatness(memory, FLAT_BOUND_BYTES),
+    cpu,
     health,
     locks,
     legit: legit.status === 'fulfilled' && legit.value.kind === 'legit' ? legit.value : null,

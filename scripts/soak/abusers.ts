@@ -7,14 +7,14 @@ import WebSocket from 'ws';
 import { errorCode, loopbackPool, sleep, Tally } from './http.js';
 import type { AbuseJob, AbuseResult } from './jobs.js';
 import { freshRegistration } from './registrations.js';
-import { parseWsMessage, subscribeMessage, trpcWsUrl } from './watchers.js';
+import { OPEN_TIMEOUT_MS, parseWsMessage, subscribeMessage, trpcWsUrl } from './watchers.js';
 
 const FLOOD_CONNECTIONS = 4;
 
 /** Opens the socket, subscribes `job.wsSubscriptions` times, pauses it; the returned function reads what came and closes. */
 export async function subscribeWithoutReading(job: AbuseJob): Promise<() => Promise<AbuseResult['wsSubscriber']>> {
   const outcome: AbuseResult['wsSubscriber'] = { opened: false, sent: 0, started: 0, errors: {}, closed: null };
-  const socket = new WebSocket(trpcWsUrl(job.origin), { localAddress: job.localAddress });
+  const socket = new WebSocket(trpcWsUrl(job.origin), { localAddress: job.localAddress, handshakeTimeout: OPEN_TIMEOUT_MS });
   let lastDataAt = performance.now();
   socket.on('message', (data: Buffer) => {
     lastDataAt = performance.now();

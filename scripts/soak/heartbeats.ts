@@ -9,7 +9,7 @@ import { signedHeartbeat } from '../../client/signed-requests.js';
 import { Signer } from '../../client/signer.js';
 import { privateKeyFromSeed } from '../../shared/sign.js';
 import type { NodeKey } from '../bench/jobs.js';
-import { loopbackPool, send, sleep, Tally } from './http.js';
+import { loopbackPool, post, sleep, Tally } from './http.js';
 import type { LegitJob, LegitResult } from './jobs.js';
 
 const TICK_MS = 20;
@@ -26,7 +26,12 @@ function receivedAt(body: string): string {
   }
 }
 
-export async function sendHeartbeats(job: LegitJob, keys: readonly NodeKey[]): Promise<LegitResult['heartbeats']> {
+/** `giveUp`: aborts the heartbeats still unanswered some time after the end, so the soak ends whatever mesh does. */
+export async function sendHeartbeats(
+  job: LegitJob,
+  keys: readonly NodeKey[],
+  giveUp: AbortSignal,
+): Promise<LegitResult['heartbeats']> {
   const nodes = keys.map((key) => ({ key, signer: new Signer(privateKeyFromSeed(key.seed)) }));
   const pool = loopbackPool(job.origin, job.localAddress, 32);
   const tally = new Tally();
@@ -40,13 +45,13 @@ export async function sendHeartbeats(job: LegitJob, keys: readonly NodeKey[]): P
     const fields = signedHeartbeat(node.signer, { nodeId: node.key.nodeId, tailscaleIP: node.key.ip }, { network: job.network });
     const started = performance.now();
     sent += 1;
-    const request = send(pool, 'POST', '/heartbeat', fields).then(
+    const request = post(pool, '/heartbeat', fields, giveUp).then(
       (answer) => {
         tally.status(answer.status);
         latency.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
         if (answer.status === 200) acked.push(`${fields.nodeId}\t${receivedAt(answer.body)}`);
       },
-      (error: unknown) => tally.failure(error),
+      (error: unknown) => tally.failure(error, giveUp.aborted),
     );
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request));
@@ -62,7 +67,7 @@ export async function sendHeartbeats(job: LegitJob, keys: readonly NodeKey[]): P
     }
     await sleep(TICK_MS);
   }
-  // The answers still to come are waited for (headersTimeout bounds each), so every 200 is counted.
+  // The answers still to come are waited for (until giveUp), so every 200 is counted.
   await Promise.all(inFlight);
   await pool.destroy();
   writeFileSync(job.ackedFile, acked.join('\n'));

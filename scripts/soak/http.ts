@@ -19,13 +19,14 @@ export interface Answer {
   body: string;
 }
 
-/** One request; the body is read whole (mesh's answers here are small, except the batches, which count bytes instead). */
-export async function send(pool: Pool, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
+/** One POST of a JSON body; the answer is read whole (mesh's answers to these are small). */
+export async function post(pool: Pool, path: string, body: unknown, signal: AbortSignal): Promise<Answer> {
   const answer = await pool.request({
-    method,
+    method: 'POST',
     path,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
   });
   return { status: answer.statusCode, body: await answer.body.text() };
 }
@@ -44,8 +45,9 @@ export class Tally {
     this.statuses[code] = (this.statuses[code] ?? 0) + 1;
   }
 
-  failure(error: unknown): void {
-    const code = errorCode(error);
+  /** `gaveUp`: the request was abandoned because the soak was over, whatever error that made. */
+  failure(error: unknown, gaveUp = false): void {
+    const code = gaveUp ? 'unanswered when the soak ended' : errorCode(error);
     this.failures[code] = (this.failures[code] ?? 0) + 1;
   }
 

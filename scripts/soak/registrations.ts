@@ -8,7 +8,7 @@ import type { RegisterFields } from '../../shared/requests.js';
 import { privateKeyFromSeed } from '../../shared/sign.js';
 import { makeNodeKeys } from '../bench/seed.js';
 import type { Pool } from 'undici';
-import { loopbackPool, send, sleep, Tally } from './http.js';
+import { loopbackPool, post, sleep, Tally } from './http.js';
 import type { LegitJob, LegitResult } from './jobs.js';
 
 /** A node that has never been seen: a new key, id `<prefix>-<index>`, signed now. */
@@ -28,13 +28,13 @@ export function freshRegistration(prefix: string, index: number, network: string
 }
 
 /** Sends one request and tallies its answer; true when it was a 2xx. */
-async function tallied(tally: Tally, pool: Pool, path: string, body: unknown): Promise<boolean> {
+async function tallied(tally: Tally, pool: Pool, path: string, body: unknown, giveUp: AbortSignal): Promise<boolean> {
   try {
-    const answer = await send(pool, 'POST', path, body);
+    const answer = await post(pool, path, body, giveUp);
     tally.status(answer.status);
     return answer.status >= 200 && answer.status < 300;
   } catch (error) {
-    tally.failure(error);
+    tally.failure(error, giveUp.aborted);
     return false;
   }
 }
@@ -42,6 +42,7 @@ async function tallied(tally: Tally, pool: Pool, path: string, body: unknown): P
 export async function registerAndApprove(
   job: LegitJob,
   sovereignSeed: string,
+  giveUp: AbortSignal,
 ): Promise<Pick<LegitResult, 'registrations' | 'approvals'>> {
   const sovereign = new Signer(privateKeyFromSeed(sovereignSeed));
   const pool = loopbackPool(job.origin, job.localAddress, 4);
@@ -55,15 +56,20 @@ export async function registerAndApprove(
   for (let index = 0; performance.now() - startedAt < job.durationMs; index++) {
     const registration = freshRegistration('soak-new', index, job.network);
     const flow = (async () => {
-      if (!(await tallied(registrations, pool, '/register', registration))) return;
+      if (!(await tallied(registrations, pool, '/register', registration, giveUp))) return;
       approving = approving.then(async () => {
+        // One at a time, a slow mesh could keep the queue going long after the soak: what is left then is counted, not sent.
+        if (performance.now() - startedAt > job.durationMs) {
+          approvals.failure({ code: 'not sent: soak over' });
+          return;
+        }
         const decision = signedNodeDecision(
           sovereign,
           'approve',
           { nodeId: registration.nodeId, nodePublicKey: registration.publicKey },
           { network: job.network },
         );
-        await tallied(approvals, pool, `/approve/${registration.nodeId}`, decision);
+        await tallied(approvals, pool, `/approve/${registration.nodeId}`, decision, giveUp);
       });
       await approving;
     })();

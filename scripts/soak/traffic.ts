@@ -21,6 +21,9 @@ import type {
 import { registerAndApprove } from './registrations.js';
 import { drainAndClose, openSse, openWatchers, openWs } from './watchers.js';
 
+/** How long after the end the validators still wait for answers (well within the hard limit below). */
+const GIVE_UP_AFTER_END_MS = 30_000;
+
 const started = performance.now();
 function progress(kind: TrafficJob['kind'], message: string): void {
   process.stderr.write(`[soak ${kind} traffic ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
@@ -47,9 +50,10 @@ async function runLegit(job: LegitJob): Promise<LegitResult> {
     )),
   ];
   progress('legit', `${watchers.length} watchers open; heartbeats and registrations for ${job.durationMs / 1000} s`);
+  const giveUp = AbortSignal.timeout(job.durationMs + GIVE_UP_AFTER_END_MS);
   const [heartbeats, decisions] = await Promise.all([
-    sendHeartbeats(job, keys.active),
-    registerAndApprove(job, keys.sovereign.seed),
+    sendHeartbeats(job, keys.active, giveUp),
+    registerAndApprove(job, keys.sovereign.seed, giveUp),
   ]);
   progress('legit', 'sending done; draining the watchers');
   await drainAndClose(watchers, counts);

@@ -12,6 +12,9 @@ import WebSocket from 'ws';
 import { errorCode, sleep } from './http.js';
 import type { WatcherCounts } from './jobs.js';
 
+/** A watcher mesh has not answered within this long counts as refused. */
+export const OPEN_TIMEOUT_MS = 10_000;
+
 export interface Watcher {
   readonly label: string;
   messages: number;
@@ -44,8 +47,13 @@ export function openSse(origin: string, localAddress: string, stalled: boolean):
   const label = watcherLabel('SSE', stalled);
   return new Promise((resolve) => {
     const req = request(new URL('/events', origin), { localAddress, agent: false, headers: { accept: 'text/event-stream' } });
+    const timer = setTimeout(() => {
+      resolve({ refused: `no answer in ${OPEN_TIMEOUT_MS / 1000} s` });
+      req.destroy();
+    }, OPEN_TIMEOUT_MS);
     req.on('error', (error) => resolve({ refused: errorCode(error) }));
     req.on('response', (res: IncomingMessage) => {
+      clearTimeout(timer);
       if (res.statusCode !== 200) {
         res.resume();
         resolve({ refused: String(res.statusCode) });
@@ -111,7 +119,7 @@ export function trpcWsUrl(origin: string): string {
 export function openWs(origin: string, localAddress: string, stalled: boolean): Promise<Opened> {
   const label = watcherLabel('WebSocket', stalled);
   return new Promise((resolve) => {
-    const socket = new WebSocket(trpcWsUrl(origin), { localAddress });
+    const socket = new WebSocket(trpcWsUrl(origin), { localAddress, handshakeTimeout: OPEN_TIMEOUT_MS });
     socket.once('unexpected-response', (_req, res) => {
       resolve({ refused: String(res.statusCode) });
       socket.terminate();

@@ -84,4 +84,5 @@ export interface AbuseResult {
 
 export type TrafficResult = LegitResult | AbuseResult;
 
-export type TrafficMessage = { type: 'result'; result: TrafficResult } | { type: 'error'; message: string };
+/** `ready`: the legitimate process has its watchers connected and starts sending (the abuse starts then). */
+export type TrafficMessage = { type: 'ready' } | { type: 'result'; result: TrafficResult } | { type: 'error'; message: string };

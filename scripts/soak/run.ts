@@ -85,7 +85,7 @@ async function seed(settings: SoakSettings): Promise<{ dbPath: string; keysFile:
 }
 
 /** Runs one traffic job in a fresh process; rejects if it fails or overruns. */
-function runTraffic(job: TrafficJob): Promise<TrafficResult> {
+function runTraffic(job: TrafficJob, onReady: () => void = () => undefined): Promise<TrafficResult> {
   const child = forkTs(TRAFFIC);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -104,7 +104,9 @@ function runTraffic(job: TrafficJob): Promise<TrafficResult> {
     };
     const timer = setTimeout(() => settle(new Error(`traffic (${job.kind}) overran`)), job.durationMs + 120_000);
     child.on('message', (message: TrafficMessage) => {
-      if (message.type === 'result') {
+      if (message.type === 'ready') {
+        onReady();
+      } else if (message.type === 'result') {
         progress(`${job.kind} traffic: result in`);
         settle(null, message.result);
       } else settle(new Error(`traffic (${job.kind}): ${message.message}`));
@@ -200,7 +202,12 @@ async function main(): Promise<void> {
       ),
     60_000,
   );
-  const [legit, abuse] = await Promise.allSettled([runTraffic(legitJob), runTraffic(abuseJob)]);
+  // The watchers are long-lived clients, connected before the abuse starts (each gives up after 10 s).
+  let legitReady = () => {};
+  const ready = new Promise<void>((resolve) => (legitReady = resolve));
+  const legitRun = runTraffic(legitJob, legitReady);
+  await Promise.race([ready, legitRun.catch(() => undefined)]);
+  const [legit, abuse] = await Promise.allSettled([legitRun, runTraffic(abuseJob)]);
   clearInterval(minuteTicker);
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const cpu = {

@@ -4,6 +4,7 @@
  * and the abusive ones run in separate processes, so the abusers' CPU cannot slow the validators'
  * signing, and each leaves from its own loopback address.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { KeysFile } from '../bench/jobs.js';
 import { floodRegistrations, sendBigBatches, subscribeWithoutReading } from './abusers.js';
@@ -50,7 +51,10 @@ async function runLegit(job: LegitJob): Promise<LegitResult> {
     )),
   ];
   progress('legit', `${watchers.length} watchers open; heartbeats and registrations for ${job.durationMs / 1000} s`);
+  await send({ type: 'ready' });
   const giveUp = AbortSignal.timeout(job.durationMs + GIVE_UP_AFTER_END_MS);
+  // Every request in flight listens to it: thousands, on purpose.
+  setMaxListeners(0, giveUp);
   const [heartbeats, decisions] = await Promise.all([
     sendHeartbeats(job, keys.active, giveUp),
     registerAndApprove(job, keys.sovereign.seed, giveUp),
@@ -63,6 +67,7 @@ async function runLegit(job: LegitJob): Promise<LegitResult> {
 
 async function runAbuse(job: AbuseJob): Promise<AbuseResult> {
   const stop = AbortSignal.timeout(job.durationMs);
+  setMaxListeners(0, stop);
   const readSubscriber = await subscribeWithoutReading(job);
   progress('abuse', `abusive WebSocket subscribed; batches and registration flood for ${job.durationMs / 1000} s`);
   const [batches, flood] = await Promise.all([sendBigBatches(job, stop), floodRegistrations(job, stop)]);

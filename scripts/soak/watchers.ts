@@ -124,7 +124,13 @@ export function openWs(origin: string, localAddress: string, stalled: boolean): 
       resolve({ refused: String(res.statusCode) });
       socket.terminate();
     });
-    socket.once('error', (error) => resolve({ refused: errorCode(error) }));
+    socket.once('error', (error) =>
+      resolve({
+        refused: error.message.includes('handshake has timed out')
+          ? `no answer in ${OPEN_TIMEOUT_MS / 1000} s`
+          : errorCode(error),
+      }),
+    );
     socket.once('open', () => {
       const watcher: Watcher = {
         label,

@@ -65,7 +65,7 @@ export type NodeStatus = z.infer<typeof nodeStatusSchema>;
 
 /**
  * A public key entering mesh (a node's registration, a sovereign key): besides its format, the
- * point must decode strictly and must not be of small order (see key-check.ts).
+ * point must decode strictly and must be torsion-free: neither small nor mixed order (see key-check.ts).
  */
 export const newPublicKeySchema = publicKeyHexSchema.superRefine((hex, ctx) => {
   const weakness = publicKeyWeakness(hex);

@@ -8,7 +8,8 @@ import {
   type Registration,
 } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
-import { registerMessage } from '../../shared/messages.js';
+import { registerMessage, sovereignAddMessage } from '../../shared/messages.js';
+import { mixedOrderKey } from '../../shared/testing/mixed-order-key.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { TRPCError } from '@trpc/server';
@@ -195,6 +196,23 @@ describe('registration', () => {
     expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
     expect(error.message).toMatch(/publicKey: is a small-order point/);
   });
+
+  it('refuses a mixed-order public key (a real key plus a torsion point), though OpenSSL verifies its signature', async () => {
+    const mixed = mixedOrderKey();
+    const unsigned = {
+      nodeId: 'mixed',
+      publicKey: mixed.publicKey,
+      tailscaleHostname: 'mixed.ts.net',
+      services: [],
+      timestamp: t.clock.now(),
+    };
+    const error = await failure(
+      t.api.node.register({ ...unsigned, signature: mixed.sign(registerMessage(t.network, unsigned)) }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/publicKey: is not torsion-free/);
+    expect(await t.api.node.list({})).toMatchObject({ nodes: [] });
+  });
 });
 
 describe('signatures', () => {
@@ -342,6 +360,20 @@ describe('heartbeats', () => {
 });
 
 describe('sovereign keys', () => {
+  it('refuses to add a mixed-order key as a sovereign, even signed by a sovereign', async () => {
+    const unsigned = { publicKey: mixedOrderKey().publicKey, description: 'mixed', timestamp: t.sovereign.nextTimestamp() };
+    const error = await failure(
+      t.api.sovereign.add({
+        ...unsigned,
+        approverPublicKey: t.sovereign.publicKey,
+        signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
+      }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/publicKey: is not torsion-free/);
+    expect((await t.api.sovereign.list()).sovereigns).toHaveLength(1);
+  });
+
   it('adds a key only with an existing sovereign signature, and lists it', async () => {
     const second = newSigner(t.clock);
     const outsider = newSigner(t.clock);

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       dbUrl: undefined,
       network: 'tana',
       maxSkewMs: 300_000,
+      maxFutureSkewMs: 30_000,
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       sweepIntervalMs: 30_000,
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
       MESH_DB_URL: 'libsql://db.example',
       MESH_NETWORK: 'testnet',
       MESH_MAX_SKEW_MS: '1000',
+      MESH_MAX_FUTURE_SKEW_MS: '500',
       MESH_OFFLINE_AFTER_MS: '2000',
       MESH_SWEEP_INTERVAL_MS: '100',
       MESH_HEARTBEAT_RETENTION_MS: '5000',
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
       dbUrl: 'libsql://db.example',
       network: 'testnet',
       maxSkewMs: 1000,
+      maxFutureSkewMs: 500,
       offlineAfterMs: 2000,
       sweepIntervalMs: 100,
       heartbeatRetentionMs: 5000,
@@ -80,9 +83,20 @@ describe('loadConfig', () => {
       { MESH_DB_URL: 'postgres://mesh:secret@db/mesh' },
       /^invalid configuration: MESH_DB_URL: unsupported scheme "postgres:": mesh keeps its data in SQLite or libSQL/,
     ],
+    [
+      { MESH_MAX_SKEW_MS: '60000', MESH_MAX_FUTURE_SKEW_MS: '60001' },
+      /MESH_MAX_FUTURE_SKEW_MS: must not exceed MESH_MAX_SKEW_MS \(60000\)/,
+    ],
+    [{ MESH_MAX_FUTURE_SKEW_MS: '0' }, /MESH_MAX_FUTURE_SKEW_MS/],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts at most 30 s from the future by default, and never more than from the past', () => {
+    expect(loadConfig({}).maxFutureSkewMs).toBe(30_000);
+    expect(loadConfig({ MESH_MAX_SKEW_MS: '10000' })).toMatchObject({ maxSkewMs: 10_000, maxFutureSkewMs: 10_000 });
+    expect(loadConfig({ MESH_MAX_FUTURE_SKEW_MS: '5000' })).toMatchObject({ maxSkewMs: 300_000, maxFutureSkewMs: 5000 });
   });
 
   it('takes an empty key list as no keys, and every libSQL URL scheme', () => {

@@ -31,7 +31,7 @@ const keyListSchema = z
 /** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
 const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
 
-const configSchema = z.object({
+const variablesSchema = z.object({
   MESH_PORT: z.coerce.number().int().min(0).max(65535).default(8190),
   MESH_HOST: z.string().min(1).default('0.0.0.0'),
   MESH_DB_PATH: z.string().min(1).default('./mesh.db'),
@@ -49,6 +49,10 @@ const configSchema = z.object({
     .optional(),
   MESH_NETWORK: z.string().regex(NETWORK_ID_PATTERN, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"').default('tana'),
   MESH_MAX_SKEW_MS: milliseconds(300_000),
+  // Much less than the past: a timestamp accepted from the future locks its key out until the clock
+  // passes it, since the key's next timestamps must be later still.
+  // Unset: DEFAULT_MAX_FUTURE_SKEW_MS, or MESH_MAX_SKEW_MS when that is less.
+  MESH_MAX_FUTURE_SKEW_MS: z.coerce.number().int().positive().optional(),
   MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
   MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
@@ -70,13 +74,28 @@ const configSchema = z.object({
   MESH_METRICS: flag(true),
 });
 
+const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
+
+const configSchema = variablesSchema.superRefine((c, ctx) => {
+  if (c.MESH_MAX_FUTURE_SKEW_MS !== undefined && c.MESH_MAX_FUTURE_SKEW_MS > c.MESH_MAX_SKEW_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_MAX_FUTURE_SKEW_MS'],
+      message: `must not exceed MESH_MAX_SKEW_MS (${c.MESH_MAX_SKEW_MS}): a timestamp from the future locks its key out until then`,
+    });
+  }
+});
+
 export interface MeshConfig {
   port: number;
   host: string;
   dbPath: string;
   dbUrl: string | undefined;
   network: string;
+  /** How far in the past a signed request's timestamp may be. */
   maxSkewMs: number;
+  /** How far in the future it may be (at most maxSkewMs). */
+  maxFutureSkewMs: number;
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   sweepIntervalMs: number;
@@ -120,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbUrl: c.MESH_DB_URL,
     network: c.MESH_NETWORK,
     maxSkewMs: c.MESH_MAX_SKEW_MS,
+    maxFutureSkewMs: c.MESH_MAX_FUTURE_SKEW_MS ?? Math.min(DEFAULT_MAX_FUTURE_SKEW_MS, c.MESH_MAX_SKEW_MS),
     heartbeatIntervalMs: c.MESH_HEARTBEAT_INTERVAL_MS,
     offlineAfterMs: c.MESH_OFFLINE_AFTER_MS,
     sweepIntervalMs: c.MESH_SWEEP_INTERVAL_MS,
@@ -135,7 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-const SERVER_VARIABLES = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
 const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];
 const KNOWN_VARIABLES: readonly string[] = [...SERVER_VARIABLES, ...CLI_VARIABLES];

@@ -250,6 +250,21 @@ describe('signatures', () => {
     expect(await t.api.node.register(retry)).toMatchObject({ status: 'pending' });
   });
 
+  it('accepts much less from the future (MESH_MAX_FUTURE_SKEW_MS) than from the past, so no key is locked out', async () => {
+    const node = newSigner(t.clock);
+    // Once accepted, now + 290 s would have made every later request of this key a replay for 290 s.
+    const ahead = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 290_000 });
+    const refused = await failure(t.api.node.register(ahead));
+    expect(refused).toMatchObject({ code: 'STALE_TIMESTAMP', httpStatus: 401 });
+    expect(refused.message).toMatch(/290000 ms in the future; at most 30000 ms in the future \(MESH_MAX_FUTURE_SKEW_MS\)/);
+    const onTime = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() });
+    expect(await t.api.node.register(onTime)).toMatchObject({ status: 'pending' });
+    const edge = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 30_000 });
+    expect(await t.api.node.register(edge)).toMatchObject({ status: 'pending' });
+    const beyond = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 30_001 });
+    expect(await failure(t.api.node.register(beyond))).toMatchObject({ code: 'STALE_TIMESTAMP' });
+  });
+
   it('refuses stale and future timestamps beyond MESH_MAX_SKEW_MS', async () => {
     const node = newSigner(t.clock);
     const stale = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() - 300_001 });
@@ -448,6 +463,7 @@ describe('info', () => {
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       maxSkewMs: 300_000,
+      maxFutureSkewMs: 30_000,
     });
   });
 });

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: undefined,
       metrics: true,
+      shutdownGraceMs: 10_000,
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
       MESH_METRICS: 'false',
+      MESH_SHUTDOWN_GRACE_MS: '2500',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'text',
       metrics: false,
+      shutdownGraceMs: 2500,
     });
   });
 

@@ -72,6 +72,8 @@ const variablesSchema = z.object({
   // Unset: JSON lines for a collector, readable text when a person watches the terminal.
   MESH_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
   MESH_METRICS: flag(true),
+  // How long a stop waits for requests in flight before it cuts them.
+  MESH_SHUTDOWN_GRACE_MS: milliseconds(10_000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -110,6 +112,7 @@ export interface MeshConfig {
   logFormat: LogFormat | undefined;
   /** Serve GET /metrics. */
   metrics: boolean;
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.MESH_LOG_LEVEL,
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
+    shutdownGraceMs: c.MESH_SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
+      dbBusyTimeoutMs: 5000,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
       logRequests: true,
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
       MESH_LOG_FORMAT: 'text',
       MESH_METRICS: 'false',
       MESH_SHUTDOWN_GRACE_MS: '2500',
+      MESH_DB_BUSY_TIMEOUT_MS: '750',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       logFormat: 'text',
       metrics: false,
       shutdownGraceMs: 2500,
+      dbBusyTimeoutMs: 750,
     });
   });
 
@@ -91,6 +94,7 @@ describe('loadConfig', () => {
       /MESH_MAX_FUTURE_SKEW_MS: must not exceed MESH_MAX_SKEW_MS \(60000\)/,
     ],
     [{ MESH_MAX_FUTURE_SKEW_MS: '0' }, /MESH_MAX_FUTURE_SKEW_MS/],
+    [{ MESH_DB_BUSY_TIMEOUT_MS: '-1' }, /MESH_DB_BUSY_TIMEOUT_MS/],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NETWORK_ID_PATTERN } from '../shared/messages.js';
 import { newPublicKeySchema } from '../shared/fields.js';
 import { describeIssues } from '../shared/issues.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -59,6 +60,7 @@ const variablesSchema = z.object({
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
+  MESH_DB_BUSY_TIMEOUT_MS: milliseconds(DEFAULT_BUSY_TIMEOUT_MS),
   // Verification threads beside the main thread; none on a single core, where they would only compete.
   MESH_VERIFY_THREADS: z.coerce
     .number()
@@ -104,6 +106,8 @@ export interface MeshConfig {
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
   eventPollMs: number;
+  /** How long a write waits for another connection's write lock before it is refused as busy (503). */
+  dbBusyTimeoutMs: number;
   verifyThreads: number;
   sovereignKeys: string[];
   logRequests: boolean;
@@ -149,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
+    dbBusyTimeoutMs: c.MESH_DB_BUSY_TIMEOUT_MS,
     verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     logRequests: c.MESH_LOG_REQUESTS,

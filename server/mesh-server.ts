@@ -72,6 +72,11 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, res }) => httpContext(req, res),
     onError,
+    responseMeta: ({ errors }) => {
+      const waits = errors.map((error) => clientErrorView(error).retryAfterSeconds ?? 0);
+      const retryAfter = Math.max(0, ...waits);
+      return retryAfter > 0 ? { headers: { 'retry-after': String(retryAfter) } } : {};
+    },
   });
   const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
   const rest = createRestHandler(mesh, logger);

@@ -25,7 +25,8 @@ function identity(stats: Stats): string {
 }
 
 /**
- * Whether this mesh should get traffic: start-up finished, the database answers and is migrated,
+ * Whether this mesh should get traffic: start-up finished, the database answers, takes writes (the
+ * last write transaction did not fail) and is migrated,
  * and the signature verification threads are up. For a database file, also that the file at the
  * configured path is still the one mesh has open: an open SQLite file that was moved, deleted or
  * replaced still answers queries, but what mesh writes to it is lost to everyone else.
@@ -79,8 +80,13 @@ export class ReadinessProbe {
         DATABASE_TIMEOUT_MS,
         `no answer within ${DATABASE_TIMEOUT_MS} ms`,
       );
+      // Reads may answer while writes fail (another process holds the write lock, the disk is full).
+      const failure = this.mesh.database.writeFailure();
+      const database = failure
+        ? fail(`writes fail since ${new Date(failure.since).toISOString()}: ${failure.message}`)
+        : pass('reachable');
       return [
-        pass('reachable'),
+        database,
         pending === 0 ? pass('up to date') : fail(`${pending} migrations are not applied: restart mesh to apply them`),
       ];
     } catch (error) {

@@ -175,4 +175,16 @@ describe('another connection holding the write lock', () => {
     expect(database.writeFailure()).toBeNull();
     database.close();
   });
+
+  it('opens an up-to-date database beside another connection that holds the write lock (a backup)', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    (await openDatabase(url)).close();
+    const holder = await lockHolder(url);
+    const database = await openDatabase(url);
+    const write = database.write((tx) => tx.insert(sovereignKeys).values({ publicKey: '04'.repeat(32), addedAt: 1 }));
+    await holder.release();
+    await write;
+    expect(await database.db.select().from(sovereignKeys)).toHaveLength(1);
+    database.close();
+  });
 });

@@ -94,8 +94,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     }
     await client.execute('PRAGMA foreign_keys = ON');
     const db = drizzle(client, { schema });
-    await migrateWhenFree(db);
-    const writer = isInMemory(url) ? { client, db } : await openWriter(url);
+    await migrateWhenFree(client, db);
+    // A libSQL server has no such driver defect, and an in-memory database has one connection only.
+    const writer = databaseFile(url) !== null ? await openWriter(url) : { client, db };
     return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   } catch (error) {
     client?.close();
@@ -103,14 +104,19 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   }
 }
 
-/** Migrations take the write lock: another process holding it is waited for, in short attempts. */
-async function migrateWhenFree(db: Db): Promise<void> {
+/**
+ * Migrations take the write lock: another process holding it is waited for, in short attempts.
+ * Nothing else uses the client yet, so after a busy failure its connections are simply reopened
+ * (the failed statement would poison the next commit on its connection, as for writes).
+ */
+async function migrateWhenFree(client: Client, db: Db): Promise<void> {
   const deadline = performance.now() + DEFAULT_BUSY_TIMEOUT_MS;
   for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
     try {
       return await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     } catch (error) {
       if (!isBusyError(error) || performance.now() + delay > deadline) throw error;
+      void client.reconnect();
       await sleep(delay);
     }
   }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { MeshConfig } from './config.js';
 import type { Clock } from './clock.js';
 import { startSweeper } from './sweeper.js';
+import { startServiceProbes } from './probes/service-probes.js';
 import { createMeshServer } from './mesh-server.js';
 import type { Logger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';
@@ -39,6 +40,7 @@ export async function startMesh(
     throw error;
   }
   const sweeper = startSweeper(mesh, options.logger);
+  const probes = startServiceProbes(mesh, options.logger);
   // Other mesh processes may share the database: their events reach this one by polling the log.
   const poller = mesh.hub.startPolling(config.eventPollMs, options.logger);
   markStarted();
@@ -59,6 +61,7 @@ export async function startMesh(
         server.closeIdleConnections();
         closeWebSockets();
         await sweeper.stop();
+        await probes.stop();
         await poller.stop();
         let graceTimer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<void>((resolve) => {

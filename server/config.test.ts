@@ -18,6 +18,10 @@ describe('loadConfig', () => {
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
       dbBusyTimeoutMs: 5000,
+      selfPreservationRatio: 0.15,
+      selfPreservationMaxMs: 900_000,
+      offlineRate: 10,
+      autoDenyAfterMissed: 0,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
       logRequests: true,
@@ -25,7 +29,23 @@ describe('loadConfig', () => {
       logFormat: undefined,
       metrics: true,
       shutdownGraceMs: 10_000,
+      serviceProbeIntervalMs: 60_000,
+      serviceProbeTimeoutMs: 5_000,
+      serviceProbeConcurrency: 16,
     });
+  });
+
+  it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {
+    expect(
+      loadConfig({
+        MESH_SERVICE_PROBE_INTERVAL_MS: '0',
+        MESH_SERVICE_PROBE_TIMEOUT_MS: '250',
+        MESH_SERVICE_PROBE_CONCURRENCY: '4',
+      }),
+    ).toMatchObject({ serviceProbeIntervalMs: 0, serviceProbeTimeoutMs: 250, serviceProbeConcurrency: 4 });
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_TIMEOUT_MS: '0' })).toThrow(/MESH_SERVICE_PROBE_TIMEOUT_MS/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_CONCURRENCY: '0' })).toThrow(/MESH_SERVICE_PROBE_CONCURRENCY/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_INTERVAL_MS: '-1' })).toThrow(/MESH_SERVICE_PROBE_INTERVAL_MS/);
   });
 
   it('reads every variable, lowering sovereign keys', () => {
@@ -47,6 +67,10 @@ describe('loadConfig', () => {
       MESH_METRICS: 'false',
       MESH_SHUTDOWN_GRACE_MS: '2500',
       MESH_DB_BUSY_TIMEOUT_MS: '750',
+      MESH_SELF_PRESERVATION_RATIO: '0.5',
+      MESH_SELF_PRESERVATION_MAX_MS: '60000',
+      MESH_OFFLINE_RATE: '3',
+      MESH_AUTO_DENY_AFTER_MISSED: '30',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -65,6 +89,10 @@ describe('loadConfig', () => {
       metrics: false,
       shutdownGraceMs: 2500,
       dbBusyTimeoutMs: 750,
+      selfPreservationRatio: 0.5,
+      selfPreservationMaxMs: 60_000,
+      offlineRate: 3,
+      autoDenyAfterMissed: 30,
     });
   });
 
@@ -77,6 +105,10 @@ describe('loadConfig', () => {
     [{ MESH_LOG_LEVEL: 'verbose' }, /MESH_LOG_LEVEL/],
     [{ MESH_LOG_FORMAT: 'xml' }, /MESH_LOG_FORMAT/],
     [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '0' }, /MESH_SELF_PRESERVATION_RATIO: must be more than 0/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '1.5' }, /MESH_SELF_PRESERVATION_RATIO: must be at most 1/],
+    [{ MESH_OFFLINE_RATE: '0' }, /MESH_OFFLINE_RATE/],
+    [{ MESH_AUTO_DENY_AFTER_MISSED: '-1' }, /MESH_AUTO_DENY_AFTER_MISSED: must not be negative/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
     // An empty network once became "tana" without a word.

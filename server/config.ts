@@ -61,6 +61,14 @@ const variablesSchema = z.object({
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
   MESH_DB_BUSY_TIMEOUT_MS: milliseconds(DEFAULT_BUSY_TIMEOUT_MS),
+  MESH_SELF_PRESERVATION_RATIO: z.coerce
+    .number()
+    .gt(0, 'must be more than 0')
+    .max(1, 'must be at most 1 (a share of the active nodes)')
+    .default(0.15),
+  MESH_SELF_PRESERVATION_MAX_MS: milliseconds(15 * 60 * 1000),
+  MESH_OFFLINE_RATE: z.coerce.number().int().positive().default(10),
+  MESH_AUTO_DENY_AFTER_MISSED: z.coerce.number().int().min(0, 'must not be negative (0: off)').default(0),
   // Verification threads beside the main thread; none on a single core, where they would only compete.
   MESH_VERIFY_THREADS: z.coerce
     .number()
@@ -76,6 +84,9 @@ const variablesSchema = z.object({
   MESH_METRICS: flag(true),
   // How long a stop waits for requests in flight before it cuts them.
   MESH_SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
+  MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -108,6 +119,14 @@ export interface MeshConfig {
   eventPollMs: number;
   /** How long a write waits for another connection's write lock before it is refused as busy (503). */
   dbBusyTimeoutMs: number;
+  /** More than this share of the active nodes going offline in one offline window: mesh itself is probably cut off. */
+  selfPreservationRatio: number;
+  /** Self-preservation ends after this long at the latest. */
+  selfPreservationMaxMs: number;
+  /** After self-preservation ran out: at most this many silent nodes marked offline per sweep pass. */
+  offlineRate: number;
+  /** Heartbeat intervals an offline node may miss in a row before it is denied; 0: never. */
+  autoDenyAfterMissed: number;
   verifyThreads: number;
   sovereignKeys: string[];
   logRequests: boolean;
@@ -117,6 +136,11 @@ export interface MeshConfig {
   /** Serve GET /metrics. */
   metrics: boolean;
   shutdownGraceMs: number;
+  /** How often each active node's services are probed; 0: never. */
+  serviceProbeIntervalMs: number;
+  serviceProbeTimeoutMs: number;
+  /** Service probes in flight at most. */
+  serviceProbeConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +178,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
     dbBusyTimeoutMs: c.MESH_DB_BUSY_TIMEOUT_MS,
+    selfPreservationRatio: c.MESH_SELF_PRESERVATION_RATIO,
+    selfPreservationMaxMs: c.MESH_SELF_PRESERVATION_MAX_MS,
+    offlineRate: c.MESH_OFFLINE_RATE,
+    autoDenyAfterMissed: c.MESH_AUTO_DENY_AFTER_MISSED,
     verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     logRequests: c.MESH_LOG_REQUESTS,
@@ -161,6 +189,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
     shutdownGraceMs: c.MESH_SHUTDOWN_GRACE_MS,
+    serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
+    serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
+    serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
   };
 }
 

@@ -14,4 +14,5 @@ export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) 
   offlineAfterMs: ctx.mesh.config.offlineAfterMs,
   maxSkewMs: ctx.mesh.config.maxSkewMs,
   maxFutureSkewMs: ctx.mesh.config.maxFutureSkewMs,
+  selfPreservation: ctx.mesh.preservation.view(),
 }));

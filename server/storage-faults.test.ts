@@ -75,6 +75,10 @@ describe('another process holding the database write lock', () => {
     expect(viaTrpc.headers.get('retry-after')).toBe('1');
     expect(await viaTrpc.json()).toMatchObject({ error: { json: { data: { meshCode: 'STORAGE_BUSY' } } } });
 
+    const batched = await post(`${running.url}/trpc/node.register?batch=1`, { 0: { json: registration('v4') } });
+    expect(batched.status).toBe(503);
+    expect(batched.headers.get('retry-after')).toBe('1');
+
     const ready = await fetch(`${running.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({

@@ -80,17 +80,32 @@ export class ReadinessProbe {
         DATABASE_TIMEOUT_MS,
         `no answer within ${DATABASE_TIMEOUT_MS} ms`,
       );
-      // Reads may answer while writes fail (another process holds the write lock, the disk is full).
-      const failure = this.mesh.database.writeFailure();
-      const database = failure
-        ? fail(`writes fail since ${new Date(failure.since).toISOString()}: ${failure.message}`)
-        : pass('reachable');
       return [
-        database,
+        await this.#checkWrites(),
         pending === 0 ? pass('up to date') : fail(`${pending} migrations are not applied: restart mesh to apply them`),
       ];
     } catch (error) {
       return [fail(`the database does not answer: ${(error as Error).message}`), fail('unknown: no database')];
+    }
+  }
+
+  /**
+   * Reads may answer while writes fail (another process holds the write lock, the disk is full).
+   * After a failure, an empty write transaction tells whether writes work again, so the probe
+   * recovers as soon as the database does, not only at the next request that writes.
+   */
+  async #checkWrites(): Promise<CheckResult> {
+    const failure = this.mesh.database.writeFailure();
+    if (!failure) return pass('reachable');
+    try {
+      await withTimeout(
+        this.mesh.database.write(() => Promise.resolve()),
+        DATABASE_TIMEOUT_MS,
+        'no answer',
+      );
+      return pass('reachable');
+    } catch {
+      return fail(`writes fail since ${new Date(failure.since).toISOString()}: ${failure.message}`);
     }
   }
 

@@ -57,16 +57,17 @@ export async function startMesh(
         // Stop taking connections, close the idle ones, make every answer to come the last of its
         // connection, and cut the event streams: requests in flight go on and are answered.
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // The grace period counts from the stop's start, whatever stopping the rest takes.
+        let graceTimer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, config.shutdownGraceMs);
+        });
         inFlight.beginStop();
         server.closeIdleConnections();
         closeWebSockets();
         await sweeper.stop();
         await probes.stop();
         await poller.stop();
-        let graceTimer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<void>((resolve) => {
-          graceTimer = setTimeout(resolve, config.shutdownGraceMs);
-        });
         await Promise.race([inFlight.settled(), graceOver]);
         clearTimeout(graceTimer);
         if (inFlight.size > 0) {

@@ -175,3 +175,38 @@ describe('signing', () => {
     expect(await client.removeSovereign(second, publicKeyHex(second))).toMatchObject({ success: true });
   });
 });
+
+describe("signing by mesh's clock", () => {
+  // mesh's clock is this one moved by `meshAhead`: the validator's clock is wrong by as much.
+  let meshAhead = 0;
+  let skewed: LiveMesh;
+  beforeAll(async () => {
+    skewed = await startLiveMesh({}, { clock: { now: () => Date.now() + meshAhead } });
+  });
+  afterAll(() => skewed.close());
+
+  it("signs by mesh's time when this machine's clock is 10 minutes off", async () => {
+    meshAhead = -600_000;
+    const client = createMeshClient({ url: skewed.url });
+    const node = newKey();
+    expect(await client.register(node, registration('clock-ahead'))).toMatchObject({ status: 'pending' });
+    expect(client.clockOffsetMs).toBeLessThan(-590_000);
+    expect(await client.approve(skewed.sovereignKey, 'clock-ahead')).toMatchObject({ status: 'active' });
+    expect(await client.heartbeat(node, 'clock-ahead')).toMatchObject({ status: 'active' });
+  });
+
+  it('keeps working while the clocks drift apart: a refused timestamp makes it measure again and resend', async () => {
+    meshAhead = 0;
+    let localAhead = 0;
+    const client = createMeshClient({ url: skewed.url, now: () => Date.now() + localAhead });
+    const node = newKey();
+    await client.register(node, registration('clock-drift'));
+    await client.approve(skewed.sovereignKey, 'clock-drift');
+    meshAhead = 400_000; // this machine falls behind by more than MESH_MAX_SKEW_MS
+    expect(await client.heartbeat(node, 'clock-drift')).toMatchObject({ status: 'active' });
+    localAhead = 120_000; // then runs ahead by more than MESH_MAX_FUTURE_SKEW_MS
+    expect(await client.heartbeat(node, 'clock-drift')).toMatchObject({ status: 'active' });
+    expect(client.clockOffsetMs).toBeGreaterThan(270_000);
+    expect(client.clockOffsetMs).toBeLessThan(290_000);
+  });
+});

@@ -4,7 +4,7 @@ import type { AppRouter } from '../server/routers/_app.js';
 import type { NodeDecisionAction } from '../shared/actions.js';
 import type { NodeDecisionFields } from '../shared/requests.js';
 import type { HeartbeatResult, Info, NodeResult, NodeView, RemoveResult, SovereignResult } from '../shared/responses.js';
-import { invalidInput } from './errors.js';
+import { invalidInput, isMeshError } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
 import {
   signedHeartbeat,
@@ -19,7 +19,10 @@ import { createMeshTrpc, type TransportOptions } from './transport.js';
 import { watchMesh, type WatchOptions } from './watch.js';
 import type { WatchMessage } from '../shared/events.js';
 
-export type MeshClientOptions = TransportOptions;
+export interface MeshClientOptions extends TransportOptions {
+  /** This machine's clock; mesh's time corrects it for signing. Default Date.now (tests pass another). */
+  now?: () => number;
+}
 
 export type DecisionResult<A extends NodeDecisionAction> = A extends 'remove' ? RemoveResult : NodeResult;
 
@@ -41,13 +44,23 @@ export interface PreparedDecision<A extends NodeDecisionAction> {
  */
 export class MeshClient {
   readonly trpc: TRPCClient<AppRouter>;
-  readonly #keys = new KeyRing();
+  readonly #now: () => number;
+  readonly #keys: KeyRing;
   readonly #urls: readonly string[];
   #network: Promise<string> | undefined;
+  /** mesh's clock minus this machine's, as last measured: added to every timestamp this client signs. */
+  #clockOffsetMs = 0;
 
   constructor(options: MeshClientOptions) {
     this.trpc = createMeshTrpc(options);
     this.#urls = typeof options.url === 'string' ? [options.url] : options.url;
+    this.#now = options.now ?? Date.now;
+    this.#keys = new KeyRing(() => this.#now() + this.#clockOffsetMs);
+  }
+
+  /** How far mesh's clock is ahead of this machine's (negative: behind), as of the last `info()`. */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
   }
 
   /**
@@ -58,8 +71,12 @@ export class MeshClient {
     return watchMesh(this.#urls, options);
   }
 
-  info(): Promise<Info> {
-    return this.trpc.info.query();
+  /** mesh's info; its serverTime also corrects this client's clock for signing (halfway through the round trip). */
+  async info(): Promise<Info> {
+    const sent = this.#now();
+    const info = await this.trpc.info.query();
+    this.#clockOffsetMs = Math.round(info.serverTime - (sent + this.#now()) / 2);
+    return info;
   }
 
   /** The network id every signature is bound to, asked of mesh once. */
@@ -110,7 +127,10 @@ export class MeshClient {
       network,
       node,
       sign: () => sign(this.#keys.signer(sovereignKey)),
-      send: () => this.#keys.run(sovereignKey, (signer) => send(sign(signer)) as Promise<DecisionResult<A>>),
+      send: () =>
+        this.#keys.run(sovereignKey, (signer) =>
+          this.#onMeshTime(signer, () => send(sign(signer)) as Promise<DecisionResult<A>>),
+        ),
     };
   }
 
@@ -141,7 +161,24 @@ export class MeshClient {
   /** Signs and sends in the key's turn (see KeyRing); a request mesh's schemas refuse is never sent. */
   async #signed<T>(key: SigningKey, send: (signer: Signer, network: string) => Promise<T>): Promise<T> {
     const network = await this.network();
-    return this.#keys.run(key, (signer) => validated(() => send(signer, network)));
+    return this.#keys.run(key, (signer) => this.#onMeshTime(signer, () => validated(() => send(signer, network))));
+  }
+
+  /**
+   * Sends a signed request; when mesh refuses its timestamp as too far from its clock (this machine's
+   * clock drifted since the last measure), measures the offset again and signs and sends once more.
+   * A refused request changed nothing, so sending it again is safe.
+   */
+  async #onMeshTime<T>(signer: Signer, send: () => Promise<T>): Promise<T> {
+    const before = signer.lastTimestamp;
+    try {
+      return await send();
+    } catch (error) {
+      if (!isMeshError(error, 'STALE_TIMESTAMP')) throw error;
+      await this.info();
+      signer.rewindTo(before);
+      return send();
+    }
   }
 }
 

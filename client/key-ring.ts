@@ -19,6 +19,9 @@ interface Entry {
 export class KeyRing {
   readonly #entries = new Map<string, Entry>();
 
+  /** `now` is the clock of the signers this ring makes (a Signer handed in keeps its own). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   signer(key: SigningKey): Signer {
     return this.#entry(key).signer;
   }
@@ -36,7 +39,7 @@ export class KeyRing {
     const publicKey = key instanceof Signer ? key.publicKey : publicKeyHex(key);
     let entry = this.#entries.get(publicKey);
     if (!entry) {
-      entry = { signer: key instanceof Signer ? key : new Signer(key), queue: Promise.resolve() };
+      entry = { signer: key instanceof Signer ? key : new Signer(key, this.now), queue: Promise.resolve() };
       this.#entries.set(publicKey, entry);
     }
     return entry;

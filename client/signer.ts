@@ -16,6 +16,19 @@ export class Signer {
     this.publicKey = publicKeyHex(privateKey);
   }
 
+  /** The last timestamp this signer gave out (0 before the first). */
+  get lastTimestamp(): number {
+    return this.#lastTimestamp;
+  }
+
+  /**
+   * Takes back the timestamps given out after `timestamp`: mesh refused them as too far from its
+   * clock, so they were never accepted, and the next ones may be earlier once the clock is corrected.
+   */
+  rewindTo(timestamp: number): void {
+    this.#lastTimestamp = Math.min(this.#lastTimestamp, timestamp);
+  }
+
   nextTimestamp(): number {
     this.#lastTimestamp = Math.max(this.now(), this.#lastTimestamp + 1);
     return this.#lastTimestamp;

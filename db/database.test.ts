@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../shared/testing/temp-dir.js';
-import { databaseUrl, openDatabase, redactUrl } from './database.js';
+import { createClient } from '@libsql/client';
+import { databaseUrl, isBusyError, openDatabase, redactUrl, StorageBusyError } from './database.js';
 import { nodes, sovereignKeys } from './schema.js';
 
 const cleanups: Array<() => void> = [];
@@ -122,6 +123,68 @@ describe('group commit', () => {
     );
     const settled = await Promise.allSettled(writes);
     expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    database.close();
+  });
+});
+
+describe('another connection holding the write lock', () => {
+  /** A second connection to the same file, in BEGIN IMMEDIATE: another process writing, or a backup. */
+  async function lockHolder(url: string) {
+    const holder = createClient({ url });
+    const transaction = await holder.transaction('write');
+    return {
+      release: async () => {
+        await transaction.commit();
+        holder.close();
+      },
+    };
+  }
+
+  it('leaves the event loop free while a write waits, and the write commits once the lock is released', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const database = await openDatabase(url);
+    const holder = await lockHolder(url);
+    let settled = false;
+    const write = database.write((tx) => tx.insert(sovereignKeys).values({ publicKey: '01'.repeat(32), addedAt: 1 }));
+    void write.finally(() => (settled = true)).catch(() => undefined);
+    // With SQLite's busy wait on the main thread, this timer ran only after the write had given up.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(settled).toBe(false);
+    await holder.release();
+    await write;
+    expect(await database.db.select().from(sovereignKeys)).toHaveLength(1);
+    database.close();
+  });
+
+  it('refuses a write as busy after MESH_DB_BUSY_TIMEOUT_MS, says so, and writes again at once after the release', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const database = await openDatabase(url, { busyTimeoutMs: 30 });
+    const holder = await lockHolder(url);
+    const refused = await database
+      .write((tx) => tx.insert(sovereignKeys).values({ publicKey: '01'.repeat(32), addedAt: 1 }))
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StorageBusyError);
+    expect(isBusyError(refused)).toBe(true);
+    expect(database.writeFailure()?.message).toMatch(/locked by another connection for 30 ms/);
+    await holder.release();
+    // The failed BEGIN IMMEDIATE no longer poisons the next COMMIT ("SQL statements in progress").
+    for (const [index, byte] of ['02', '03'].entries()) {
+      await database.write((tx) => tx.insert(sovereignKeys).values({ publicKey: byte.repeat(32), addedAt: index }));
+    }
+    expect(await database.db.select().from(sovereignKeys)).toHaveLength(2);
+    expect(database.writeFailure()).toBeNull();
+    database.close();
+  });
+
+  it('opens an up-to-date database beside another connection that holds the write lock (a backup)', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    (await openDatabase(url)).close();
+    const holder = await lockHolder(url);
+    const database = await openDatabase(url);
+    const write = database.write((tx) => tx.insert(sovereignKeys).values({ publicKey: '04'.repeat(32), addedAt: 1 }));
+    await holder.release();
+    await write;
+    expect(await database.db.select().from(sovereignKeys)).toHaveLength(1);
     database.close();
   });
 });

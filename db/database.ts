@@ -10,8 +10,31 @@ export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
-// A write that finds another process's write under way waits this long before it fails.
-const BUSY_TIMEOUT_MS = 5_000;
+// The local driver is synchronous: SQLite's busy handler sleeps on the main thread, so each wait
+// for another connection's lock is kept this short, and the waiting is done between attempts,
+// asynchronously, while the event loop serves everything else.
+const BUSY_WAIT_PER_ATTEMPT_MS = 10;
+const FIRST_RETRY_DELAY_MS = 5;
+const MAX_RETRY_DELAY_MS = 100;
+/** How long a write waits, in all, for another connection's write lock: MESH_DB_BUSY_TIMEOUT_MS. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The database stayed locked by another connection for longer than a write may wait. Nothing of
+ * the writes refused with it was committed; the same writes may succeed a moment later.
+ */
+export class StorageBusyError extends Error {
+  override name = 'StorageBusyError';
+}
+
+/** Whether SQLite answered SQLITE_BUSY (locked by another connection), wherever the error was wrapped. */
+export function isBusyError(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'))) return true;
+  }
+  return false;
+}
 
 export interface MeshDatabase {
   readonly db: Db;
@@ -24,14 +47,24 @@ export interface MeshDatabase {
    * own savepoint; the promise settles only once that commit is done.
    */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Runs `work` after every queued write, with nothing else in between. */
+  /**
+   * Runs `work` after every queued write, with nothing else in between, on the writers' connection.
+   * It is run again if the database is busy, so it must be safe to repeat (a read, for one).
+   */
   exclusive<T>(work: (db: Db) => Promise<T>): Promise<T>;
   /**
    * Runs a read. On a file or a server it runs at once, beside any write (WAL readers do not wait);
    * an in-memory database has a single connection, so there it waits its turn like a write.
    */
   read<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /** Why writes fail now (the last one failed and none succeeded since), or null when they work. */
+  writeFailure(): { since: number; message: string } | null;
   close(): void;
+}
+
+export interface OpenOptions {
+  /** How long a write waits, in all, for another connection's write lock before it fails as busy. */
+  busyTimeoutMs?: number;
 }
 
 /** Migrations this build has that the database has not applied (0 when it is up to date). */
@@ -50,10 +83,10 @@ export function databaseUrl(options: { url?: string | undefined; path: string })
 }
 
 /** Opens (creating if need be) a mesh database and brings its schema up to date. */
-export async function openDatabase(url: string): Promise<MeshDatabase> {
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<MeshDatabase> {
   let client: Client | undefined;
   try {
-    client = createClient({ url, timeout: BUSY_TIMEOUT_MS });
+    client = createClient({ url, timeout: BUSY_WAIT_PER_ATTEMPT_MS });
     if (url.startsWith('file:') && !isInMemory(url)) {
       // WAL lets readers go on while a write commits; NORMAL is crash-safe under WAL.
       await client.execute('PRAGMA journal_mode = WAL');
@@ -61,12 +94,58 @@ export async function openDatabase(url: string): Promise<MeshDatabase> {
     }
     await client.execute('PRAGMA foreign_keys = ON');
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-    return wrap(client, db, isInMemory(url));
+    await migrateWhenFree(client, db);
+    // A libSQL server has no such driver defect, and an in-memory database has one connection only.
+    const writer = databaseFile(url) !== null ? await openWriter(url) : { client, db };
+    return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   } catch (error) {
     client?.close();
     throw new Error(`cannot open the mesh database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Migrations take the write lock: another process holding it is waited for, in short attempts.
+ * Nothing else uses the client yet, so after a busy failure its connections are simply reopened
+ * (the failed statement would poison the next commit on its connection, as for writes).
+ */
+async function migrateWhenFree(client: Client, db: Db): Promise<void> {
+  const deadline = performance.now() + DEFAULT_BUSY_TIMEOUT_MS;
+  for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+    try {
+      return await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (error) {
+      if (!isBusyError(error) || performance.now() + delay > deadline) throw error;
+      void client.reconnect();
+      await sleep(delay);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface Connection {
+  client: Client;
+  db: Db;
+}
+
+/**
+ * The connection every write transaction runs on, apart from the readers' pool: when a write fails
+ * busy, the driver leaves its failed BEGIN IMMEDIATE in progress until garbage collection, and every
+ * COMMIT on that connection fails meanwhile ("SQL statements in progress"). That connection is then
+ * thrown away and this one opened anew, which costs a file open, and touches no reader.
+ */
+async function openWriter(url: string): Promise<Connection> {
+  const client = createClient({ url, timeout: BUSY_WAIT_PER_ATTEMPT_MS, concurrency: 1 });
+  try {
+    await client.execute('PRAGMA foreign_keys = ON');
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  return { client, db: drizzle(client, { schema }) };
 }
 
 /** The SQLite file a database URL names, or null for memory and servers. */
@@ -95,31 +174,84 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
-function wrap(client: Client, db: Db, inMemory: boolean): MeshDatabase {
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Thrown out of a lone write's transaction to roll it back; the write's own error is in its outcome. */
+class RolledBack extends Error {}
+
+function wrap(
+  url: string,
+  client: Client,
+  db: Db,
+  firstWriter: Connection,
+  inMemory: boolean,
+  busyTimeoutMs: number,
+): MeshDatabase {
   const queue: Job[] = [];
   let draining = false;
+  let writer = firstWriter;
+  let failure: { since: number; message: string } | null = null;
+
+  async function renewWriter(): Promise<void> {
+    if (writer.client === client) return;
+    writer.client.close();
+    writer = await openWriter(url);
+  }
+
+  // SQLite refuses BEGIN IMMEDIATE with SQLITE_BUSY while another connection (another process, a
+  // backup) writes. The attempt is made again after a growing pause, on a fresh connection, until
+  // busyTimeoutMs have passed; meanwhile the event loop is free. Nothing of a failed attempt was
+  // committed, and attempts rebuild their writes from their inputs, so trying again is safe.
+  async function whenNotBusy<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = performance.now() + busyTimeoutMs;
+    for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isBusyError(error)) throw error;
+        await renewWriter().catch(() => undefined);
+        if (performance.now() + delay > deadline) {
+          throw new StorageBusyError(
+            `the database stayed locked by another connection for ${busyTimeoutMs} ms (MESH_DB_BUSY_TIMEOUT_MS): nothing was written`,
+            { cause: error },
+          );
+        }
+        await sleep(delay);
+      }
+    }
+  }
 
   // Group commit: the writes queued while a transaction ran are committed together, each in its own
   // savepoint, so one failing write rolls back alone. Every write is acknowledged only after the
   // commit that holds it, and one commit costs about what a single write's commit did.
-  async function commitGroup(group: Job[]): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+  async function commitGroupOnce(group: Job[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
     try {
-      await db.transaction(
-        async (tx) => {
-          for (const job of group) {
-            try {
-              const value = group.length === 1 ? await job.run(tx) : await tx.transaction((savepoint) => job.run(savepoint));
-              outcomes.push({ ok: true, value });
-            } catch (error) {
-              if (group.length === 1) throw error;
-              outcomes.push({ ok: false, error });
-            }
+      await writer.db.transaction(async (tx) => {
+        for (const job of group) {
+          try {
+            const value = group.length === 1 ? await job.run(tx) : await tx.transaction((savepoint) => job.run(savepoint));
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            if (group.length === 1) throw new RolledBack();
           }
-        },
-        { behavior: 'immediate' },
-      );
+        }
+      });
     } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+    return outcomes;
+  }
+
+  async function commitGroup(group: Job[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await whenNotBusy(() => commitGroupOnce(group));
+      failure = null;
+    } catch (error) {
+      // The group failed as a whole: the database's failure, not a request's (those fail alone).
+      failure ??= { since: Date.now(), message: (error as Error).message };
       for (const job of group) job.reject(error);
       return;
     }
@@ -137,7 +269,7 @@ function wrap(client: Client, db: Db, inMemory: boolean): MeshDatabase {
       while (queue.length > 0) {
         if (queue[0]?.kind === 'exclusive') {
           const job = queue.shift() as Job;
-          await job.run(db).then(job.resolve, job.reject);
+          await whenNotBusy(() => job.run(writer.db)).then(job.resolve, job.reject);
           continue;
         }
         const group: Job[] = [];
@@ -162,6 +294,10 @@ function wrap(client: Client, db: Db, inMemory: boolean): MeshDatabase {
     write: (work) => enqueue('write', (tx) => work(tx as Tx)),
     exclusive: (work) => enqueue('exclusive', (handle) => work(handle as Db)),
     read: (work) => (inMemory ? enqueue('exclusive', (handle) => work(handle as Db)) : work(db)),
-    close: () => client.close(),
+    writeFailure: () => failure,
+    close: () => {
+      if (writer.client !== client) writer.client.close();
+      client.close();
+    },
   };
 }

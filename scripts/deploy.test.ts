@@ -25,7 +25,9 @@ describe('deploy/mesh.service', () => {
     expect(one('User')).toBe('mesh');
     expect(one('ExecStart')).toMatch(/^\/usr\/bin\/node \S+\/@tana\/mesh\/dist\/server\/main\.js$/);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-    expect(pkg.scripts.start).toBe('node dist/server/main.js');
+    // exec: the shell npm runs the script in becomes mesh, so npm's forwarded SIGTERM reaches mesh
+    // instead of killing a shell and leaving mesh running.
+    expect(pkg.scripts.start).toBe('exec node dist/server/main.js');
     expect(one('Restart')).toBe('on-failure');
     expect(one('KillMode')).toBe('mixed');
     expect(one('RestartPreventExitStatus')).toBe('2 3 4 5');

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portInUse, startCommand, startLine } from '../client/testing/entry-points.js';
 import { ROOT } from '../shared/testing/processes.js';
+import { waitUntil } from '../shared/testing/wait.js';
 
 const run = promisify(execFile);
 // Both cases build dist/ (npm start through prestart, npm pack through prepack), so they run in
@@ -21,6 +22,15 @@ async function sigtermStopsMesh(running: ReturnType<typeof startCommand>) {
   expect(running.output).toContain('SIGTERM: shutting down');
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('production entry points and the package', () => {
   const temp = mkdtempSync(join(tmpdir(), 'mesh-package-'));
   afterAll(() => rmSync(temp, { recursive: true, force: true }), 120_000);
@@ -32,7 +42,23 @@ describe('production entry points and the package', () => {
     });
     await sigtermStopsMesh(running);
     // npm's own process is the parent of mesh's: the pid printed is mesh's, not a tsx or npm in between.
-    expect(running.output).toMatch(/> node dist\/server\/main\.js/);
+    expect(running.output).toMatch(/> exec node dist\/server\/main\.js/);
+  });
+
+  it('npm start: SIGTERM to npm itself reaches mesh, which stops and frees the port', SLOW, async () => {
+    const running = startCommand('npm', ['start'], {
+      cwd: ROOT,
+      env: { MESH_PORT: '0', MESH_HOST: '127.0.0.1', MESH_DB_PATH: join(temp, 'start-npm.db'), MESH_LOG_REQUESTS: 'false' },
+    });
+    const { port, pid } = await startLine(running);
+    expect(pid).not.toBe(running.pid);
+    // npm passes the signal to its child: the script execs node, so that child is mesh (a shell in
+    // between would die of the signal and leave mesh running).
+    process.kill(running.pid, 'SIGTERM');
+    await running.exited;
+    await waitUntil(() => !isAlive(pid), `mesh (pid ${pid}) to exit`);
+    expect(running.output).toContain('SIGTERM: shutting down');
+    expect(await portInUse(port)).toBe(false);
   });
 
   describe('installed from `npm pack` into a project that cannot see the source tree', () => {

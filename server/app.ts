@@ -7,13 +7,14 @@ import { createMeshServer } from './mesh-server.js';
 import type { Logger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';
 
-const STREAM_GRACE_MS = 1_000;
-
 export interface RunningMesh {
   mesh: Mesh;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8190 */
   url: string;
   port: number;
+  /** Responses under way (event streams included). */
+  requestsInFlight(): number;
+  /** A graceful stop: see Operations in the README. Calling it again returns the same stop. */
   close(): Promise<void>;
 }
 
@@ -23,7 +24,9 @@ export async function startMesh(
   options: { logger: Logger; clock?: Clock; dashboardDir?: string },
 ): Promise<RunningMesh> {
   const mesh = await createMesh(config, options);
-  const { server, closeWebSockets, markStarted } = createMeshServer(mesh, options.logger, { dashboardDir: options.dashboardDir });
+  const { server, closeWebSockets, markStarted, inFlight } = createMeshServer(mesh, options.logger, {
+    dashboardDir: options.dashboardDir,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -48,19 +51,33 @@ export async function startMesh(
     mesh,
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    requestsInFlight: () => inFlight.size,
     close() {
       closing ??= (async () => {
+        // Stop taking connections, close the idle ones, make every answer to come the last of its
+        // connection, and cut the event streams: requests in flight go on and are answered.
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // The grace period counts from the stop's start, whatever stopping the rest takes.
+        let graceTimer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, config.shutdownGraceMs);
+        });
+        inFlight.beginStop();
+        server.closeIdleConnections();
+        closeWebSockets();
         await sweeper.stop();
         await probes.stop();
         await poller.stop();
-        closeWebSockets();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          // Event streams never end by themselves: they are cut here, and their clients resume elsewhere.
-          setTimeout(() => server.closeAllConnections(), STREAM_GRACE_MS).unref();
-        });
-        // Requests still in flight have finished (server.close waits for them): nothing is cut mid-write.
+        await Promise.race([inFlight.settled(), graceOver]);
+        clearTimeout(graceTimer);
+        if (inFlight.size > 0) {
+          options.logger.info(
+            `${inFlight.size} requests still under way after ${config.shutdownGraceMs} ms (MESH_SHUTDOWN_GRACE_MS): cut`,
+          );
+        }
+        server.closeAllConnections();
+        await serverClosed;
+        // Writes already queued are committed before the database closes: nothing acknowledged is lost.
         await mesh.database.exclusive(() => Promise.resolve());
         mesh.close();
       })();

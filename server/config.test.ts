@@ -10,12 +10,14 @@ describe('loadConfig', () => {
       dbUrl: undefined,
       network: 'tana',
       maxSkewMs: 300_000,
+      maxFutureSkewMs: 30_000,
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       sweepIntervalMs: 30_000,
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
+      dbBusyTimeoutMs: 5000,
       selfPreservationRatio: 0.15,
       selfPreservationMaxMs: 900_000,
       offlineRate: 10,
@@ -26,6 +28,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: undefined,
       metrics: true,
+      shutdownGraceMs: 10_000,
       serviceProbeIntervalMs: 60_000,
       serviceProbeTimeoutMs: 5_000,
       serviceProbeConcurrency: 16,
@@ -53,6 +56,7 @@ describe('loadConfig', () => {
       MESH_DB_URL: 'libsql://db.example',
       MESH_NETWORK: 'testnet',
       MESH_MAX_SKEW_MS: '1000',
+      MESH_MAX_FUTURE_SKEW_MS: '500',
       MESH_OFFLINE_AFTER_MS: '2000',
       MESH_SWEEP_INTERVAL_MS: '100',
       MESH_HEARTBEAT_RETENTION_MS: '5000',
@@ -61,6 +65,8 @@ describe('loadConfig', () => {
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
       MESH_METRICS: 'false',
+      MESH_SHUTDOWN_GRACE_MS: '2500',
+      MESH_DB_BUSY_TIMEOUT_MS: '750',
       MESH_SELF_PRESERVATION_RATIO: '0.5',
       MESH_SELF_PRESERVATION_MAX_MS: '60000',
       MESH_OFFLINE_RATE: '3',
@@ -72,6 +78,7 @@ describe('loadConfig', () => {
       dbUrl: 'libsql://db.example',
       network: 'testnet',
       maxSkewMs: 1000,
+      maxFutureSkewMs: 500,
       offlineAfterMs: 2000,
       sweepIntervalMs: 100,
       heartbeatRetentionMs: 5000,
@@ -80,6 +87,8 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'text',
       metrics: false,
+      shutdownGraceMs: 2500,
+      dbBusyTimeoutMs: 750,
       selfPreservationRatio: 0.5,
       selfPreservationMaxMs: 60_000,
       offlineRate: 3,
@@ -112,9 +121,21 @@ describe('loadConfig', () => {
       { MESH_DB_URL: 'postgres://mesh:secret@db/mesh' },
       /^invalid configuration: MESH_DB_URL: unsupported scheme "postgres:": mesh keeps its data in SQLite or libSQL/,
     ],
+    [
+      { MESH_MAX_SKEW_MS: '60000', MESH_MAX_FUTURE_SKEW_MS: '60001' },
+      /MESH_MAX_FUTURE_SKEW_MS: must not exceed MESH_MAX_SKEW_MS \(60000\)/,
+    ],
+    [{ MESH_MAX_FUTURE_SKEW_MS: '0' }, /MESH_MAX_FUTURE_SKEW_MS/],
+    [{ MESH_DB_BUSY_TIMEOUT_MS: '-1' }, /MESH_DB_BUSY_TIMEOUT_MS/],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts at most 30 s from the future by default, and never more than from the past', () => {
+    expect(loadConfig({}).maxFutureSkewMs).toBe(30_000);
+    expect(loadConfig({ MESH_MAX_SKEW_MS: '10000' })).toMatchObject({ maxSkewMs: 10_000, maxFutureSkewMs: 10_000 });
+    expect(loadConfig({ MESH_MAX_FUTURE_SKEW_MS: '5000' })).toMatchObject({ maxSkewMs: 300_000, maxFutureSkewMs: 5000 });
   });
 
   it('takes an empty key list as no keys, and every libSQL URL scheme', () => {

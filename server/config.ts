@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NETWORK_ID_PATTERN } from '../shared/messages.js';
 import { newPublicKeySchema } from '../shared/fields.js';
 import { describeIssues } from '../shared/issues.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -31,7 +32,7 @@ const keyListSchema = z
 /** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
 const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
 
-const configSchema = z.object({
+const variablesSchema = z.object({
   MESH_PORT: z.coerce.number().int().min(0).max(65535).default(8190),
   MESH_HOST: z.string().min(1).default('0.0.0.0'),
   MESH_DB_PATH: z.string().min(1).default('./mesh.db'),
@@ -49,12 +50,17 @@ const configSchema = z.object({
     .optional(),
   MESH_NETWORK: z.string().regex(NETWORK_ID_PATTERN, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"').default('tana'),
   MESH_MAX_SKEW_MS: milliseconds(300_000),
+  // Much less than the past: a timestamp accepted from the future locks its key out until the clock
+  // passes it, since the key's next timestamps must be later still.
+  // Unset: DEFAULT_MAX_FUTURE_SKEW_MS, or MESH_MAX_SKEW_MS when that is less.
+  MESH_MAX_FUTURE_SKEW_MS: z.coerce.number().int().positive().optional(),
   MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
   MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
+  MESH_DB_BUSY_TIMEOUT_MS: milliseconds(DEFAULT_BUSY_TIMEOUT_MS),
   MESH_SELF_PRESERVATION_RATIO: z.coerce
     .number()
     .gt(0, 'must be more than 0')
@@ -76,9 +82,23 @@ const configSchema = z.object({
   // Unset: JSON lines for a collector, readable text when a person watches the terminal.
   MESH_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
   MESH_METRICS: flag(true),
+  // How long a stop waits for requests in flight before it cuts them.
+  MESH_SHUTDOWN_GRACE_MS: milliseconds(10_000),
   MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
   MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+});
+
+const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
+
+const configSchema = variablesSchema.superRefine((c, ctx) => {
+  if (c.MESH_MAX_FUTURE_SKEW_MS !== undefined && c.MESH_MAX_FUTURE_SKEW_MS > c.MESH_MAX_SKEW_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_MAX_FUTURE_SKEW_MS'],
+      message: `must not exceed MESH_MAX_SKEW_MS (${c.MESH_MAX_SKEW_MS}): a timestamp from the future locks its key out until then`,
+    });
+  }
 });
 
 export interface MeshConfig {
@@ -87,13 +107,18 @@ export interface MeshConfig {
   dbPath: string;
   dbUrl: string | undefined;
   network: string;
+  /** How far in the past a signed request's timestamp may be. */
   maxSkewMs: number;
+  /** How far in the future it may be (at most maxSkewMs). */
+  maxFutureSkewMs: number;
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   sweepIntervalMs: number;
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
   eventPollMs: number;
+  /** How long a write waits for another connection's write lock before it is refused as busy (503). */
+  dbBusyTimeoutMs: number;
   /** More than this share of the active nodes going offline in one offline window: mesh itself is probably cut off. */
   selfPreservationRatio: number;
   /** Self-preservation ends after this long at the latest. */
@@ -110,6 +135,7 @@ export interface MeshConfig {
   logFormat: LogFormat | undefined;
   /** Serve GET /metrics. */
   metrics: boolean;
+  shutdownGraceMs: number;
   /** How often each active node's services are probed; 0: never. */
   serviceProbeIntervalMs: number;
   serviceProbeTimeoutMs: number;
@@ -144,12 +170,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbUrl: c.MESH_DB_URL,
     network: c.MESH_NETWORK,
     maxSkewMs: c.MESH_MAX_SKEW_MS,
+    maxFutureSkewMs: c.MESH_MAX_FUTURE_SKEW_MS ?? Math.min(DEFAULT_MAX_FUTURE_SKEW_MS, c.MESH_MAX_SKEW_MS),
     heartbeatIntervalMs: c.MESH_HEARTBEAT_INTERVAL_MS,
     offlineAfterMs: c.MESH_OFFLINE_AFTER_MS,
     sweepIntervalMs: c.MESH_SWEEP_INTERVAL_MS,
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
+    dbBusyTimeoutMs: c.MESH_DB_BUSY_TIMEOUT_MS,
     selfPreservationRatio: c.MESH_SELF_PRESERVATION_RATIO,
     selfPreservationMaxMs: c.MESH_SELF_PRESERVATION_MAX_MS,
     offlineRate: c.MESH_OFFLINE_RATE,
@@ -160,13 +188,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.MESH_LOG_LEVEL,
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
+    shutdownGraceMs: c.MESH_SHUTDOWN_GRACE_MS,
     serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
     serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
     serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
   };
 }
 
-const SERVER_VARIABLES = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
 const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];
 const KNOWN_VARIABLES: readonly string[] = [...SERVER_VARIABLES, ...CLI_VARIABLES];

@@ -17,7 +17,18 @@ async function main(): Promise<void> {
   const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
   checkDatabaseLocation(url, config.dbUrl ? 'MESH_DB_URL' : 'MESH_DB_PATH');
   const running = await startMesh(config, { logger });
+  const graceMs = config.shutdownGraceMs;
+  let stopping = false;
   const shutdown = (signal: string) => {
+    // npm passes a terminal's Ctrl-C on to mesh, which got it from the terminal already, and a
+    // supervisor may repeat itself: a stop under way is never cut short by a signal it can catch.
+    if (stopping) {
+      logger.info(
+        `${signal} again while stopping: ignored; mesh stops once the requests in flight are answered (at most MESH_SHUTDOWN_GRACE_MS, ${graceMs} ms). SIGKILL stops it at once`,
+      );
+      return;
+    }
+    stopping = true;
     logger.info(`${signal}: shutting down`);
     running.close().then(
       () => process.exit(0),
@@ -29,8 +40,8 @@ async function main(): Promise<void> {
   };
   // Before the start line: a supervisor may signal the pid the moment it reads it, and without a
   // handler the default action would kill mesh mid-write instead of closing it.
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   // The pid is the process to signal: mesh runs as this one process, under npm, bun or a supervisor.
   logger.info(
     `mesh ${running.mesh.version} on ${config.host}:${running.port}, pid ${process.pid}, network "${config.network}", database ${redactUrl(

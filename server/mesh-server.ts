@@ -16,6 +16,7 @@ import { beginExchange } from './http/exchange.js';
 import { errorBody, sendJson } from './http/json.js';
 import { createDashboardHandler, DASHBOARD_ROUTE } from './http/dashboard.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
+import { InFlightResponses } from './http/in-flight.js';
 import { clientErrorView } from './trpc-errors.js';
 
 // A WebSocket close code meaning "try again later": the client reconnects and resumes.
@@ -45,6 +46,8 @@ export interface MeshServer {
   closeWebSockets: () => void;
   /** Start-up is done: GET /readyz may answer 200 from now on. */
   markStarted: () => void;
+  /** The responses under way, for a graceful stop. */
+  inFlight: InFlightResponses;
 }
 
 /**
@@ -69,6 +72,11 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, res }) => httpContext(req, res),
     onError,
+    responseMeta: ({ errors }) => {
+      const waits = errors.map((error) => clientErrorView(error).retryAfterSeconds ?? 0);
+      const retryAfter = Math.max(0, ...waits);
+      return retryAfter > 0 ? { headers: { 'retry-after': String(retryAfter) } } : {};
+    },
   });
   const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
   const rest = createRestHandler(mesh, logger);
@@ -76,7 +84,9 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
   const operations = createOperationsHandler(mesh, readiness, logger);
   const dashboard = createDashboardHandler(options.dashboardDir);
 
+  const inFlight = new InFlightResponses();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight.track(res);
     const exchange = beginExchange(mesh, logger, req, res);
     const url = requestUrl(req);
     if (!url) {
@@ -123,6 +133,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
 
   return {
     server,
+    inFlight,
     markStarted: () => readiness.markStarted(),
     closeWebSockets: () => {
       wsHandler.broadcastReconnectNotification();

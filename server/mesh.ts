@@ -52,7 +52,7 @@ export async function reloadRegistry(database: MeshDatabase, registry: Registry)
 export async function createMesh(config: MeshConfig, options: MeshOptions): Promise<Mesh> {
   const clock = options.clock ?? systemClock;
   const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
-  const database = await openDatabase(url);
+  const database = await openDatabase(url, { busyTimeoutMs: config.dbBusyTimeoutMs });
   try {
     const startedAt = clock.now();
     for (const publicKey of config.sovereignKeys) {

@@ -1,7 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_NUMBER } from '@trpc/server/rpc';
-import { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
+import { LibsqlError } from '@libsql/client';
+import { MESH_ERRORS, RETRY_AFTER_SECONDS, type MeshErrorCode } from '../shared/errors.js';
+import { StorageBusyError } from '../db/database.js';
 import { describeIssues, type SchemaIssue } from '../shared/issues.js';
 import { MeshError } from './errors.js';
 
@@ -13,6 +15,8 @@ export interface ClientErrorView {
   rpcCode: TRPC_ERROR_CODE_NUMBER;
   httpStatus: number;
   message: string;
+  /** For a failure that passes by itself: the Retry-After to send. */
+  retryAfterSeconds?: number;
 }
 
 function schemaIssues(cause: unknown): SchemaIssue[] | null {
@@ -29,13 +33,31 @@ export function domainErrorOf(error: unknown): MeshError | null {
 }
 
 function view(meshCode: MeshErrorCode, message: string, trpcCode: TRPCError['code'] = MESH_ERRORS[meshCode]): ClientErrorView {
+  const retryAfterSeconds = RETRY_AFTER_SECONDS[meshCode];
   return {
     meshCode,
     trpcCode,
     rpcCode: TRPC_ERROR_CODES_BY_KEY[trpcCode],
     httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code: trpcCode })),
     message,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   };
+}
+
+// The database's own failures, as opposed to a defect of mesh's (a constraint it broke, bad SQL).
+const STORAGE_FAILURES =
+  /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)|CLIENT_CLOSED|SERVER_ERROR|HRANA_)/;
+
+/** A storage failure behind an error, wherever it was wrapped (drizzle wraps the driver's errors). */
+function storageFailureOf(error: unknown): ClientErrorView | null {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof StorageBusyError) return view('STORAGE_BUSY', `storage is busy: ${cause.message}; try again shortly`);
+    if (cause instanceof LibsqlError && STORAGE_FAILURES.test(cause.code)) {
+      // The driver's message names files and statements: for the log, not for the client.
+      return view('STORAGE_UNAVAILABLE', `storage is failing (${cause.code}): nothing was written; try again shortly`);
+    }
+  }
+  return null;
 }
 
 /** Errors tRPC raises itself, before any of mesh's code runs (an unknown procedure, a body too large). */
@@ -62,6 +84,8 @@ function codeForTrpcError(error: TRPCError): MeshErrorCode {
 export function clientErrorView(error: TRPCError): ClientErrorView {
   const domain = domainErrorOf(error);
   if (domain) return view(domain.code, domain.message);
+  const storage = storageFailureOf(error.cause);
+  if (storage) return storage;
   const issues = schemaIssues(error.cause);
   if (error.code === 'BAD_REQUEST' && issues) return view('INVALID_INPUT', `invalid input: ${describeIssues(issues)}`);
   const meshCode = codeForTrpcError(error);

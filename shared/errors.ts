@@ -3,7 +3,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 /**
  * Every error mesh reports, and the tRPC code each one travels as. HTTP statuses follow from the
  * tRPC code by tRPC's own mapping (BAD_REQUEST 400, UNAUTHORIZED 401, FORBIDDEN 403, NOT_FOUND 404,
- * CONFLICT 409, PAYLOAD_TOO_LARGE 413, TOO_MANY_REQUESTS 429), so this is the only table of codes.
+ * CONFLICT 409, PAYLOAD_TOO_LARGE 413, TOO_MANY_REQUESTS 429, SERVICE_UNAVAILABLE 503), so this is the only table of codes.
  */
 export const MESH_ERRORS = {
   INVALID_INPUT: 'BAD_REQUEST',
@@ -25,6 +25,8 @@ export const MESH_ERRORS = {
   LAST_SOVEREIGN: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   SLOW_CONSUMER: 'TOO_MANY_REQUESTS',
+  STORAGE_BUSY: 'SERVICE_UNAVAILABLE',
+  STORAGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
@@ -33,3 +35,12 @@ export type MeshErrorCode = keyof typeof MESH_ERRORS;
 export function isMeshErrorCode(code: unknown): code is MeshErrorCode {
   return typeof code === 'string' && Object.hasOwn(MESH_ERRORS, code);
 }
+
+/**
+ * Failures that pass by themselves, and how many seconds a client should wait before it tries again
+ * (sent as Retry-After): the database locked by another process, or not answering.
+ */
+export const RETRY_AFTER_SECONDS: Partial<Record<MeshErrorCode, number>> = {
+  STORAGE_BUSY: 1,
+  STORAGE_UNAVAILABLE: 5,
+};

@@ -9,23 +9,30 @@ export const SERVICE_TYPE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const HEX_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
 const HOSTNAME_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^${HOSTNAME_LABEL}(?:\\.${HOSTNAME_LABEL})*\\.?$`);
-const NO_LINE_BREAK = /^[^\r\n]*$/;
+// C0 and C1 controls and DEL: a NUL truncates the text wherever it is shown in C strings (and in
+// some terminals and log viewers), a line break would split a signed message's line, an escape
+// sequence repaints an operator's terminal. No field of mesh has a use for any of them.
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+const NO_CONTROL_CHARACTERS_MESSAGE =
+  'must not contain control characters (NUL, line breaks, escapes: U+0000-U+001F, U+007F-U+009F)';
+
+/** A string with no control character; checked first, so a NUL is named as such whatever else is wrong. */
+const text = () => z.string().regex(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE, abort: true });
 
 export const MAX_SERVICES = 32;
 export const MAX_DESCRIPTION_LENGTH = 200;
 
-export const nodeIdSchema = z
-  .string()
-  .regex(NODE_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const nodeIdSchema = text().regex(
+  NODE_ID_PATTERN,
+  'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+);
 
 /** Ed25519 public key, 32 bytes as hex; upper case is accepted and lowered before use. */
-export const publicKeyHexSchema = z
-  .string()
+export const publicKeyHexSchema = text()
   .regex(HEX_KEY_PATTERN, 'must be an Ed25519 public key: 64 hexadecimal characters')
   .transform((hex) => hex.toLowerCase());
 
-export const hostnameSchema = z
-  .string()
+export const hostnameSchema = text()
   .max(253, 'must be at most 253 characters')
   .regex(HOSTNAME_PATTERN, 'must be a DNS name such as validator-b.ts.net');
 
@@ -37,9 +44,10 @@ export const portSchema = z
   .min(1, 'must be 1 to 65535')
   .max(65535, 'must be 1 to 65535');
 
-export const serviceTypeSchema = z
-  .string()
-  .regex(SERVICE_TYPE_PATTERN, 'must be 1-32 lowercase letters, digits, "_" or "-", starting with a letter or digit');
+export const serviceTypeSchema = text().regex(
+  SERVICE_TYPE_PATTERN,
+  'must be 1-32 lowercase letters, digits, "_" or "-", starting with a letter or digit',
+);
 
 /** Milliseconds since the Unix epoch, as `Date.now()` gives them. */
 export const timestampSchema = z
@@ -54,10 +62,7 @@ export const timestampSchema = z
  */
 export const signatureSchema = z.string().max(1024, 'is too long').optional();
 
-export const descriptionSchema = z
-  .string()
-  .max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
-  .regex(NO_LINE_BREAK, 'must be a single line');
+export const descriptionSchema = text().max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
 
 export const NODE_STATUSES = ['pending', 'active', 'offline', 'denied'] as const;
 export const nodeStatusSchema = z.enum(NODE_STATUSES);
@@ -65,7 +70,7 @@ export type NodeStatus = z.infer<typeof nodeStatusSchema>;
 
 /**
  * A public key entering mesh (a node's registration, a sovereign key): besides its format, the
- * point must decode strictly and must not be of small order (see key-check.ts).
+ * point must decode strictly and must be torsion-free: neither small nor mixed order (see key-check.ts).
  */
 export const newPublicKeySchema = publicKeyHexSchema.superRefine((hex, ctx) => {
   const weakness = publicKeyWeakness(hex);

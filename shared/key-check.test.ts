@@ -1,3 +1,4 @@
+import { Point } from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
 import { RFC8032_KEY_1 } from './testing/rfc8032.js';
 import { publicKeyWeakness } from './key-check.js';
@@ -14,6 +15,12 @@ describe('publicKeyWeakness', () => {
     ['a point of order 4', '0000000000000000000000000000000000000000000000000000000000000000'],
   ])('refuses %s as small order', (_name, hex) => {
     expect(publicKeyWeakness(hex)).toMatch(/small-order/);
+  });
+
+  it('refuses a mixed-order key: a real key plus a point of order 8', () => {
+    const orderEight = Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    const mixed = Point.fromHex(RFC8032_KEY_1.publicKey).add(orderEight).toHex();
+    expect(publicKeyWeakness(mixed)).toMatch(/not torsion-free/);
   });
 
   it('refuses a non-canonical encoding (y >= p)', () => {

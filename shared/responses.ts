@@ -151,7 +151,10 @@ export const infoSchema = z.object({
   serverTime: z.number(),
   heartbeatIntervalMs: z.number(),
   offlineAfterMs: z.number(),
+  /** How far in the past a signed request's timestamp may be, by serverTime. */
   maxSkewMs: z.number(),
+  /** How far in the future it may be. */
+  maxFutureSkewMs: z.number(),
   selfPreservation: selfPreservationSchema,
 });
 export type Info = z.infer<typeof infoSchema>;

@@ -9,7 +9,8 @@ export function addInfoCommand(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
       const info = await ctx.client().info();
-      // Signatures older or newer than maxSkewMs by mesh's clock are refused: show how far apart the clocks are.
+      // Signatures older than maxSkewMs or newer than maxFutureSkewMs by mesh's clock are refused
+      // (the client corrects its own timestamps by mesh's time): show how far apart the clocks are.
       const skew = Date.now() - info.serverTime;
       const clocks =
         Math.abs(skew) < 1000
@@ -22,7 +23,7 @@ export function addInfoCommand(program: Command): void {
           ['server time', `${new Date(info.serverTime).toISOString()} (${clocks})`],
           ['heartbeat every', duration(info.heartbeatIntervalMs)],
           ['offline after', duration(info.offlineAfterMs)],
-          ['max clock skew', duration(info.maxSkewMs)],
+          ['max clock skew', `${duration(info.maxSkewMs)} behind, ${duration(info.maxFutureSkewMs)} ahead`],
           ['self-preservation', selfPreservationText(info.selfPreservation)],
         ]),
       );

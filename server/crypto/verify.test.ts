@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { verifyAsync } from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
 import { privateKeyFromSeed, signMessage } from '../../shared/sign.js';
 import { RFC8032_KEY_1 } from '../../shared/testing/rfc8032.js';
@@ -41,6 +42,25 @@ describe('SignatureVerifier', () => {
     const disagreements = loadVectors(file, count)
       .filter((test) => verifier.verify(test.pk, Buffer.from(test.msg, 'hex'), test.sig) !== (test.result === 'valid'))
       .map((test) => `tcId ${test.tcId} (${test.comment}): expected ${test.result}`);
+    expect(disagreements).toEqual([]);
+  });
+
+  // The dashboard signs with @noble/ed25519 where the browser lacks WebCrypto, and shared/key-check.ts
+  // decodes keys with it: its strict mode (zip215: false) must agree with OpenSSL on every vector, so
+  // no signature one side calls valid is refused by the other.
+  it.each([
+    ['eddsa_test.json', 145],
+    ['ed25519_test.json', 150],
+  ])('@noble/ed25519 in strict mode agrees with OpenSSL on every Wycheproof vector in %s', async (file, count) => {
+    const verifier = new SignatureVerifier();
+    const disagreements: string[] = [];
+    for (const test of loadVectors(file, count)) {
+      const message = Buffer.from(test.msg, 'hex');
+      const noble = await verifyAsync(Buffer.from(test.sig, 'hex'), message, Buffer.from(test.pk, 'hex'), {
+        zip215: false,
+      }).catch(() => false);
+      if (noble !== verifier.verify(test.pk, message, test.sig)) disagreements.push(`tcId ${test.tcId} (${test.comment})`);
+    }
     expect(disagreements).toEqual([]);
   });
 

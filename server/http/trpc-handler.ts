@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
 import { readBodyText } from './body.js';
 import { sendJson } from './json.js';
+import { clientErrorView } from '../trpc-errors.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -90,7 +91,9 @@ export function createTrpcHandler(options: {
         options.onError({ error, path });
         const shape = getTRPCErrorShape({ config, error, type, path, input, ctx });
         if (shape.data.httpStatus === 413) res.shouldKeepAlive = false;
-        sendJson(res, shape.data.httpStatus, transformTRPCResponse(config, { error: shape }));
+        const { retryAfterSeconds } = clientErrorView(error);
+        const retryAfter = retryAfterSeconds === undefined ? undefined : { 'retry-after': String(retryAfterSeconds) };
+        sendJson(res, shape.data.httpStatus, transformTRPCResponse(config, { error: shape }), retryAfter);
       }
     })();
   };

@@ -1,6 +1,6 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
-import type { MeshErrorCode } from '../../shared/errors.js';
+import { RETRY_AFTER_SECONDS, type MeshErrorCode } from '../../shared/errors.js';
 import { PROTOCOL_TAG } from '../../shared/messages.js';
 import { errorBodySchema } from '../../shared/responses.js';
 import { MeshError } from '../errors.js';
@@ -37,9 +37,12 @@ function errorResponses(codes: readonly MeshErrorCode[]): Record<string, unknown
     const schema = errorBodySchema.extend({
       error: z.object({ code: z.enum(list as [MeshErrorCode, ...MeshErrorCode[]]), message: z.string() }),
     });
+    const retryAfter = list.some((code) => RETRY_AFTER_SECONDS[code] !== undefined)
+      ? { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } }
+      : {};
     responses[String(status)] = {
       description: `Refused: ${list.join(', ')}`,
-      headers: { 'X-Request-Id': HEADER.requestId },
+      headers: { 'X-Request-Id': HEADER.requestId, ...retryAfter },
       content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
     };
   }
@@ -119,7 +122,13 @@ function restOperation(operation: DocumentedOperation, network: string): Record<
       ...(operation.conditional
         ? { '304': { description: 'Not modified since the ETag sent as If-None-Match', headers: { ETag: HEADER.etag } } }
         : {}),
-      ...errorResponses(['INVALID_INPUT', ...operation.errors, ...(isPost ? (['PAYLOAD_TOO_LARGE'] as const) : []), 'INTERNAL']),
+      // Every POST writes: a busy or failing database refuses it with 503 and Retry-After.
+      ...errorResponses([
+        'INVALID_INPUT',
+        ...operation.errors,
+        ...(isPost ? (['PAYLOAD_TOO_LARGE', 'STORAGE_BUSY', 'STORAGE_UNAVAILABLE'] as const) : []),
+        'INTERNAL',
+      ]),
     },
   };
 }

@@ -141,4 +141,14 @@ describe('GET /openapi.json', () => {
     expect(refusal({ success: false, error: { code: 'BAD_SIGNATURE', message: 'x' } })).toBe(true);
     expect(refusal({ success: false, error: { code: 'NODE_NOT_FOUND', message: 'x' } })).toBe(false);
   });
+
+  it('documents the 503 of a busy or failing database, with Retry-After, on every write', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      const post = item?.post as
+        { responses: Record<string, { description: string; headers: Record<string, unknown> }> } | undefined;
+      if (!post) continue;
+      expect(post.responses['503']?.description, path).toBe('Refused: STORAGE_BUSY, STORAGE_UNAVAILABLE');
+      expect(Object.keys(post.responses['503']?.headers ?? {}), path).toContain('Retry-After');
+    }
+  });
 });

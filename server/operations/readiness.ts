@@ -25,7 +25,8 @@ function identity(stats: Stats): string {
 }
 
 /**
- * Whether this mesh should get traffic: start-up finished, the database answers and is migrated,
+ * Whether this mesh should get traffic: start-up finished, the database answers, takes writes (the
+ * last write transaction did not fail) and is migrated,
  * and the signature verification threads are up. For a database file, also that the file at the
  * configured path is still the one mesh has open: an open SQLite file that was moved, deleted or
  * replaced still answers queries, but what mesh writes to it is lost to everyone else.
@@ -80,11 +81,31 @@ export class ReadinessProbe {
         `no answer within ${DATABASE_TIMEOUT_MS} ms`,
       );
       return [
-        pass('reachable'),
+        await this.#checkWrites(),
         pending === 0 ? pass('up to date') : fail(`${pending} migrations are not applied: restart mesh to apply them`),
       ];
     } catch (error) {
       return [fail(`the database does not answer: ${(error as Error).message}`), fail('unknown: no database')];
+    }
+  }
+
+  /**
+   * Reads may answer while writes fail (another process holds the write lock, the disk is full).
+   * After a failure, an empty write transaction tells whether writes work again, so the probe
+   * recovers as soon as the database does, not only at the next request that writes.
+   */
+  async #checkWrites(): Promise<CheckResult> {
+    const failure = this.mesh.database.writeFailure();
+    if (!failure) return pass('reachable');
+    try {
+      await withTimeout(
+        this.mesh.database.write(() => Promise.resolve()),
+        DATABASE_TIMEOUT_MS,
+        'no answer',
+      );
+      return pass('reachable');
+    } catch {
+      return fail(`writes fail since ${new Date(failure.since).toISOString()}: ${failure.message}`);
     }
   }
 

@@ -31,10 +31,11 @@ function streamStart(req: IncomingMessage, url: URL, current: number): number {
 }
 
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
-  const { meshCode, message, httpStatus } = clientErrorView(error);
+  const { meshCode, message, httpStatus, retryAfterSeconds } = clientErrorView(error);
   // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
   if (httpStatus === 413) res.shouldKeepAlive = false;
-  sendJson(res, httpStatus, errorBody(meshCode, message), headers);
+  const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  sendJson(res, httpStatus, errorBody(meshCode, message), { ...retryAfter, ...headers });
 }
 
 /**

@@ -8,8 +8,9 @@ import {
   type Registration,
 } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
+import { registerMessage, sovereignAddMessage } from '../../shared/messages.js';
+import { mixedOrderKey } from '../../shared/testing/mixed-order-key.js';
 import { UNKNOWN_HEALTH } from '../../shared/responses.js';
-import { registerMessage } from '../../shared/messages.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { TRPCError } from '@trpc/server';
@@ -217,6 +218,23 @@ describe('registration', () => {
     expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
     expect(error.message).toMatch(/publicKey: is a small-order point/);
   });
+
+  it('refuses a mixed-order public key (a real key plus a torsion point), though OpenSSL verifies its signature', async () => {
+    const mixed = mixedOrderKey();
+    const unsigned = {
+      nodeId: 'mixed',
+      publicKey: mixed.publicKey,
+      tailscaleHostname: 'mixed.ts.net',
+      services: [],
+      timestamp: t.clock.now(),
+    };
+    const error = await failure(
+      t.api.node.register({ ...unsigned, signature: mixed.sign(registerMessage(t.network, unsigned)) }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/publicKey: is not torsion-free/);
+    expect(await t.api.node.list({})).toMatchObject({ nodes: [] });
+  });
 });
 
 describe('signatures', () => {
@@ -252,6 +270,21 @@ describe('signatures', () => {
     // Same key and timestamp, now for a free nodeId: accepted, because the refused request was rolled back.
     const retry = signedRegister(other, registration('n2'), { network: t.network, timestamp: taken.timestamp });
     expect(await t.api.node.register(retry)).toMatchObject({ status: 'pending' });
+  });
+
+  it('accepts much less from the future (MESH_MAX_FUTURE_SKEW_MS) than from the past, so no key is locked out', async () => {
+    const node = newSigner(t.clock);
+    // Once accepted, now + 290 s would have made every later request of this key a replay for 290 s.
+    const ahead = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 290_000 });
+    const refused = await failure(t.api.node.register(ahead));
+    expect(refused).toMatchObject({ code: 'STALE_TIMESTAMP', httpStatus: 401 });
+    expect(refused.message).toMatch(/290000 ms in the future; at most 30000 ms in the future \(MESH_MAX_FUTURE_SKEW_MS\)/);
+    const onTime = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() });
+    expect(await t.api.node.register(onTime)).toMatchObject({ status: 'pending' });
+    const edge = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 30_000 });
+    expect(await t.api.node.register(edge)).toMatchObject({ status: 'pending' });
+    const beyond = signedRegister(node, registration('n1'), { network: t.network, timestamp: t.clock.now() + 30_001 });
+    expect(await failure(t.api.node.register(beyond))).toMatchObject({ code: 'STALE_TIMESTAMP' });
   });
 
   it('refuses stale and future timestamps beyond MESH_MAX_SKEW_MS', async () => {
@@ -364,6 +397,35 @@ describe('heartbeats', () => {
 });
 
 describe('sovereign keys', () => {
+  it('refuses a description with a NUL, though signed, naming the field, instead of storing it to be shown truncated', async () => {
+    const second = newSigner(t.clock);
+    const unsigned = { publicKey: second.publicKey, description: 'before\0after', timestamp: t.sovereign.nextTimestamp() };
+    const error = await failure(
+      t.api.sovereign.add({
+        ...unsigned,
+        approverPublicKey: t.sovereign.publicKey,
+        signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
+      }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/description: must not contain control characters/);
+    expect((await t.api.sovereign.list()).sovereigns).toHaveLength(1);
+  });
+
+  it('refuses to add a mixed-order key as a sovereign, even signed by a sovereign', async () => {
+    const unsigned = { publicKey: mixedOrderKey().publicKey, description: 'mixed', timestamp: t.sovereign.nextTimestamp() };
+    const error = await failure(
+      t.api.sovereign.add({
+        ...unsigned,
+        approverPublicKey: t.sovereign.publicKey,
+        signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
+      }),
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
+    expect(error.message).toMatch(/publicKey: is not torsion-free/);
+    expect((await t.api.sovereign.list()).sovereigns).toHaveLength(1);
+  });
+
   it('adds a key only with an existing sovereign signature, and lists it', async () => {
     const second = newSigner(t.clock);
     const outsider = newSigner(t.clock);
@@ -423,6 +485,7 @@ describe('info', () => {
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       maxSkewMs: 300_000,
+      maxFutureSkewMs: 30_000,
     });
   });
 });

@@ -13,5 +13,6 @@ export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) 
   heartbeatIntervalMs: ctx.mesh.config.heartbeatIntervalMs,
   offlineAfterMs: ctx.mesh.config.offlineAfterMs,
   maxSkewMs: ctx.mesh.config.maxSkewMs,
+  maxFutureSkewMs: ctx.mesh.config.maxFutureSkewMs,
   selfPreservation: ctx.mesh.preservation.view(),
 }));

@@ -84,12 +84,16 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
 
 function checkFreshness(ctx: MeshContext, timestamp: number): void {
   const skew = timestamp - ctx.clock.now();
-  const maxSkewMs = ctx.config.maxSkewMs;
-  if (Math.abs(skew) > maxSkewMs) {
+  // The future gets far less room than the past: each key's next timestamp must be later than its
+  // last accepted one, so a timestamp accepted far ahead would lock the key out until then.
+  const limit = skew < 0 ? ctx.config.maxSkewMs : ctx.config.maxFutureSkewMs;
+  if (Math.abs(skew) > limit) {
     ctx.metrics.signatureFailed(skew < 0 ? 'stale' : 'future');
     throw new MeshError(
       'STALE_TIMESTAMP',
-      `timestamp is ${Math.abs(skew)} ms ${skew < 0 ? 'in the past' : 'in the future'}; at most ${maxSkewMs} ms is accepted: check the clock`,
+      `timestamp is ${Math.abs(skew)} ms ${skew < 0 ? 'in the past' : 'in the future'}; at most ${limit} ms ${
+        skew < 0 ? 'in the past (MESH_MAX_SKEW_MS)' : 'in the future (MESH_MAX_FUTURE_SKEW_MS)'
+      } is accepted: check the clock (mesh's time is in GET /health, serverTime)`,
     );
   }
 }

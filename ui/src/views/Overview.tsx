@@ -70,7 +70,10 @@ export function Overview() {
                 {Math.abs(state.skewMs) < 1000
                   ? 'under 1 s'
                   : `this browser is ${formatDuration(Math.abs(state.skewMs))} ${state.skewMs > 0 ? 'behind' : 'ahead of'} mesh`}
-                <span class="muted"> (mesh accepts ±{formatDuration(info.maxSkewMs)})</span>
+                <span class="muted">
+                  {' '}
+                  (mesh accepts {formatDuration(info.maxSkewMs)} behind, {formatDuration(info.maxFutureSkewMs)} ahead)
+                </span>
               </dd>
               <dt>Heartbeat interval</dt>
               <dd>{formatDuration(info.heartbeatIntervalMs)}</dd>

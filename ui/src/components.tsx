@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeView } from '../../shared/responses.js';
+import type { NodeView, ServiceHealth } from '../../shared/responses.js';
 import { HEALTH_WORDS, formatDuration, heartbeatHealth } from './format.js';
 import { live } from './live.js';
 import { href } from './router.js';
@@ -46,4 +46,24 @@ export function Card({ title, children, actions }: { title: string; children: Co
 
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
+}
+
+const SERVICE_HEALTH_CLASS = { up: 'fresh', down: 'silent', unknown: 'none' } as const;
+
+/** What mesh's last TCP probe of a service found, coloured like heartbeat ages. */
+export function ServiceHealthBadge({ health, now }: { health: ServiceHealth; now: number }) {
+  const text =
+    health.status === 'up'
+      ? `up${health.latencyMs === null ? '' : ` · ${health.latencyMs.toFixed(1)} ms`}`
+      : health.status === 'down'
+        ? 'down'
+        : 'not checked yet';
+  const checked = health.checkedAt === null ? 'never probed' : `probed ${formatDuration(now - health.checkedAt)} ago`;
+  return (
+    <span class={`age age-${SERVICE_HEALTH_CLASS[health.status]}`} title={checked}>
+      <span class="dot" aria-hidden="true" />
+      {text}
+      <span class="visually-hidden">, {checked}</span>
+    </span>
+  );
 }

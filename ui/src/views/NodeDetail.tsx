@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { MeshEvent } from '../../../shared/events.js';
 import type { HeartbeatHistory } from '../../../shared/heartbeat-history.js';
 import { api } from '../api.js';
-import { Card, Empty, HeartbeatAge, StatusBadge } from '../components.js';
+import { Card, Empty, HeartbeatAge, ServiceHealthBadge, StatusBadge } from '../components.js';
 import { describeFailure } from '../errors.js';
 import { formatTime } from '../format.js';
 import { live } from '../live.js';
@@ -117,6 +117,7 @@ export function NodeDetail({ nodeId }: { nodeId: string }) {
                     <tr>
                       <th scope="col">Type</th>
                       <th scope="col">Port</th>
+                      <th scope="col">Health</th>
                       <th scope="col">Service key</th>
                     </tr>
                   </thead>
@@ -127,6 +128,9 @@ export function NodeDetail({ nodeId }: { nodeId: string }) {
                           <a href={href(`/nodes?service=${encodeURIComponent(service.type)}`)}>{service.type}</a>
                         </td>
                         <td class="mono">{service.port}</td>
+                        <td>
+                          <ServiceHealthBadge health={service.health} now={now} />
+                        </td>
                         <td class="mono wrap">{service.publicKey ? fingerprint(service.publicKey) : '—'}</td>
                       </tr>
                     ))}

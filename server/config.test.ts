@@ -18,6 +18,11 @@ describe('loadConfig', () => {
       eventPollMs: 200,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
+      rateLimitPerMinute: 30,
+      rateLimitBurst: 30,
+      maxPending: 1000,
+      pendingTtlMs: 604_800_000,
+      allowedOrigins: [],
       logRequests: true,
       logLevel: 'info',
       logFormat: undefined,
@@ -37,6 +42,11 @@ describe('loadConfig', () => {
       MESH_SWEEP_INTERVAL_MS: '100',
       MESH_HEARTBEAT_RETENTION_MS: '5000',
       MESH_SOVEREIGN_KEYS: ` ${key} , `,
+      MESH_RATE_LIMIT_PER_MINUTE: '6',
+      MESH_RATE_LIMIT_BURST: '3',
+      MESH_MAX_PENDING: '50',
+      MESH_PENDING_TTL_MS: '86400000',
+      MESH_ALLOWED_ORIGINS: 'https://Ops.example.ts.net, http://127.0.0.1:5173',
       MESH_LOG_REQUESTS: 'false',
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
@@ -52,6 +62,11 @@ describe('loadConfig', () => {
       sweepIntervalMs: 100,
       heartbeatRetentionMs: 5000,
       sovereignKeys: [key.toLowerCase()],
+      rateLimitPerMinute: 6,
+      rateLimitBurst: 3,
+      maxPending: 50,
+      pendingTtlMs: 86_400_000,
+      allowedOrigins: ['https://ops.example.ts.net', 'http://127.0.0.1:5173'],
       logRequests: false,
       logLevel: 'warn',
       logFormat: 'text',
@@ -68,6 +83,13 @@ describe('loadConfig', () => {
     [{ MESH_LOG_LEVEL: 'verbose' }, /MESH_LOG_LEVEL/],
     [{ MESH_LOG_FORMAT: 'xml' }, /MESH_LOG_FORMAT/],
     [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
+    [{ MESH_RATE_LIMIT_PER_MINUTE: '0' }, /MESH_RATE_LIMIT_PER_MINUTE/],
+    [{ MESH_RATE_LIMIT_BURST: '1.5' }, /MESH_RATE_LIMIT_BURST/],
+    [{ MESH_MAX_PENDING: 'many' }, /MESH_MAX_PENDING/],
+    [{ MESH_PENDING_TTL_MS: '-1' }, /MESH_PENDING_TTL_MS/],
+    // An origin is what a browser sends: no path, no wildcard.
+    [{ MESH_ALLOWED_ORIGINS: 'https://ops.example/' }, /MESH_ALLOWED_ORIGINS.*scheme:\/\/host/],
+    [{ MESH_ALLOWED_ORIGINS: '*' }, /MESH_ALLOWED_ORIGINS/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
     // An empty network once became "tana" without a word.
@@ -87,6 +109,7 @@ describe('loadConfig', () => {
 
   it('takes an empty key list as no keys, and every libSQL URL scheme', () => {
     expect(loadConfig({ MESH_SOVEREIGN_KEYS: '' }).sovereignKeys).toEqual([]);
+    expect(loadConfig({ MESH_ALLOWED_ORIGINS: '' }).allowedOrigins).toEqual([]);
     for (const url of [
       'file:/var/lib/mesh/mesh.db',
       'libsql://db.example',

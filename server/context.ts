@@ -33,6 +33,11 @@ export interface RequestInfo {
   remoteAddress?: string | undefined;
   /** Drops the connection: for a stream whose client stopped reading. */
   closeConnection?: ((reason: string) => void) | undefined;
+  /**
+   * The subscriptions this connection may still open (WebSocket: several share one connection).
+   * `take` returns the release of a slot, or null when none is left.
+   */
+  subscriptionSlots?: { take(): (() => void) | null } | undefined;
 }
 
 /**

@@ -51,6 +51,7 @@ export const watchRequestSchema = eventFilterSchema
     lastEventId: z.string().regex(/^\d+$/, 'must be a revision').optional(),
   })
   .default({});
+export type WatchRequest = z.output<typeof watchRequestSchema>;
 
 /**
  * What a watch stream carries: events in revision order, each exactly once; or a reset, when the

@@ -68,7 +68,13 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     createContext: ({ req, res }) => httpContext(req, res),
     onError,
   });
-  const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
+  const trpc = createTrpcHandler({
+    basePath: `${TRPC_BASE_PATH}/`,
+    createContext: httpContext,
+    onError,
+    fallback: standard,
+    maxBatchSize: MAX_BATCH_CALLS,
+  });
   const rest = createRestHandler(mesh, logger);
   const readiness = new ReadinessProbe(mesh, databaseFile(databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath })));
   const operations = createOperationsHandler(mesh, readiness, logger);

@@ -84,8 +84,8 @@ const configSchema = z.object({
     .max(64)
     .default(Math.min(4, availableParallelism() - 1)),
   MESH_SOVEREIGN_KEYS: keyListSchema,
-  MESH_RATE_LIMIT_PER_MINUTE: count(30),
-  MESH_RATE_LIMIT_BURST: count(30),
+  MESH_RATE_LIMIT_PER_MINUTE: count(60),
+  MESH_RATE_LIMIT_BURST: count(60),
   MESH_MAX_PENDING: count(1000),
   MESH_PENDING_TTL_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_ALLOWED_ORIGINS: originListSchema,

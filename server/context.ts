@@ -6,6 +6,7 @@ import type { EventHub } from './events/hub.js';
 import type { HeartbeatBatcher } from './heartbeat-batcher.js';
 import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 
 /**
  * @internal (as are createContext and Context.mesh: see there)
@@ -19,6 +20,8 @@ export interface MeshContext {
   registry: Registry;
   hub: EventHub;
   heartbeats: HeartbeatBatcher;
+  /** Writes nobody known signed (registrations, heartbeats of nodes not approved), by source address. */
+  unauthenticatedWrites: RateLimiter;
   verifier: Verifier;
   metrics: MeshMetrics;
   clock: Clock;

@@ -16,7 +16,8 @@ import { errorBody, sendJson } from './http/json.js';
 import { createDashboardHandler, DASHBOARD_ROUTE } from './http/dashboard.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
 import { createWebSocketEndpoint } from './http/websocket.js';
-import { clientErrorView } from './trpc-errors.js';
+import { clientErrorView, domainErrorOf } from './trpc-errors.js';
+import { retryAfterHeader } from './errors.js';
 
 /**
  * The request's URL, or null when it is not one (`//`, `//[`...): such a path must get a 400, and
@@ -65,6 +66,8 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     basePath: `${TRPC_BASE_PATH}/`,
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_BATCH_CALLS,
+    // A refusal that passes with time says when: Retry-After, as on REST and the fast path.
+    responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors.map(domainErrorOf).find((error) => error) ?? null) }),
     createContext: ({ req, res }) => httpContext(req, res),
     onError,
   });

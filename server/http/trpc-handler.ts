@@ -11,7 +11,8 @@ import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
 import { readBodyText } from './body.js';
 import { sendJson } from './json.js';
-import { MeshError } from '../errors.js';
+import { MeshError, retryAfterHeader } from '../errors.js';
+import { domainErrorOf } from '../trpc-errors.js';
 import { MAX_BATCH_ANSWER_BYTES } from '../../shared/limits.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -122,7 +123,7 @@ export function createTrpcHandler(options: TrpcHandlerOptions): (req: IncomingMe
     const error = getTRPCErrorFromUnknown(cause);
     options.onError({ error, path });
     const shape = getTRPCErrorShape({ config, error, type, path, input, ctx });
-    return { response: { error: shape }, status: shape.data.httpStatus };
+    return { response: { error: shape }, status: shape.data.httpStatus, headers: retryAfterHeader(domainErrorOf(error)) };
   }
 
   async function serveOne(req: IncomingMessage, res: ServerResponse, url: URL, path: string, type: ProcedureType) {
@@ -133,9 +134,9 @@ export function createTrpcHandler(options: TrpcHandlerOptions): (req: IncomingMe
       const data = await call(ctx, type, path, input, 0);
       sendJson(res, 200, transformTRPCResponse(config, { result: { data } }));
     } catch (cause) {
-      const { response, status } = errorResponse(ctx, cause, type, path, input);
+      const { response, status, headers } = errorResponse(ctx, cause, type, path, input);
       if (status === 413) res.shouldKeepAlive = false;
-      sendJson(res, status, transformTRPCResponse(config, response));
+      sendJson(res, status, transformTRPCResponse(config, response), headers);
     }
   }
 

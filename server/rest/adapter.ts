@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trpc/server';
 import type { WatchMessage } from '../../shared/events.js';
 import { createContext, type MeshContext } from '../context.js';
-import { MeshError } from '../errors.js';
-import { clientErrorView } from '../trpc-errors.js';
+import { MeshError, retryAfterHeader } from '../errors.js';
+import { clientErrorView, domainErrorOf } from '../trpc-errors.js';
 import { readJsonBody } from '../http/body.js';
 import { errorBody, sendJson } from '../http/json.js';
 import type { Exchange } from '../http/exchange.js';
@@ -34,7 +34,7 @@ function sendError(res: ServerResponse, error: TRPCError, headers?: Record<strin
   const { meshCode, message, httpStatus } = clientErrorView(error);
   // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
   if (httpStatus === 413) res.shouldKeepAlive = false;
-  sendJson(res, httpStatus, errorBody(meshCode, message), headers);
+  sendJson(res, httpStatus, errorBody(meshCode, message), { ...retryAfterHeader(domainErrorOf(error)), ...headers });
 }
 
 /**

@@ -30,6 +30,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
         heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
         eventRetentionMs: mesh.config.eventRetentionMs,
         startedAt: mesh.startedAt,
+        pendingTtlMs: mesh.config.pendingTtlMs,
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,
@@ -43,6 +44,10 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
   const timer = setInterval(() => {
     running = sweepOnce(mesh).then(
       (result) => {
+        if (result.expired.length > 0)
+          logger.info(`${result.expired.length} pending registrations expired after ${mesh.config.pendingTtlMs} ms undecided`, {
+            nodes: result.expired.length,
+          });
         if (result.wentOffline.length > 0)
           logger.info(`${result.wentOffline.length} nodes offline after ${mesh.config.offlineAfterMs} ms of silence`, {
             nodes: result.wentOffline.length,

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'node.approved',
   'node.denied',
   'node.removed',
+  'node.expired',
   'node.online',
   'node.offline',
   'sovereign.added',

@@ -14,10 +14,13 @@ export interface SweepSettings {
   keepEventsAfter: number;
   /** When this mesh process started: nobody is marked offline before it has had a full threshold to hear them. */
   startedAt: number;
+  /** A registration still pending this long after it was made is removed, with a node.expired event. */
+  pendingTtlMs: number;
 }
 
 export interface SweepResult {
   wentOffline: string[];
+  expired: string[];
   heartbeatsDeleted: number;
   eventsPruned: number;
 }
@@ -59,6 +62,28 @@ async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: 
 
 // SQLite takes a bounded number of parameters: long id lists go in chunks.
 const CHUNK = 500;
+
+/**
+ * Removes the registrations still pending that were made before `registeredBefore`: nobody decided
+ * on them, and each holds a place under MESH_MAX_PENDING. One node.expired event each, by `system`;
+ * the node may register again (its agent does so when its heartbeat meets NODE_NOT_FOUND).
+ */
+async function expirePending(tx: Tx, record: WriteRecord, now: number, registeredBefore: number): Promise<string[]> {
+  const rows = await tx
+    .delete(nodes)
+    .where(and(eq(nodes.status, 'pending'), lt(nodes.registeredAt, registeredBefore)))
+    .returning({ id: nodes.id, publicKey: nodes.publicKey });
+  const events = rows.map((row) => ({
+    type: 'node.expired' as const,
+    actor: SYSTEM_ACTOR,
+    nodeId: row.id,
+    publicKey: row.publicKey,
+    node: null,
+  }));
+  for (let start = 0; start < events.length; start += CHUNK)
+    await appendEvents(tx, record, events.slice(start, start + CHUNK), now);
+  return rows.map((row) => row.id);
+}
 
 /**
  * One pass of the health sweeper: active nodes silent for the offline threshold become offline,
@@ -104,7 +129,8 @@ export async function sweep(
       await appendEvents(tx, record, offline, now);
     }
   }
+  const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
-  return { wentOffline, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
+  return { wentOffline, expired, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
 }

@@ -43,6 +43,17 @@ describe('unauthenticated writes, per source address', () => {
     );
     expect((await post(`${running.url}/approve/a`, approval)).status).toBe(200);
     expect(running.mesh.registry.getNode('d')).toBeUndefined();
+
+    // The API document says so, for each path that may answer it.
+    const document = (await (await fetch(`${running.url}/openapi.json`)).json()) as {
+      paths: Record<string, { post?: { responses: Record<string, { description: string; headers: object }> } }>;
+    };
+    for (const path of ['/register', '/heartbeat', '/approve/{nodeId}', '/sovereign/add']) {
+      const tooMany = document.paths[path]?.post?.responses['429'];
+      expect(tooMany?.description, path).toMatch(/RATE_LIMITED/);
+      expect(tooMany?.headers, path).toHaveProperty('Retry-After');
+    }
+    expect(document.paths['/register']?.post?.responses['429']?.description).toMatch(/PENDING_FULL/);
   });
 
   it('never hold back the heartbeats of approved nodes, however many', async () => {

@@ -27,6 +27,10 @@ const HEADER = {
   },
   revision: { description: 'The events-log revision the answer reflects', schema: { type: 'string', pattern: '^\\d+$' } },
   etag: { description: 'Send it back as If-None-Match: 304 while nothing has changed', schema: { type: 'string' } },
+  retryAfter: {
+    description: 'With RATE_LIMITED: the seconds until this address may send another unauthenticated write',
+    schema: { type: 'string', pattern: '^\\d+$' },
+  },
 };
 
 function errorResponses(codes: readonly MeshErrorCode[]): Record<string, unknown> {
@@ -39,7 +43,10 @@ function errorResponses(codes: readonly MeshErrorCode[]): Record<string, unknown
     });
     responses[String(status)] = {
       description: `Refused: ${list.join(', ')}`,
-      headers: { 'X-Request-Id': HEADER.requestId },
+      headers: {
+        'X-Request-Id': HEADER.requestId,
+        ...(list.includes('RATE_LIMITED') ? { 'Retry-After': HEADER.retryAfter } : {}),
+      },
       content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
     };
   }

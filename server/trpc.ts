@@ -6,7 +6,7 @@ import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js
 import type { Context } from './context.js';
 import { MESH_ERRORS } from '../shared/errors.js';
 import { clientErrorView, domainErrorOf, toTRPCError } from './trpc-errors.js';
-import { MeshError } from './errors.js';
+import { spendUnauthenticatedWrite } from './limits/unauthenticated-writes.js';
 import { admitSignedRequest } from './signing/admit.js';
 import { checkSignature, type SignedCheck } from './signing/check.js';
 import { writeAndPublish } from './write.js';
@@ -56,12 +56,15 @@ export const publicProcedure = procedure;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every signed procedure goes through here: the signature is checked against the message rebuilt
- * from the validated input, by the key the action's meta names (401 if it fails or is stale).
+ * Every signed procedure goes through here: an unauthenticated write spends a token of its
+ * address's bucket (429 past it), then the signature is checked against the message rebuilt from
+ * the validated input, by the key the action's meta names (401 if it fails or is stale).
  */
 const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
   const action = meta?.signed;
   if (!action) throw new Error('verifySignature needs a procedure with meta.signed');
+  // Before any signature work: a flood of unauthenticated writes is refused at the cost of a map lookup.
+  spendUnauthenticatedWrite(ctx, action, input as SignedFields<SignedAction>);
   const signed = await checkSignature(ctx.mesh, action, input as SignedFields<SignedAction>);
   return next({ ctx: { signed } });
 });
@@ -82,39 +85,8 @@ const inWriteTransaction = t.middleware(async ({ ctx, next }) => {
   });
 });
 
-/**
- * A signed write nobody known vouches for: a registration (anyone can make a key), a heartbeat of a
- * node that is not approved, a decision by a key that is no sovereign. These are what a flood is
- * made of, so they are rate-limited per source address before their signature is even checked.
- * Heartbeats of approved nodes and requests of sovereigns never are.
- */
-function isUnauthenticated(ctx: Context, action: SignedAction, input: SignedFields<SignedAction>): boolean {
-  if (action === 'register') return true;
-  if (action === 'heartbeat') {
-    const status = ctx.mesh.registry.getNode((input as SignedFields<'heartbeat'>).nodeId)?.status;
-    return status !== 'active' && status !== 'offline';
-  }
-  return !ctx.mesh.registry.isSovereign((input as { approverPublicKey: string }).approverPublicKey);
-}
-
-const limitUnauthenticated = t.middleware(({ ctx, meta, input, next }) => {
-  const action = meta?.signed;
-  // Calls made in-process (tests, tools) have no address, and are nobody's flood.
-  if (!action || ctx.remoteAddress === undefined) return next();
-  if (!isUnauthenticated(ctx, action, input as SignedFields<SignedAction>)) return next();
-  const waitMs = ctx.mesh.unauthenticatedWrites.take(ctx.remoteAddress);
-  if (waitMs > 0) {
-    throw new MeshError(
-      'RATE_LIMITED',
-      `too many unauthenticated writes from ${ctx.remoteAddress}: at most ${ctx.mesh.config.rateLimitBurst} at once and ${ctx.mesh.config.rateLimitPerMinute} a minute; try again in ${Math.ceil(waitMs / 1000)} s`,
-      { retryAfterMs: waitMs },
-    );
-  }
-  return next();
-});
-
 const signedInput = <A extends SignedAction>(action: A) =>
-  procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(limitUnauthenticated).use(verifySignature);
+  procedure.meta({ signed: action }).input(SIGNED_REQUEST_SCHEMAS[action]).use(verifySignature);
 
 /** A procedure signed as `action`, run in its own write transaction: its input is that action's request schema. */
 export function signedProcedure<A extends SignedAction>(action: A) {

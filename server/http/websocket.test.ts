@@ -138,4 +138,28 @@ describe('WebSocket limits per connection', () => {
     ws.socket.resume();
     expect([1013, 1006]).toContain(await ws.closed);
   });
+
+  it('sends one answer larger than the bound whole to a client that reads, without cutting it', async () => {
+    const running = await startTestServer(defer);
+    // 3,000 nodes of 4 kB: node.list is about 12 MB, three times the bound.
+    for (let batch = 0; batch < 2; batch++) {
+      await writeAndPublish(running.mesh.database, running.mesh.hub, (tx, record) =>
+        appendEvents(
+          tx,
+          record,
+          Array.from({ length: 1500 }, (_, index) => {
+            const node = bulkyNodeView(`n${batch}-${index}`);
+            return { type: 'node.registered' as const, actor: SYSTEM_ACTOR, nodeId: node.id, publicKey: node.public_key, node };
+          }),
+          1,
+        ),
+      );
+    }
+    const ws = await connect(running);
+    ws.send({ id: 1, method: 'query', params: { path: 'node.list', input: { json: {} } } });
+    const [answer] = await ws.replies.atLeast(1);
+    expect((answer?.result?.data as { json: { nodes: unknown[] } }).json.nodes).toHaveLength(3000);
+    expect(ws.socket.readyState).toBe(WebSocket.OPEN);
+    expect(await refusals(running, 'SLOW_CONSUMER')).toBe(0);
+  });
 });

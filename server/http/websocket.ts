@@ -18,24 +18,51 @@ export const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 // one that is not reading never will, and its buffered answers are what the bound is about.
 const CLOSE_GRACE_MS = 1_000;
 
+function byteSize(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return data.byteLength;
+  return 0;
+}
+
 /**
  * A server-side WebSocket that will not buffer without bound. tRPC's adapter sends each answer and
  * each subscription message without looking at what the client has read, so a client that stops
  * reading would grow the server's memory with every change. Past WS_MAX_BUFFERED_BYTES waiting to
  * be sent, the connection is closed with "try again later" (as a lagging SSE watcher is cut), and
  * dropped if the client does not take the close frame in time; tRPC's links reconnect and resume.
+ *
+ * One answer larger than the bound (node.list of a large network) is no backlog: while it drains,
+ * what is left of it does not count, so a client that reads is never cut for asking for it. What
+ * piles up on top of it does.
  */
 class BoundedWebSocket extends WebSocket {
   /** Set by the endpoint: told when the connection is cut for falling behind. */
   onCutOff: (() => void) | undefined;
+  /** Bytes handed to send() so far, and where in them the last message larger than the bound ends. */
+  #handed = 0;
+  #largeEnd = 0;
+  #largeSize = 0;
 
   override send(data: unknown, ...rest: unknown[]): void {
     (super.send as (data: unknown, ...rest: unknown[]) => void).call(this, data, ...rest);
-    if (this.readyState === WebSocket.OPEN && this.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
-      this.onCutOff?.();
-      this.close(WS_TRY_AGAIN_LATER, `more than ${WS_MAX_BUFFERED_BYTES} bytes unread: reconnect and resume`.slice(0, 120));
-      setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
+    const size = byteSize(data);
+    this.#handed += size;
+    if (size > WS_MAX_BUFFERED_BYTES) {
+      this.#largeEnd = this.#handed;
+      this.#largeSize = size;
     }
+    if (this.readyState !== WebSocket.OPEN || this.#backlog() <= WS_MAX_BUFFERED_BYTES) return;
+    this.onCutOff?.();
+    this.close(WS_TRY_AGAIN_LATER, `more than ${WS_MAX_BUFFERED_BYTES} bytes unread: reconnect and resume`.slice(0, 120));
+    setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Bytes waiting to be sent, less what is left of the last large answer. */
+  #backlog(): number {
+    const waiting = this.bufferedAmount;
+    const taken = this.#handed - waiting;
+    const largeLeft = Math.min(this.#largeSize, Math.max(0, this.#largeEnd - taken));
+    return waiting - largeLeft;
   }
 }
 

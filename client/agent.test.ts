@@ -28,7 +28,12 @@ afterAll(async () => {
 
 function recorder(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (message) => lines.push(message), error: (message) => lines.push(`ERROR ${message}`) };
+  return {
+    lines,
+    info: (message) => lines.push(message),
+    warn: (message) => lines.push(`WARN ${message}`),
+    error: (message) => lines.push(`ERROR ${message}`),
+  };
 }
 
 const registration = (nodeId: string): Registration => ({

@@ -16,7 +16,7 @@ export {
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
 export { watchMesh, type WatchOptions } from './watch.js';
-export type { EventType, MeshEvent, WatchMessage } from '../shared/events.js';
+export type { EventType, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
 export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
@@ -28,6 +28,9 @@ export type {
   NodeResult,
   NodeView,
   RemoveResult,
+  SelfPreservation,
+  ServiceHealth,
+  ServiceView,
   SovereignResult,
   SovereignView,
   Topology,

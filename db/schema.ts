@@ -95,6 +95,9 @@ export const events = sqliteTable(
     publicKey: text('public_key'),
     // The node or sovereign key as it is after the change (JSON), null once removed.
     data: text('data'),
+    // What else the event says (JSON): the reason of a change mesh made itself, the figures of
+    // self-preservation. Null for most events.
+    detail: text('detail'),
   },
   (table) => [index('events_time_idx').on(table.time), index('events_node_idx').on(table.nodeId, table.revision)],
 );

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { MeshConfig } from './config.js';
 import type { Clock } from './clock.js';
 import { startSweeper } from './sweeper.js';
+import { startServiceProbes } from './probes/service-probes.js';
 import { createMeshServer } from './mesh-server.js';
 import type { Logger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';
@@ -36,6 +37,7 @@ export async function startMesh(
     throw error;
   }
   const sweeper = startSweeper(mesh, options.logger);
+  const probes = startServiceProbes(mesh, options.logger);
   // Other mesh processes may share the database: their events reach this one by polling the log.
   const poller = mesh.hub.startPolling(config.eventPollMs, options.logger);
   markStarted();
@@ -49,6 +51,7 @@ export async function startMesh(
     close() {
       closing ??= (async () => {
         await sweeper.stop();
+        await probes.stop();
         await poller.stop();
         closeWebSockets();
         await new Promise<void>((resolve) => {

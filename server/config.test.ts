@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
       eventPollMs: 200,
+      selfPreservationRatio: 0.15,
+      selfPreservationMaxMs: 900_000,
+      offlineRate: 10,
+      autoDenyAfterMissed: 0,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
       rateLimitPerMinute: 60,
@@ -27,7 +31,23 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: undefined,
       metrics: true,
+      serviceProbeIntervalMs: 60_000,
+      serviceProbeTimeoutMs: 5_000,
+      serviceProbeConcurrency: 16,
     });
+  });
+
+  it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {
+    expect(
+      loadConfig({
+        MESH_SERVICE_PROBE_INTERVAL_MS: '0',
+        MESH_SERVICE_PROBE_TIMEOUT_MS: '250',
+        MESH_SERVICE_PROBE_CONCURRENCY: '4',
+      }),
+    ).toMatchObject({ serviceProbeIntervalMs: 0, serviceProbeTimeoutMs: 250, serviceProbeConcurrency: 4 });
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_TIMEOUT_MS: '0' })).toThrow(/MESH_SERVICE_PROBE_TIMEOUT_MS/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_CONCURRENCY: '0' })).toThrow(/MESH_SERVICE_PROBE_CONCURRENCY/);
+    expect(() => loadConfig({ MESH_SERVICE_PROBE_INTERVAL_MS: '-1' })).toThrow(/MESH_SERVICE_PROBE_INTERVAL_MS/);
   });
 
   it('reads every variable, lowering sovereign keys', () => {
@@ -51,6 +71,10 @@ describe('loadConfig', () => {
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
       MESH_METRICS: 'false',
+      MESH_SELF_PRESERVATION_RATIO: '0.5',
+      MESH_SELF_PRESERVATION_MAX_MS: '60000',
+      MESH_OFFLINE_RATE: '3',
+      MESH_AUTO_DENY_AFTER_MISSED: '30',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -71,6 +95,10 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'text',
       metrics: false,
+      selfPreservationRatio: 0.5,
+      selfPreservationMaxMs: 60_000,
+      offlineRate: 3,
+      autoDenyAfterMissed: 30,
     });
   });
 
@@ -90,6 +118,10 @@ describe('loadConfig', () => {
     // An origin is what a browser sends: no path, no wildcard.
     [{ MESH_ALLOWED_ORIGINS: 'https://ops.example/' }, /MESH_ALLOWED_ORIGINS.*scheme:\/\/host/],
     [{ MESH_ALLOWED_ORIGINS: '*' }, /MESH_ALLOWED_ORIGINS/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '0' }, /MESH_SELF_PRESERVATION_RATIO: must be more than 0/],
+    [{ MESH_SELF_PRESERVATION_RATIO: '1.5' }, /MESH_SELF_PRESERVATION_RATIO: must be at most 1/],
+    [{ MESH_OFFLINE_RATE: '0' }, /MESH_OFFLINE_RATE/],
+    [{ MESH_AUTO_DENY_AFTER_MISSED: '-1' }, /MESH_AUTO_DENY_AFTER_MISSED: must not be negative/],
     // A small-order key would let one signature pass for every message: it never becomes a sovereign.
     [{ MESH_SOVEREIGN_KEYS: '01'.padEnd(64, '0') }, /MESH_SOVEREIGN_KEYS.*small-order/],
     // An empty network once became "tana" without a word.

@@ -76,6 +76,14 @@ const configSchema = z.object({
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
+  MESH_SELF_PRESERVATION_RATIO: z.coerce
+    .number()
+    .gt(0, 'must be more than 0')
+    .max(1, 'must be at most 1 (a share of the active nodes)')
+    .default(0.15),
+  MESH_SELF_PRESERVATION_MAX_MS: milliseconds(15 * 60 * 1000),
+  MESH_OFFLINE_RATE: z.coerce.number().int().positive().default(10),
+  MESH_AUTO_DENY_AFTER_MISSED: z.coerce.number().int().min(0, 'must not be negative (0: off)').default(0),
   // Verification threads beside the main thread; none on a single core, where they would only compete.
   MESH_VERIFY_THREADS: z.coerce
     .number()
@@ -94,6 +102,9 @@ const configSchema = z.object({
   // Unset: JSON lines for a collector, readable text when a person watches the terminal.
   MESH_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
   MESH_METRICS: flag(true),
+  MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
+  MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
 });
 
 export interface MeshConfig {
@@ -109,6 +120,14 @@ export interface MeshConfig {
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
   eventPollMs: number;
+  /** More than this share of the active nodes going offline in one offline window: mesh itself is probably cut off. */
+  selfPreservationRatio: number;
+  /** Self-preservation ends after this long at the latest. */
+  selfPreservationMaxMs: number;
+  /** After self-preservation ran out: at most this many silent nodes marked offline per sweep pass. */
+  offlineRate: number;
+  /** Heartbeat intervals an offline node may miss in a row before it is denied; 0: never. */
+  autoDenyAfterMissed: number;
   verifyThreads: number;
   sovereignKeys: string[];
   /** Unauthenticated writes (registrations, heartbeats of nodes not approved) per source address: refill per minute. */
@@ -127,6 +146,11 @@ export interface MeshConfig {
   logFormat: LogFormat | undefined;
   /** Serve GET /metrics. */
   metrics: boolean;
+  /** How often each active node's services are probed; 0: never. */
+  serviceProbeIntervalMs: number;
+  serviceProbeTimeoutMs: number;
+  /** Service probes in flight at most. */
+  serviceProbeConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +186,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
+    selfPreservationRatio: c.MESH_SELF_PRESERVATION_RATIO,
+    selfPreservationMaxMs: c.MESH_SELF_PRESERVATION_MAX_MS,
+    offlineRate: c.MESH_OFFLINE_RATE,
+    autoDenyAfterMissed: c.MESH_AUTO_DENY_AFTER_MISSED,
     verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
     rateLimitPerMinute: c.MESH_RATE_LIMIT_PER_MINUTE,
@@ -173,6 +201,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.MESH_LOG_LEVEL,
     logFormat: c.MESH_LOG_FORMAT,
     metrics: c.MESH_METRICS,
+    serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
+    serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
+    serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
   };
 }
 

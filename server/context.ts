@@ -7,6 +7,7 @@ import type { HeartbeatBatcher } from './heartbeat-batcher.js';
 import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
+import type { SelfPreservationGate } from './self-preservation.js';
 
 /**
  * @internal (as are createContext and Context.mesh: see there)
@@ -27,6 +28,8 @@ export interface MeshContext {
   clock: Clock;
   version: string;
   startedAt: number;
+  /** Whether the sweeper may mark nodes offline: process-local (one sweeper per process). */
+  preservation: SelfPreservationGate;
 }
 
 /** What the transport knows about the request, and how to end its connection. */

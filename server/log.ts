@@ -3,6 +3,8 @@ export type LogFields = Record<string, unknown>;
 
 export interface Logger {
   info(message: string, fields?: LogFields): void;
+  /** Something an operator should look at, though mesh carries on (self-preservation). */
+  warn(message: string, fields?: LogFields): void;
   error(message: string, error?: unknown, fields?: LogFields): void;
 }
 
@@ -23,10 +25,11 @@ const describeFields = (fields: LogFields | undefined) =>
 /** One plain line per event on stdout (errors on stderr), prefixed with the time: for the client's tools. */
 export const consoleLogger: Logger = {
   info: (message, fields) => process.stdout.write(`${new Date().toISOString()} ${message}${describeFields(fields)}\n`),
+  warn: (message, fields) => process.stderr.write(`${new Date().toISOString()} WARN ${message}${describeFields(fields)}\n`),
   error: (message, error, fields) => {
     const detail = error === undefined ? '' : `: ${causeChain(error)}`;
     process.stderr.write(`${new Date().toISOString()} ERROR ${message}${describeFields(fields)}${detail}\n`);
   },
 };
 
-export const silentLogger: Logger = { info: () => {}, error: () => {} };
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

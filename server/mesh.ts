@@ -14,6 +14,7 @@ import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
+import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 import { packageVersion } from '../shared/version.js';
 
@@ -73,11 +74,23 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
         ? new VerifierPool(config.verifyThreads, options.logger, undefined, metrics)
         : new InlineVerifier(metrics);
     const heartbeats = new HeartbeatBatcher(database, hub, clock, metrics);
+    const preservation = new SelfPreservationGate(
+      {
+        ratio: config.selfPreservationRatio,
+        maxMs: config.selfPreservationMaxMs,
+        offlineRate: config.offlineRate,
+        offlineAfterMs: config.offlineAfterMs,
+      },
+      startedAt,
+    );
+    // The topology shows the state: answers kept by the registry's version must not outlive it.
+    preservation.onChange(() => registry.invalidateAnswers());
     registerStateMetrics(metrics, {
       registry,
       hub,
       database,
       verifier,
+      preservation,
       databaseFile: databaseFile(url),
       version,
       network: config.network,
@@ -94,6 +107,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       clock,
       version,
       startedAt,
+      preservation,
       close: () => {
         void verifier.close();
         database.close();

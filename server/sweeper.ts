@@ -9,6 +9,7 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepInTransaction(mesh);
+    if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -17,11 +18,11 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   }
 }
 
-function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
-  return writeAndPublish(mesh.database, mesh.hub, (tx, record) => {
+function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: number }> {
+  return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
-    return sweep(
+    const result = await sweep(
       tx,
       record,
       now,
@@ -29,19 +30,28 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult> {
         offlineAfterMs: mesh.config.offlineAfterMs,
         heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
         eventRetentionMs: mesh.config.eventRetentionMs,
-        startedAt: mesh.startedAt,
+        listeningSince: mesh.preservation.listeningSince,
+        heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
+        autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
         pendingTtlMs: mesh.config.pendingTtlMs,
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,
+      mesh.preservation,
     );
+    return { ...result, now };
   });
 }
 
 /** Runs the sweeper every MESH_SWEEP_INTERVAL_MS; a failed pass is logged and the next one tries again. */
 export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const timer = setInterval(() => {
+    // Each pass decides from the self-preservation state the previous one settled: a pass still
+    // running when the next is due (a stalled database) is not joined by another.
+    if (busy) return;
+    busy = true;
     running = sweepOnce(mesh).then(
       (result) => {
         if (result.expired.length > 0)
@@ -52,9 +62,17 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
           logger.info(`${result.wentOffline.length} nodes offline after ${mesh.config.offlineAfterMs} ms of silence`, {
             nodes: result.wentOffline.length,
           });
+        if (result.denied.length > 0)
+          logger.info(
+            `${result.denied.length} nodes denied after ${mesh.config.autoDenyAfterMissed} missed heartbeat intervals`,
+            {
+              nodes: result.denied.length,
+            },
+          );
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );
+    void running.finally(() => (busy = false));
   }, mesh.config.sweepIntervalMs);
   timer.unref();
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
-import { nodeViewSchema, sovereignViewSchema } from './responses.js';
+import { nodeViewSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
   'node.registered',
@@ -11,14 +11,31 @@ export const EVENT_TYPES = [
   'node.expired',
   'node.online',
   'node.offline',
+  'service.health',
   'sovereign.added',
   'sovereign.removed',
+  'mesh.self-preservation',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
 
-/** The actor of changes mesh makes itself: the health sweeper, and keys added on the host. */
+/** The actor of changes mesh makes itself: the health sweeper, service probes, and keys added on the host. */
 export const SYSTEM_ACTOR = 'system';
+
+/** A mesh.self-preservation event: mesh entered or left self-preservation, and the figures why. */
+export const selfPreservationChangeSchema = z.object({
+  change: z.enum(['entered', 'exited']),
+  /** Why it was left: heartbeats back at the expected rate, or MESH_SELF_PRESERVATION_MAX_MS reached; null on entry. */
+  exitReason: z.enum(['recovered', 'expired']).nullable(),
+  /** Active nodes, and those silent for the offline threshold (on entry: with those gone offline in the last window). */
+  activeNodes: z.number(),
+  silentNodes: z.number(),
+  /** MESH_SELF_PRESERVATION_RATIO. */
+  ratio: z.number(),
+  /** The state after the change. */
+  state: selfPreservationSchema,
+});
+export type SelfPreservationChange = z.infer<typeof selfPreservationChangeSchema>;
 
 export const meshEventSchema = z.object({
   revision: z.number(),
@@ -33,6 +50,10 @@ export const meshEventSchema = z.object({
   node: nodeViewSchema.nullable(),
   /** The sovereign key after the change (null once removed); null for node events. */
   sovereign: sovereignViewSchema.nullable(),
+  /** Why mesh made the change itself (an automatic denial); absent from changes someone signed. */
+  reason: z.string().optional(),
+  /** Present on mesh.self-preservation events only. */
+  selfPreservation: selfPreservationChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

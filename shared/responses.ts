@@ -4,10 +4,32 @@ import { nodeStatusSchema } from './fields.js';
 // The documented response shapes of the seed design (snake_case node fields), which the REST
 // adapter passes through unchanged. Times are milliseconds since the Unix epoch.
 
+export const SERVICE_HEALTH_STATUSES = ['up', 'down', 'unknown'] as const;
+
+/**
+ * What mesh's last TCP connect to a service found (see server/probes/): `unknown` until the first
+ * probe after mesh started, and for nodes that are not active. `checkedAt` and `latencyMs` are null
+ * while unknown.
+ */
+export const serviceHealthSchema = z
+  .object({
+    status: z.enum(SERVICE_HEALTH_STATUSES),
+    checkedAt: z.number().nullable(),
+    latencyMs: z.number().nullable(),
+  })
+  .describe(
+    'What mesh found on its last TCP connect to the service at the node’s Tailscale IP: up (connected; latencyMs is how long that took) or down (refused or timed out; latencyMs null). unknown (checkedAt and latencyMs null) until the first probe since mesh started, and for nodes that are not active.',
+  );
+export type ServiceHealth = z.infer<typeof serviceHealthSchema>;
+
+export const UNKNOWN_HEALTH: ServiceHealth = Object.freeze({ status: 'unknown', checkedAt: null, latencyMs: null });
+
 export const serviceViewSchema = z.object({
   type: z.string(),
   port: z.number(),
   publicKey: z.string().nullable(),
+  // Defaulted for what was written before probes existed: events in the log, peer caches on disk.
+  health: serviceHealthSchema.default(UNKNOWN_HEALTH),
 });
 export type ServiceView = z.infer<typeof serviceViewSchema>;
 
@@ -43,7 +65,29 @@ export const topologyServiceSchema = z.object({
   port: z.number(),
   publicKey: z.string().nullable(),
   status: nodeStatusSchema,
+  health: serviceHealthSchema,
 });
+
+/**
+ * Whether mesh holds off marking nodes offline because too many went silent at once (mesh itself is
+ * then the likely one cut off). It changes only when mesh enters or leaves that state.
+ */
+export const selfPreservationSchema = z.object({
+  active: z.boolean(),
+  /** When it was entered; null when not in self-preservation. */
+  since: z.number().nullable(),
+  /** When it ends at the latest (MESH_SELF_PRESERVATION_MAX_MS after `since`); null when not in it. */
+  until: z.number().nullable(),
+  /** Active nodes, and of them those that would have gone offline, when it was entered; null when not in it. */
+  activeNodes: z.number().nullable(),
+  silentNodes: z.number().nullable(),
+  /**
+   * Self-preservation ran out while nodes were still silent: they go offline at most
+   * MESH_OFFLINE_RATE per sweeper pass until none is left.
+   */
+  draining: z.boolean(),
+});
+export type SelfPreservation = z.infer<typeof selfPreservationSchema>;
 
 export const topologySchema = z.object({
   network: z.string(),
@@ -52,6 +96,7 @@ export const topologySchema = z.object({
   nodes: z.array(nodeViewSchema),
   services: z.record(z.string(), z.array(topologyServiceSchema)),
   revision,
+  selfPreservation: selfPreservationSchema,
 });
 export type Topology = z.infer<typeof topologySchema>;
 
@@ -107,6 +152,7 @@ export const infoSchema = z.object({
   heartbeatIntervalMs: z.number(),
   offlineAfterMs: z.number(),
   maxSkewMs: z.number(),
+  selfPreservation: selfPreservationSchema,
 });
 export type Info = z.infer<typeof infoSchema>;
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliContext } from './context.js';
-import { duration } from './output.js';
+import { duration, selfPreservationText } from './output.js';
 
 export function addInfoCommand(program: Command): void {
   program
@@ -23,6 +23,7 @@ export function addInfoCommand(program: Command): void {
           ['heartbeat every', duration(info.heartbeatIntervalMs)],
           ['offline after', duration(info.offlineAfterMs)],
           ['max clock skew', duration(info.maxSkewMs)],
+          ['self-preservation', selfPreservationText(info.selfPreservation)],
         ]),
       );
     });

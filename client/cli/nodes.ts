@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import { CliContext } from './context.js';
 import type { Topology } from '../../shared/responses.js';
-import { nodeDetails, nodeTable, STATUS_STYLE, type Output } from './output.js';
+import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
 
 export function addNodeQueries(program: Command): void {
   program
@@ -51,7 +51,7 @@ export function addNodeQueries(program: Command): void {
 
 function topologyText(out: Output, topology: Topology): string {
   const { counts } = topology;
-  const summary = `network ${topology.network}: ${counts.active} active, ${counts.pending} pending, ${counts.offline} offline, ${counts.denied} denied`;
+  const summary = `network ${topology.network}: ${counts.active} active, ${counts.pending} pending, ${counts.offline} offline, ${counts.denied} denied\nself-preservation ${selfPreservationText(topology.selfPreservation)}`;
   const rows = Object.entries(topology.services).flatMap(([type, providers]) =>
     providers.map((provider) => ({ type, ...provider })),
   );

@@ -1,10 +1,11 @@
 import { styleText } from 'node:util';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeView, ServiceView } from '../../shared/responses.js';
+import type { NodeView, SelfPreservation, ServiceHealth, ServiceView } from '../../shared/responses.js';
 
 type Style = Parameters<typeof styleText>[0];
 
 export const STATUS_STYLE: Record<NodeStatus, Style> = { active: 'green', pending: 'yellow', offline: 'gray', denied: 'red' };
+const HEALTH_STYLE: Record<ServiceHealth['status'], Style> = { up: 'green', down: 'red', unknown: 'gray' };
 
 /** Where a command's result goes: a human table, or JSON for scripts. */
 export class Output {
@@ -75,6 +76,15 @@ export function duration(ms: number): string {
   return `${Math.round(ms / 86_400_000)}d`;
 }
 
+/** The sweeper's self-preservation state in a line: for `mesh info` and `mesh topology`. */
+export function selfPreservationText(state: SelfPreservation, now = Date.now()): string {
+  if (state.active) {
+    const until = state.until === null ? '' : `, ${new Date(state.until).toISOString()} at the latest`;
+    return `ON since ${when(state.since, now)}: ${state.silentNodes} of ${state.activeNodes} active nodes went silent at once; nobody is marked offline until heartbeats come back${until}`;
+  }
+  return state.draining ? 'off, draining: the nodes still silent when it ran out go offline a few per sweep' : 'off';
+}
+
 const servicesText = (services: ServiceView[]): string =>
   services.length ? services.map((service) => `${service.type}:${service.port}`).join(',') : '-';
 
@@ -104,13 +114,20 @@ export function nodeDetails(out: Output, node: NodeView, now = Date.now()): stri
       ['approved', node.approved_at === null ? 'no' : `${when(node.approved_at, now)} by ${node.approved_by ?? '?'}`],
       ['last heartbeat', when(node.last_heartbeat, now)],
       ['services', node.services.length ? '' : '-'],
-    ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns))}` : '')
+    ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns(now)))}` : '')
   );
 }
 
-const serviceColumns: ReadonlyArray<Column<ServiceView>> = [
+/** A probe's finding: `up (0.4ms)`, `down`, or `unknown` before mesh has probed the service. */
+export function healthText(health: ServiceHealth): string {
+  return health.status === 'up' && health.latencyMs !== null ? `up (${health.latencyMs}ms)` : health.status;
+}
+
+const serviceColumns = (now: number): ReadonlyArray<Column<ServiceView>> => [
   { header: 'TYPE', value: (service) => service.type },
   { header: 'PORT', value: (service) => String(service.port) },
+  { header: 'HEALTH', value: (service) => healthText(service.health), style: (service) => HEALTH_STYLE[service.health.status] },
+  { header: 'CHECKED', value: (service) => (service.health.checkedAt === null ? '-' : ago(now - service.health.checkedAt)) },
   { header: 'PUBLIC KEY', value: (service) => service.publicKey ?? '-' },
 ];
 

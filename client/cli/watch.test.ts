@@ -22,6 +22,31 @@ describe('mesh watch lines', () => {
     );
     const typeColumns = lines.map((line) => line.search(/node\.(registered|approved)/));
     expect(new Set(typeColumns).size).toBe(1);
-    expect(lines[0]).toBe('2026-11-24T22:17:32.000Z  #9         node.approved      validator-002  by abababab…abab');
+    expect(lines[0]).toBe('2026-11-24T22:17:32.000Z  #9         node.approved           validator-002  by abababab…abab');
+  });
+
+  it('say what a self-preservation event says, and why mesh denied a node by itself', () => {
+    const out = new Output(false, false);
+    const state = { active: true, since: 1, until: 2, activeNodes: 40, silentNodes: 12, draining: false };
+    const entered: MeshEvent = {
+      ...event(7, 'x'),
+      type: 'mesh.self-preservation',
+      actor: 'system',
+      nodeId: null,
+      publicKey: null,
+      selfPreservation: { change: 'entered', exitReason: null, activeNodes: 40, silentNodes: 12, ratio: 0.15, state },
+    };
+    expect(describeMessage(out, { kind: 'event', event: entered })).toBe(
+      '2026-11-24T22:17:32.000Z  #7         mesh.self-preservation  entered (12 of 40 active nodes silent)  by system',
+    );
+    const denied: MeshEvent = {
+      ...event(8, 'validator-002'),
+      type: 'node.denied',
+      actor: 'system',
+      reason: 'missed 3 heartbeat intervals',
+    };
+    expect(describeMessage(out, { kind: 'event', event: denied })).toBe(
+      '2026-11-24T22:17:32.000Z  #8         node.denied             validator-002  by system (missed 3 heartbeat intervals)',
+    );
   });
 });

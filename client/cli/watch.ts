@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { EVENT_TYPES, type EventType, type WatchMessage } from '../../shared/events.js';
+import { EVENT_TYPES, type EventType, type SelfPreservationChange, type WatchMessage } from '../../shared/events.js';
 import { CliContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -13,15 +13,26 @@ const short = (key: string | null) => (key && key.length > 16 ? `${key.slice(0, 
 
 // Room for revisions up to ten million: the columns after it stay put as the log grows.
 const REVISION_WIDTH = 9;
+const TYPE_WIDTH = Math.max(...EVENT_TYPES.map((type) => type.length));
+
+/** What a mesh.self-preservation event says, where node events name their node. */
+function selfPreservationSubject(change: SelfPreservationChange): string {
+  const figures = `${change.silentNodes} of ${change.activeNodes} active nodes silent`;
+  if (change.change === 'entered') return `entered (${figures})`;
+  return change.exitReason === 'recovered' ? 'exited: heartbeats are back' : `exited after its maximum (${figures})`;
+}
 
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
   const { event } = message;
-  const subject = event.nodeId ?? `sovereign ${short(event.publicKey)}`;
+  const subject = event.selfPreservation
+    ? selfPreservationSubject(event.selfPreservation)
+    : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
+  const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);
-  return `${new Date(event.time).toISOString()}  ${revision}  ${event.type.padEnd(17)}  ${subject}${status}  by ${short(event.actor)}`;
+  return `${new Date(event.time).toISOString()}  ${revision}  ${event.type.padEnd(TYPE_WIDTH)}  ${subject}${status}  by ${short(event.actor)}${reason}`;
 }
 
 export function addWatchCommand(program: Command): void {

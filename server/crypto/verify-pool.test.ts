@@ -65,7 +65,11 @@ describe('VerifierPool', () => {
   it('verifies on the calling thread while its threads cannot start, and keeps retrying them with a growing pause', async () => {
     const errors: Array<{ message: string; at: number }> = [];
     const broken = new URL('./no-such-worker.mjs', import.meta.url);
-    const logger = { info: () => {}, error: (message: string) => errors.push({ message, at: performance.now() }) };
+    const logger = {
+      info: () => {},
+      warn: () => {},
+      error: (message: string) => errors.push({ message, at: performance.now() }),
+    };
     pool = new VerifierPool(1, logger, broken);
     const signature = signMessage(privateKeyFromSeed(RFC8032_KEY_1.seed), 'hello');
     await waitUntil(() => errors.length >= 1, 'the pool to report its thread down');

@@ -1,5 +1,11 @@
 import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
-import { meshEventSchema, type EventFilter, type EventType, type MeshEvent } from '../../shared/events.js';
+import {
+  meshEventSchema,
+  type EventFilter,
+  type EventType,
+  type MeshEvent,
+  type SelfPreservationChange,
+} from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
@@ -11,9 +17,20 @@ export interface NewEvent {
   type: EventType;
   actor: string;
   nodeId?: string | undefined;
-  publicKey: string;
+  /** Null only for events about mesh itself. */
+  publicKey: string | null;
   node?: NodeView | null;
   sovereign?: SovereignView | null;
+  reason?: string | undefined;
+  selfPreservation?: SelfPreservationChange | undefined;
+}
+
+/** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
+function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation'> {
+  return {
+    ...(event.reason === undefined ? {} : { reason: event.reason }),
+    ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
+  };
 }
 
 /**
@@ -23,7 +40,9 @@ export interface NewEvent {
 function readEvent(row: EventRow): MeshEvent {
   const data: unknown = row.data === null ? null : JSON.parse(row.data);
   const isSovereign = row.type.startsWith('sovereign.');
+  const detail: unknown = row.detail === null ? {} : JSON.parse(row.detail);
   return meshEventSchema.parse({
+    ...(typeof detail === 'object' ? detail : {}),
     revision: row.revision,
     type: row.type,
     time: row.time,
@@ -51,6 +70,7 @@ export async function appendEvents(
     .values(
       newEvents.map((event) => {
         const data = event.node ?? event.sovereign ?? null;
+        const detail = detailOf(event);
         return {
           time: now,
           type: event.type,
@@ -58,6 +78,7 @@ export async function appendEvents(
           nodeId: event.nodeId ?? null,
           publicKey: event.publicKey,
           data: data === null ? null : JSON.stringify(data),
+          detail: Object.keys(detail).length === 0 ? null : JSON.stringify(detail),
         };
       }),
     )
@@ -77,6 +98,7 @@ export async function appendEvents(
         publicKey: event.publicKey,
         node: event.node ?? null,
         sovereign: event.sovereign ?? null,
+        ...detailOf(event),
       };
     });
   record.events.push(...appended);

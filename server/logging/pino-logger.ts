@@ -45,6 +45,7 @@ export function createPinoLogger(options: PinoLoggerOptions): Logger {
   );
   return {
     info: (message: string, fields?: LogFields) => (fields ? logger.info(fields, message) : logger.info(message)),
+    warn: (message: string, fields?: LogFields) => (fields ? logger.warn(fields, message) : logger.warn(message)),
     error: (message: string, error?: unknown, fields?: LogFields) =>
       logger.error(error === undefined ? { ...fields } : { ...fields, err: error }, message),
   };

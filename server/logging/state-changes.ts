@@ -1,4 +1,4 @@
-import type { EventType, MeshEvent } from '../../shared/events.js';
+import type { EventType, MeshEvent, SelfPreservationChange } from '../../shared/events.js';
 import type { Logger } from '../log.js';
 
 const WORDS: Record<EventType, string> = {
@@ -10,9 +10,33 @@ const WORDS: Record<EventType, string> = {
   'node.expired': 'expired: still pending after MESH_PENDING_TTL_MS',
   'node.online': 'back online',
   'node.offline': 'offline',
+  'service.health': 'service health changed',
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
+  'mesh.self-preservation': 'self-preservation',
 };
+
+// 0.15 * 100 is 15.000000000000002 in floating point.
+const percent = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
+
+/** A warning: while it lasts, silent nodes stay active, and someone should find out why they went silent. */
+function logSelfPreservation(logger: Logger, event: MeshEvent, change: SelfPreservationChange): void {
+  const figures = `${change.silentNodes} of ${change.activeNodes} active nodes silent (more than ${percent(change.ratio)} would go offline)`;
+  const message =
+    change.change === 'entered'
+      ? `self-preservation entered: ${figures}; nobody is marked offline until heartbeats come back, or until ${new Date(change.state.until ?? event.time).toISOString()} at the latest`
+      : change.exitReason === 'recovered'
+        ? `self-preservation exited: heartbeats are back (${change.silentNodes} of ${change.activeNodes} active nodes silent)`
+        : `self-preservation exited after its maximum duration: ${figures}; silent nodes now go offline a few per sweep`;
+  logger.warn(message, {
+    event: event.type,
+    revision: event.revision,
+    change: change.change,
+    exitReason: change.exitReason,
+    activeNodes: change.activeNodes,
+    silentNodes: change.silentNodes,
+  });
+}
 
 /**
  * One info line per change this process committed, naming the node (or sovereign key) and the key
@@ -21,6 +45,10 @@ const WORDS: Record<EventType, string> = {
  */
 export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): void {
   for (const event of events) {
+    if (event.selfPreservation) {
+      logSelfPreservation(logger, event, event.selfPreservation);
+      continue;
+    }
     const subject = event.type.startsWith('sovereign.')
       ? `sovereign key ${event.publicKey ?? '?'}`
       : `node ${event.nodeId ?? '?'}`;
@@ -30,6 +58,7 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
       nodeId: event.nodeId,
       publicKey: event.publicKey,
       actor: event.actor,
+      ...(event.reason === undefined ? {} : { reason: event.reason }),
     });
   }
 }

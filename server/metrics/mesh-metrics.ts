@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { MeshEvent } from '../../shared/events.js';
+import { SYSTEM_ACTOR, type MeshEvent } from '../../shared/events.js';
 
 /** How a call reached its procedure: a label with four values at most. */
 export type Transport = 'rest' | 'trpc-http' | 'trpc-ws' | 'internal';
@@ -96,6 +96,10 @@ export class MeshMetrics {
     'node.denied': this.#counter('denials_total', 'Nodes denied by a sovereign'),
     'node.removed': this.#counter('removals_total', 'Nodes removed by a sovereign'),
   } as Partial<Record<MeshEvent['type'], Counter>>;
+  readonly #autoDenials = this.#counter(
+    'auto_denials_total',
+    'Offline nodes denied by mesh itself after MESH_AUTO_DENY_AFTER_MISSED missed heartbeat intervals',
+  );
   readonly #heartbeatsAccepted = this.#counter('heartbeats_accepted_total', 'Heartbeats recorded');
   readonly #heartbeatsRefused = new Counter({
     name: `${PREFIX}heartbeats_refused_total`,
@@ -211,7 +215,8 @@ export class MeshMetrics {
   eventsCommitted(events: readonly MeshEvent[]): void {
     for (const event of events) {
       this.#eventChild(event.type).inc();
-      this.#admission[event.type]?.inc();
+      if (event.type === 'node.denied' && event.actor === SYSTEM_ACTOR) this.#autoDenials.inc();
+      else this.#admission[event.type]?.inc();
     }
   }
 

@@ -13,6 +13,7 @@ export interface StateSources {
   hub: { watcherCounts(): ReadonlyMap<Transport, number> };
   database: MeshDatabase;
   verifier: Verifier;
+  preservation: { readonly active: boolean };
   /** The SQLite file, when the database is one. */
   databaseFile: string | null;
   version: string;
@@ -62,6 +63,9 @@ export function registerStateMetrics(metrics: MeshMetrics, sources: StateSources
     },
     ['status'],
   );
+  gauge('self_preservation', '1 while the sweeper marks nobody offline because too many nodes went silent at once', function () {
+    this.set(sources.preservation.active ? 1 : 0);
+  });
   gauge('sovereign_keys', 'Sovereign keys', function () {
     this.set(sources.registry.sovereignCount);
   });

@@ -180,7 +180,8 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     method: 'GET',
     path: '/health',
     procedure: 'info',
-    summary: "The network id, the server's clock and the timings a client needs before it signs",
+    summary:
+      "The network id, the server's clock and the timings a client needs before it signs, and the sweeper's self-preservation state",
     response: infoSchema,
     conditional: true,
     errors: [],

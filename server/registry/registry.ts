@@ -1,7 +1,11 @@
 import type { MeshEvent } from '../../shared/events.js';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
-import type { NodeList, NodeView, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
+import type { NodeList, NodeView, ServiceHealth, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
+import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
+
+/** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
+export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
 
 interface TopologyBody {
   counts: Topology['counts'];
@@ -31,8 +35,9 @@ const isVisible = (node: NodeView) => node.status === 'active' || node.status ==
 export class Registry {
   readonly #nodes = new Map<string, NodeView>();
   readonly #sovereigns = new Map<string, SovereignView>();
+  readonly #health = new ServiceHealthOverlay();
   #lists = new Map<string, NodeList>();
-  #topology: Topology | null = null;
+  #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
   /** When the lists were last dropped: the topology's generatedAt, and the age of heartbeat times in lists. */
   #changedAt = 0;
@@ -59,7 +64,8 @@ export class Registry {
   replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[], revision: number): void {
     this.#revision = revision;
     this.#nodes.clear();
-    for (const node of nodeViews) this.#nodes.set(node.id, node);
+    for (const node of nodeViews) this.#nodes.set(node.id, this.#health.apply(node));
+    this.#health.retain(this.#nodes);
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
     this.#invalidate();
@@ -76,9 +82,41 @@ export class Registry {
       return;
     }
     if (event.nodeId === null) return;
-    if (event.node) this.#nodes.set(event.nodeId, event.node);
-    else this.#nodes.delete(event.nodeId);
+    if (event.node) this.#nodes.set(event.nodeId, this.#health.apply(event.node));
+    else {
+      this.#nodes.delete(event.nodeId);
+      this.#health.forget(event.nodeId);
+    }
     this.#invalidate();
+  }
+
+  /**
+   * A probe that found a service as it was (same status): only its check time and latency moved.
+   * No event, and like heartbeat touches, lists show it within HEARTBEAT_REFRESH_MS.
+   */
+  touchServiceHealth(target: ProbeTarget, health: ServiceHealth): void {
+    const node = this.#nodes.get(target.nodeId);
+    if (!node || !this.#health.record(node, target, health)) return;
+    this.#nodes.set(node.id, this.#health.apply(node));
+    this.#touched = true;
+  }
+
+  /** The health discovery shows for a probe target, or undefined when the target is no longer one. */
+  serviceHealth(target: ProbeTarget): ServiceHealth | undefined {
+    const node = this.#nodes.get(target.nodeId);
+    if (!node || node.status !== 'active' || node.tailscale_ip !== target.ip) return undefined;
+    return node.services.find((service) => service.type === target.type && service.port === target.port)?.health;
+  }
+
+  /** Every service of every active node with an address: the only places mesh ever connects to. */
+  probeTargets(): ProbeTarget[] {
+    const targets: ProbeTarget[] = [];
+    for (const node of this.#nodes.values()) {
+      if (node.status !== 'active' || node.tailscale_ip === null) continue;
+      for (const service of node.services)
+        targets.push({ nodeId: node.id, ip: node.tailscale_ip, type: service.type, port: service.port });
+    }
+    return targets;
   }
 
   /** A heartbeat that changed nothing but the node's last heartbeat time: lists show it within HEARTBEAT_REFRESH_MS. */
@@ -146,7 +184,7 @@ export class Registry {
     return list;
   }
 
-  topology(network: string): Topology {
+  topology(network: string): TopologySnapshot {
     this.#refreshTouched();
     if (!this.#topology || this.#topologyNetwork !== network) {
       this.#topology = Object.freeze({
@@ -158,6 +196,11 @@ export class Registry {
       this.#topologyNetwork = network;
     }
     return this.#topology;
+  }
+
+  /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
+  invalidateAnswers(): void {
+    this.#invalidate();
   }
 
   #refreshTouched(): void {
@@ -178,6 +221,7 @@ export class Registry {
           port: service.port,
           publicKey: service.publicKey,
           status: node.status,
+          health: service.health,
         });
       }
     }

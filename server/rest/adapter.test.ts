@@ -80,7 +80,9 @@ describe('REST: the seed workflow', () => {
         'services',
       ].sort(),
     );
-    expect(active.body?.nodes[0].services).toEqual([{ type: 'ledger', port: 8080, publicKey: 'ab'.repeat(32) }]);
+    expect(active.body?.nodes[0].services).toEqual([
+      { type: 'ledger', port: 8080, publicKey: 'ab'.repeat(32), health: { status: 'unknown', checkedAt: null, latencyMs: null } },
+    ]);
     expect((await call('GET', '/nodes?service=ledger')).body?.nodes).toHaveLength(1);
     expect((await call('GET', '/nodes?service=t4')).body?.nodes).toHaveLength(0);
 

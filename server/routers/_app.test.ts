@@ -8,6 +8,7 @@ import {
   type Registration,
 } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
+import { UNKNOWN_HEALTH } from '../../shared/responses.js';
 import { registerMessage } from '../../shared/messages.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
@@ -85,8 +86,9 @@ describe('the seed workflow through the procedures', () => {
       approved_by: t.sovereign.publicKey,
       last_heartbeat: null,
       services: [
-        { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
-        { type: 't4', port: 8180, publicKey: null },
+        // Probes are off in tests: no service has been checked.
+        { type: 'ledger', port: 8080, publicKey: '11'.repeat(32), health: UNKNOWN_HEALTH },
+        { type: 't4', port: 8180, publicKey: null, health: UNKNOWN_HEALTH },
       ],
     });
 
@@ -119,8 +121,28 @@ describe('the seed workflow through the procedures', () => {
     expect(topology.counts).toEqual({ pending: 0, active: 2, offline: 0, denied: 1 });
     expect(topology.nodes.map((n) => n.id)).toEqual(['a', 'b']);
     expect(topology.services).toEqual({
-      ledger: [{ nodeId: 'a', hostname: 'a.ts.net', ip: '100.64.0.5', port: 1, publicKey: null, status: 'active' }],
-      identity: [{ nodeId: 'b', hostname: 'b.ts.net', ip: '100.64.0.5', port: 2, publicKey: 'ab'.repeat(32), status: 'active' }],
+      ledger: [
+        {
+          nodeId: 'a',
+          hostname: 'a.ts.net',
+          ip: '100.64.0.5',
+          port: 1,
+          publicKey: null,
+          status: 'active',
+          health: UNKNOWN_HEALTH,
+        },
+      ],
+      identity: [
+        {
+          nodeId: 'b',
+          hostname: 'b.ts.net',
+          ip: '100.64.0.5',
+          port: 2,
+          publicKey: 'ab'.repeat(32),
+          status: 'active',
+          health: UNKNOWN_HEALTH,
+        },
+      ],
     });
   });
 });
@@ -134,7 +156,7 @@ describe('registration', () => {
     expect(again).toMatchObject({ status: 'active', message: 'Registration updated. Status: active.' });
     const got = await t.api.node.get({ nodeId: 'n1' });
     expect(got).toMatchObject({ tailscale_hostname: 'moved.ts.net', status: 'active' });
-    expect(got.services).toEqual([{ type: 'ledger', port: 9, publicKey: null }]);
+    expect(got.services).toEqual([{ type: 'ledger', port: 9, publicKey: null, health: UNKNOWN_HEALTH }]);
   });
 
   it('refuses a nodeId held by another key (409) and a key held by another node (409)', async () => {

@@ -13,4 +13,5 @@ export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) 
   heartbeatIntervalMs: ctx.mesh.config.heartbeatIntervalMs,
   offlineAfterMs: ctx.mesh.config.offlineAfterMs,
   maxSkewMs: ctx.mesh.config.maxSkewMs,
+  selfPreservation: ctx.mesh.preservation.view(),
 }));

@@ -23,7 +23,10 @@ function refusal(node: Pick<NodeRow, 'publicKey' | 'status'> | undefined, submis
   const signed = signedNodeRefusal(node, nodeId, submission.nodeKey);
   if (signed) return signed;
   if (node?.status === 'denied')
-    return new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign: its heartbeats are refused`);
+    return new MeshError(
+      'NODE_DENIED',
+      `node ${nodeId} is denied: its heartbeats are refused until a sovereign approves it again`,
+    );
   return null;
 }
 

@@ -12,6 +12,8 @@ const SERVICE_VIEW_COLUMNS = {
   type: sql`s.service_type`,
   port: sql`s.port`,
   publicKey: sql`s.public_key`,
+  // Probe results live in memory only (server/probes/): the database knows no service's health.
+  health: sql`json_object('status', 'unknown', 'checkedAt', NULL, 'latencyMs', NULL)`,
 } satisfies Record<keyof ServiceView, SQL>;
 
 const NODE_VIEW_COLUMNS = {

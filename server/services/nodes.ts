@@ -107,7 +107,7 @@ export async function registerNode(
     throw new MeshError('NODE_ID_TAKEN', `node ${nodeId} is registered with another public key`);
   }
   if (existing?.status === 'denied') {
-    throw new MeshError('NODE_DENIED', `node ${nodeId} was denied by a sovereign and cannot register again`);
+    throw new MeshError('NODE_DENIED', `node ${nodeId} is denied: it cannot register again until a sovereign approves it`);
   }
   const [keyHolder] = await tx
     .select({ id: nodes.id })

@@ -1,10 +1,12 @@
-import { and, asc, eq, gte, inArray, lt, lte, max, min, sql } from 'drizzle-orm';
+import { asc, gte, lte, max, min } from 'drizzle-orm';
 import type { Tx } from '../../db/database.js';
-import { heartbeats, nodes } from '../../db/schema.js';
-import { SYSTEM_ACTOR } from '../../shared/events.js';
-import { appendEvents, pruneEvents } from '../events/log.js';
+import { heartbeats } from '../../db/schema.js';
+import { pruneEvents } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
-import { readNodeViews } from './node-views.js';
+import type { OfflineDecision } from '../self-preservation.js';
+import { denyLongSilentNodes } from './auto-deny.js';
+import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
+import { expirePending } from './pending-expiry.js';
 
 export interface SweepSettings {
   offlineAfterMs: number;
@@ -12,8 +14,14 @@ export interface SweepSettings {
   eventRetentionMs: number;
   /** Events after this revision are kept whatever their age: a connected watcher still has to read them. */
   keepEventsAfter: number;
-  /** When this mesh process started: nobody is marked offline before it has had a full threshold to hear them. */
-  startedAt: number;
+  /**
+   * Since when this mesh hears heartbeats (its start, or the end of a self-preservation): nobody is
+   * marked offline or denied before it has had a full threshold to hear them.
+   */
+  listeningSince: number;
+  heartbeatIntervalMs: number;
+  /** MESH_AUTO_DENY_AFTER_MISSED; 0: never. */
+  autoDenyAfterMissed: number;
   /** A registration still pending this long after it was made is removed, with a node.expired event. */
   pendingTtlMs: number;
 }
@@ -21,6 +29,9 @@ export interface SweepSettings {
 export interface SweepResult {
   wentOffline: string[];
   expired: string[];
+  denied: string[];
+  /** What the self-preservation gate decided, to be settled once the pass committed; null in the grace. */
+  decision: OfflineDecision | null;
   heartbeatsDeleted: number;
   eventsPruned: number;
 }
@@ -60,41 +71,16 @@ async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: 
   return tx.delete(heartbeats).where(lte(heartbeats.id, edge));
 }
 
-// SQLite takes a bounded number of parameters: long id lists go in chunks.
-const CHUNK = 500;
-
-/**
- * Removes the registrations still pending that were made before `registeredBefore`: nobody decided
- * on them, and each holds a place under MESH_MAX_PENDING. One node.expired event each, by `system`;
- * the node may register again (its agent does so when its heartbeat meets NODE_NOT_FOUND).
- */
-async function expirePending(tx: Tx, record: WriteRecord, now: number, registeredBefore: number): Promise<string[]> {
-  const rows = await tx
-    .delete(nodes)
-    .where(and(eq(nodes.status, 'pending'), lt(nodes.registeredAt, registeredBefore)))
-    .returning({ id: nodes.id, publicKey: nodes.publicKey });
-  const events = rows.map((row) => ({
-    type: 'node.expired' as const,
-    actor: SYSTEM_ACTOR,
-    nodeId: row.id,
-    publicKey: row.publicKey,
-    node: null,
-  }));
-  for (let start = 0; start < events.length; start += CHUNK)
-    await appendEvents(tx, record, events.slice(start, start + CHUNK), now);
-  return rows.map((row) => row.id);
-}
-
 /**
  * One pass of the health sweeper: active nodes silent for the offline threshold become offline,
- * with one node.offline event each, and heartbeat rows and events past their retention are deleted.
- * An approval counts as a sign of life, so a node just admitted has a full threshold to send its
- * first heartbeat.
+ * with one node.offline event each, as many as self-preservation (`gate`) allows; offline nodes
+ * silent for MESH_AUTO_DENY_AFTER_MISSED heartbeat intervals become denied, but never while mesh
+ * preserves itself or drains (nor in a pass that changes either); heartbeat rows and events past
+ * their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
+ * full threshold to send its first heartbeat.
  *
  * `suspects` are the nodes the discovery snapshot believes silent: finding them in memory spares a
- * scan of every active row. The snapshot can only be behind the database (a heartbeat taken by
- * another mesh process), never ahead of it, so the update re-checks each suspect's silence in SQL
- * and nobody alive is marked offline.
+ * scan of every active row; their silence is checked again in SQL.
  */
 export async function sweep(
   tx: Tx,
@@ -102,35 +88,23 @@ export async function sweep(
   now: number,
   settings: SweepSettings,
   suspects: readonly string[],
+  gate: OfflineGate,
 ): Promise<SweepResult> {
-  const wentOffline: string[] = [];
-  if (now - settings.startedAt >= settings.offlineAfterMs) {
-    const cutoff = now - settings.offlineAfterMs;
-    const lastSignOfLife = sql`max(coalesce(${nodes.lastHeartbeat}, 0), coalesce(${nodes.approvedAt}, 0))`;
-    for (let start = 0; start < suspects.length; start += CHUNK) {
-      const rows = await tx
-        .update(nodes)
-        .set({ status: 'offline' })
-        .where(
-          and(inArray(nodes.id, suspects.slice(start, start + CHUNK)), eq(nodes.status, 'active'), lt(lastSignOfLife, cutoff)),
-        )
-        .returning({ id: nodes.id });
-      wentOffline.push(...rows.map((row) => row.id));
-    }
-    for (let start = 0; start < wentOffline.length; start += CHUNK) {
-      const views = await readNodeViews(tx, wentOffline.slice(start, start + CHUNK));
-      const offline = views.map((node) => ({
-        type: 'node.offline' as const,
-        actor: SYSTEM_ACTOR,
-        nodeId: node.id,
-        publicKey: node.public_key,
-        node,
-      }));
-      await appendEvents(tx, record, offline, now);
+  let wentOffline: string[] = [];
+  let denied: string[] = [];
+  let decision: OfflineDecision | null = null;
+  if (now - settings.listeningSince >= settings.offlineAfterMs) {
+    ({ wentOffline, decision } = await markSilentNodesOffline(tx, record, now, now - settings.offlineAfterMs, suspects, gate));
+    if (decision.change === null && decision.next.kind === 'normal') {
+      denied = await denyLongSilentNodes(tx, record, now, {
+        missedIntervals: settings.autoDenyAfterMissed,
+        heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        listeningSince: settings.listeningSince,
+      });
     }
   }
   const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
-  return { wentOffline, expired, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
+  return { wentOffline, expired, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
 }

@@ -1,4 +1,4 @@
-import type { NodeView } from '../../shared/responses.js';
+import { UNKNOWN_HEALTH, type NodeView } from '../../shared/responses.js';
 
 /** A node announcing 32 services with keys: about 4 kB of JSON, for tests that need volume. */
 export function bulkyNodeView(id: string): NodeView {
@@ -12,6 +12,11 @@ export function bulkyNodeView(id: string): NodeView {
     approved_at: 2,
     approved_by: 'cd'.repeat(32),
     last_heartbeat: 3,
-    services: Array.from({ length: 32 }, (_, i) => ({ type: `service-${i}`, port: 1000 + i, publicKey: 'ef'.repeat(32) })),
+    services: Array.from({ length: 32 }, (_, i) => ({
+      type: `service-${i}`,
+      port: 1000 + i,
+      publicKey: 'ef'.repeat(32),
+      health: UNKNOWN_HEALTH,
+    })),
   };
 }

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Signer } from '../../client/signer.js';
 import { loadConfig, type MeshConfig } from '../config.js';
 import { createContext } from '../context.js';
-import { silentLogger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import { createMesh, type Mesh } from '../mesh.js';
 import { createCaller } from '../routers/_app.js';
 
@@ -16,7 +16,14 @@ export class TestClock {
 }
 
 export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
-  return { ...loadConfig({ MESH_DB_URL: ':memory:', MESH_LOG_REQUESTS: 'false', MESH_VERIFY_THREADS: '0' }), ...overrides };
+  // Service probes off: test nodes register made-up addresses, and a test that wants probes runs them.
+  const env = {
+    MESH_DB_URL: ':memory:',
+    MESH_LOG_REQUESTS: 'false',
+    MESH_VERIFY_THREADS: '0',
+    MESH_SERVICE_PROBE_INTERVAL_MS: '0',
+  };
+  return { ...loadConfig(env), ...overrides };
 }
 
 export function newSigner(clock?: TestClock): Signer {
@@ -35,11 +42,13 @@ export interface TestMesh {
  * A mesh on an in-memory libSQL database with the real migrations, one sovereign key bootstrapped
  * through MESH_SOVEREIGN_KEYS, and a caller for its procedures.
  */
-export async function createTestMesh(options: { config?: Partial<MeshConfig>; clock?: TestClock } = {}): Promise<TestMesh> {
+export async function createTestMesh(
+  options: { config?: Partial<MeshConfig>; clock?: TestClock; logger?: Logger } = {},
+): Promise<TestMesh> {
   const clock = options.clock ?? new TestClock();
   const sovereign = newSigner(clock);
   const config = testConfig({ sovereignKeys: [sovereign.publicKey], ...options.config });
-  const mesh = await createMesh(config, { clock, logger: silentLogger });
+  const mesh = await createMesh(config, { clock, logger: options.logger ?? silentLogger });
   return { mesh, api: createCaller(createContext(mesh)), clock, sovereign, network: config.network };
 }
 export { tempDir } from '../../shared/testing/temp-dir.js';

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { signedRegister } from '../../client/signed-requests.js';
 import { startMesh, type RunningMesh } from '../app.js';
+import type { Clock } from '../clock.js';
 import type { MeshConfig } from '../config.js';
 import { silentLogger } from '../log.js';
 import { newSigner, testConfig } from './harness.js';
@@ -20,7 +21,7 @@ export function useCleanups(): (cleanup: () => unknown) => void {
 /** A real mesh HTTP server on 127.0.0.1, on a port of its own (port 0), stopped after the test. */
 export async function startTestServer(
   defer: (cleanup: () => unknown) => void,
-  options: { dbUrl?: string; config?: Partial<MeshConfig> } = {},
+  options: { dbUrl?: string; config?: Partial<MeshConfig>; clock?: Clock } = {},
 ): Promise<RunningMesh> {
   const config = testConfig({
     host: '127.0.0.1',
@@ -28,7 +29,7 @@ export async function startTestServer(
     dbUrl: options.dbUrl ?? ':memory:',
     ...options.config,
   });
-  const running = await startMesh(config, { logger: silentLogger });
+  const running = await startMesh(config, { logger: silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
   defer(() => running.close());
   return running;
 }

@@ -1,4 +1,5 @@
-import type { EventType } from '../../shared/events.js';
+import type { EventType, SelfPreservationChange } from '../../shared/events.js';
+import type { SelfPreservation } from '../../shared/responses.js';
 import type { NodeStatus } from '../../shared/fields.js';
 
 // Keyed by shared/'s types, so the compiler checks that every status and event type has its words;
@@ -21,7 +22,25 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.expired': 'expired undecided',
   'node.online': 'back online',
   'node.offline': 'went offline',
+  'service.health': 'service health changed',
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
+  'mesh.self-preservation': 'self-preservation',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
+
+/** What a mesh.self-preservation event says, in the events table's subject column. */
+export function selfPreservationText(change: SelfPreservationChange): string {
+  if (change.change === 'entered') return `entered: ${change.silentNodes} of ${change.activeNodes} active nodes silent`;
+  return change.exitReason === 'recovered'
+    ? 'exited: heartbeats are back'
+    : 'exited after its maximum: silent nodes go offline a few at a time';
+}
+
+/** The sweeper's self-preservation state, for the overview. */
+export function selfPreservationState(state: SelfPreservation): string {
+  if (state.active) {
+    return `on: ${state.silentNodes} of ${state.activeNodes} active nodes went silent at once; nobody is marked offline until heartbeats come back`;
+  }
+  return state.draining ? 'off, draining: the nodes still silent go offline a few at a time' : 'off';
+}

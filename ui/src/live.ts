@@ -82,8 +82,12 @@ function apply(event: MeshEvent): void {
       else nodes.delete(event.nodeId);
     }
     const events = [...state.events, event];
+    // The info was read once; the event carries the new state, so the overview need not ask again.
+    const info =
+      event.selfPreservation && state.info ? { ...state.info, selfPreservation: event.selfPreservation.state } : state.info;
     return {
       ...state,
+      info,
       nodes,
       revision: event.revision,
       events: events.length > MAX_EVENTS ? events.slice(-MAX_EVENTS) : events,

@@ -2,7 +2,7 @@ import type { NodeStatus } from '../../../shared/fields.js';
 import type { NodeView } from '../../../shared/responses.js';
 import { Card, Empty, HeartbeatAge, NodeLink, StatusBadge } from '../components.js';
 import { formatDuration, formatTime } from '../format.js';
-import { STATUSES as NODE_STATUSES, STATUS_LABELS as STATUS_WORDS } from '../labels.js';
+import { STATUSES as NODE_STATUSES, STATUS_LABELS as STATUS_WORDS, selfPreservationState } from '../labels.js';
 import { live } from '../live.js';
 import { href } from '../router.js';
 import { useNow, useStore } from '../store.js';
@@ -76,6 +76,13 @@ export function Overview() {
               <dd>{formatDuration(info.heartbeatIntervalMs)}</dd>
               <dt>Offline after</dt>
               <dd>{formatDuration(info.offlineAfterMs)} of silence</dd>
+              <dt>Self-preservation</dt>
+              <dd data-testid="self-preservation">
+                {selfPreservationState(info.selfPreservation)}
+                {info.selfPreservation.until !== null && (
+                  <span class="muted"> (until {formatTime(info.selfPreservation.until)} at the latest)</span>
+                )}
+              </dd>
               <dt>Events revision</dt>
               <dd>{state.revision}</dd>
             </dl>

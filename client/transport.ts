@@ -3,6 +3,7 @@ import { observable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import type { AppRouter } from '../server/routers/_app.js';
 import { TRPC_BASE_PATH } from '../shared/paths.js';
+import { MAX_BATCH_CALLS, UNBATCHED_QUERIES } from '../shared/limits.js';
 import { backoffDelay } from './backoff.js';
 import { toMeshClientError } from './errors.js';
 import { createFailoverFetch, UnreachableError } from './failover.js';
@@ -33,7 +34,7 @@ const meshErrorLink: TRPCLink<AppRouter> =
     );
 
 /**
- * The typed tRPC client over mesh's AppRouter. Queries are batched, since reads can share a request;
+ * The typed tRPC client over mesh's AppRouter. Small queries are batched, since reads can share a request;
  * mutations go one per request (httpLink): each is signed and judged on its own, and a batch would
  * tie one signed call's fate (and its retry) to another's.
  */
@@ -54,7 +55,11 @@ export function createMeshTrpc(options: TransportOptions): TRPCClient<AppRouter>
           op.type === 'query' && error.cause instanceof UnreachableError && attempts < readAttempts,
         retryDelayMs: options.retryDelayMs ?? defaultRetryDelay,
       }),
-      splitLink({ condition: (op) => op.type === 'query', true: httpBatchLink(http), false: httpLink(http) }),
+      splitLink({
+        condition: (op) => op.type === 'query' && !UNBATCHED_QUERIES.has(op.path),
+        true: httpBatchLink({ ...http, maxItems: MAX_BATCH_CALLS }),
+        false: httpLink(http),
+      }),
     ],
   });
 }

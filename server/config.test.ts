@@ -24,6 +24,11 @@ describe('loadConfig', () => {
       autoDenyAfterMissed: 0,
       verifyThreads: expect.any(Number),
       sovereignKeys: [],
+      rateLimitPerMinute: 60,
+      rateLimitBurst: 60,
+      maxPending: 1000,
+      pendingTtlMs: 604_800_000,
+      allowedOrigins: [],
       logRequests: true,
       logLevel: 'info',
       logFormat: undefined,
@@ -61,6 +66,11 @@ describe('loadConfig', () => {
       MESH_SWEEP_INTERVAL_MS: '100',
       MESH_HEARTBEAT_RETENTION_MS: '5000',
       MESH_SOVEREIGN_KEYS: ` ${key} , `,
+      MESH_RATE_LIMIT_PER_MINUTE: '6',
+      MESH_RATE_LIMIT_BURST: '3',
+      MESH_MAX_PENDING: '50',
+      MESH_PENDING_TTL_MS: '86400000',
+      MESH_ALLOWED_ORIGINS: 'https://Ops.example.ts.net, http://127.0.0.1:5173',
       MESH_LOG_REQUESTS: 'false',
       MESH_LOG_LEVEL: 'warn',
       MESH_LOG_FORMAT: 'text',
@@ -83,6 +93,11 @@ describe('loadConfig', () => {
       sweepIntervalMs: 100,
       heartbeatRetentionMs: 5000,
       sovereignKeys: [key.toLowerCase()],
+      rateLimitPerMinute: 6,
+      rateLimitBurst: 3,
+      maxPending: 50,
+      pendingTtlMs: 86_400_000,
+      allowedOrigins: ['https://ops.example.ts.net', 'http://127.0.0.1:5173'],
       logRequests: false,
       logLevel: 'warn',
       logFormat: 'text',
@@ -105,6 +120,13 @@ describe('loadConfig', () => {
     [{ MESH_LOG_LEVEL: 'verbose' }, /MESH_LOG_LEVEL/],
     [{ MESH_LOG_FORMAT: 'xml' }, /MESH_LOG_FORMAT/],
     [{ MESH_METRICS: 'yes' }, /MESH_METRICS/],
+    [{ MESH_RATE_LIMIT_PER_MINUTE: '0' }, /MESH_RATE_LIMIT_PER_MINUTE/],
+    [{ MESH_RATE_LIMIT_BURST: '1.5' }, /MESH_RATE_LIMIT_BURST/],
+    [{ MESH_MAX_PENDING: 'many' }, /MESH_MAX_PENDING/],
+    [{ MESH_PENDING_TTL_MS: '-1' }, /MESH_PENDING_TTL_MS/],
+    // An origin is what a browser sends: no path, no wildcard.
+    [{ MESH_ALLOWED_ORIGINS: 'https://ops.example/' }, /MESH_ALLOWED_ORIGINS.*scheme:\/\/host/],
+    [{ MESH_ALLOWED_ORIGINS: '*' }, /MESH_ALLOWED_ORIGINS/],
     [{ MESH_SELF_PRESERVATION_RATIO: '0' }, /MESH_SELF_PRESERVATION_RATIO: must be more than 0/],
     [{ MESH_SELF_PRESERVATION_RATIO: '1.5' }, /MESH_SELF_PRESERVATION_RATIO: must be at most 1/],
     [{ MESH_OFFLINE_RATE: '0' }, /MESH_OFFLINE_RATE/],
@@ -140,6 +162,7 @@ describe('loadConfig', () => {
 
   it('takes an empty key list as no keys, and every libSQL URL scheme', () => {
     expect(loadConfig({ MESH_SOVEREIGN_KEYS: '' }).sovereignKeys).toEqual([]);
+    expect(loadConfig({ MESH_ALLOWED_ORIGINS: '' }).allowedOrigins).toEqual([]);
     for (const url of [
       'file:/var/lib/mesh/mesh.db',
       'libsql://db.example',

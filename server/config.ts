@@ -18,6 +18,27 @@ export const LOG_FORMATS = ['json', 'text'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Browser origins allowed besides mesh's own: `scheme://host[:port]`, as a browser sends them in Origin. */
+const originListSchema = z
+  .string()
+  .default('')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^https?:\/\/[^/?#\s]+$/i, 'each origin is scheme://host[:port], e.g. https://ops.example.ts.net')
+        .transform((origin) => origin.toLowerCase()),
+    ),
+  );
+
 const keyListSchema = z
   .string()
   .default('')
@@ -77,6 +98,11 @@ const variablesSchema = z.object({
     .max(64)
     .default(Math.min(4, availableParallelism() - 1)),
   MESH_SOVEREIGN_KEYS: keyListSchema,
+  MESH_RATE_LIMIT_PER_MINUTE: count(60),
+  MESH_RATE_LIMIT_BURST: count(60),
+  MESH_MAX_PENDING: count(1000),
+  MESH_PENDING_TTL_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
+  MESH_ALLOWED_ORIGINS: originListSchema,
   MESH_LOG_REQUESTS: flag(true),
   MESH_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Unset: JSON lines for a collector, readable text when a person watches the terminal.
@@ -129,6 +155,16 @@ export interface MeshConfig {
   autoDenyAfterMissed: number;
   verifyThreads: number;
   sovereignKeys: string[];
+  /** Unauthenticated writes (registrations, heartbeats of nodes not approved) per source address: refill per minute. */
+  rateLimitPerMinute: number;
+  /** ... and how many may come at once. */
+  rateLimitBurst: number;
+  /** Pending registrations mesh holds at most: a new one beyond is refused until a sovereign decides or one expires. */
+  maxPending: number;
+  /** A registration still pending this long after it was made is removed by the sweeper. */
+  pendingTtlMs: number;
+  /** Browser origins besides mesh's own that may open a WebSocket. */
+  allowedOrigins: string[];
   logRequests: boolean;
   logLevel: LogLevel;
   /** undefined: chosen by whether stdout is a terminal. */
@@ -150,8 +186,8 @@ export class ConfigError extends Error {
 /** Reads mesh's configuration from the environment; a bad value names its variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): MeshConfig {
   // A variable set to nothing is a mistake more often than a wish for the default (MESH_NETWORK= once
-  // silently became "tana"); only an empty key list means what it says.
-  const empty = SERVER_VARIABLES.filter((name) => env[name] === '' && name !== 'MESH_SOVEREIGN_KEYS');
+  // silently became "tana"); only an empty list means what it says.
+  const empty = SERVER_VARIABLES.filter((name) => env[name] === '' && !LISTS.includes(name));
   if (empty.length > 0) {
     throw new ConfigError(
       `invalid configuration: ${empty.map((name) => `${name} is set but empty (unset it for the default, or give a value)`).join('; ')}`,
@@ -184,6 +220,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     autoDenyAfterMissed: c.MESH_AUTO_DENY_AFTER_MISSED,
     verifyThreads: c.MESH_VERIFY_THREADS,
     sovereignKeys: c.MESH_SOVEREIGN_KEYS,
+    rateLimitPerMinute: c.MESH_RATE_LIMIT_PER_MINUTE,
+    rateLimitBurst: c.MESH_RATE_LIMIT_BURST,
+    maxPending: c.MESH_MAX_PENDING,
+    pendingTtlMs: c.MESH_PENDING_TTL_MS,
+    allowedOrigins: c.MESH_ALLOWED_ORIGINS,
     logRequests: c.MESH_LOG_REQUESTS,
     logLevel: c.MESH_LOG_LEVEL,
     logFormat: c.MESH_LOG_FORMAT,
@@ -195,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
+const LISTS: readonly string[] = ['MESH_SOVEREIGN_KEYS', 'MESH_ALLOWED_ORIGINS'];
 const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
 const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];

@@ -6,6 +6,7 @@ import type { EventHub } from './events/hub.js';
 import type { HeartbeatBatcher } from './heartbeat-batcher.js';
 import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 import type { SelfPreservationGate } from './self-preservation.js';
 
 /**
@@ -20,6 +21,8 @@ export interface MeshContext {
   registry: Registry;
   hub: EventHub;
   heartbeats: HeartbeatBatcher;
+  /** Writes nobody known signed (registrations, heartbeats of nodes not approved), by source address. */
+  unauthenticatedWrites: RateLimiter;
   verifier: Verifier;
   metrics: MeshMetrics;
   clock: Clock;
@@ -36,6 +39,11 @@ export interface RequestInfo {
   remoteAddress?: string | undefined;
   /** Drops the connection: for a stream whose client stopped reading. */
   closeConnection?: ((reason: string) => void) | undefined;
+  /**
+   * The subscriptions this connection may still open (WebSocket: several share one connection).
+   * `take` returns the release of a slot, or null when none is left.
+   */
+  subscriptionSlots?: { take(): (() => void) | null } | undefined;
 }
 
 /**

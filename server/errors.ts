@@ -7,10 +7,13 @@ import type { MeshErrorCode } from '../shared/errors.js';
  */
 export class MeshError extends Error {
   readonly code: MeshErrorCode;
+  /** For a refusal that passes with time (RATE_LIMITED): when to try again, sent as Retry-After. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: MeshErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: MeshErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
     this.name = 'MeshError';
   }
 }

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import type { TRPCError } from '@trpc/server';
-import { WebSocketServer } from 'ws';
 import { databaseFile, databaseUrl } from '../db/database.js';
 import { createContext, type MeshContext } from './context.js';
 import type { Logger } from './log.js';
@@ -11,16 +9,15 @@ import { ReadinessProbe } from './operations/readiness.js';
 import { createRestHandler } from './rest/adapter.js';
 import { appRouter } from './routers/_app.js';
 import { TRPC_BASE_PATH } from '../shared/paths.js';
+import { MAX_BATCH_CALLS } from '../shared/limits.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { beginExchange } from './http/exchange.js';
 import { errorBody, sendJson } from './http/json.js';
 import { createDashboardHandler, DASHBOARD_ROUTE } from './http/dashboard.js';
 import { createTrpcHandler } from './http/trpc-handler.js';
 import { InFlightResponses } from './http/in-flight.js';
+import { createWebSocketEndpoint } from './http/websocket.js';
 import { clientErrorView } from './trpc-errors.js';
-
-// A WebSocket close code meaning "try again later": the client reconnects and resumes.
-const WS_TRY_AGAIN_LATER = 1013;
 
 /**
  * The request's URL, or null when it is not one (`//`, `//[`...): such a path must get a 400, and
@@ -70,15 +67,24 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     router: appRouter,
     basePath: `${TRPC_BASE_PATH}/`,
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_CALLS,
+    // A refusal that passes with time says when: Retry-After, as on REST and the fast path.
     createContext: ({ req, res }) => httpContext(req, res),
     onError,
+    // A refusal that passes with time says when: Retry-After (the longest wait of a batch), as on REST and the fast path.
     responseMeta: ({ errors }) => {
       const waits = errors.map((error) => clientErrorView(error).retryAfterSeconds ?? 0);
       const retryAfter = Math.max(0, ...waits);
       return retryAfter > 0 ? { headers: { 'retry-after': String(retryAfter) } } : {};
     },
   });
-  const trpc = createTrpcHandler({ basePath: `${TRPC_BASE_PATH}/`, createContext: httpContext, onError, fallback: standard });
+  const trpc = createTrpcHandler({
+    basePath: `${TRPC_BASE_PATH}/`,
+    createContext: httpContext,
+    onError,
+    fallback: standard,
+    maxBatchSize: MAX_BATCH_CALLS,
+  });
   const rest = createRestHandler(mesh, logger);
   const readiness = new ReadinessProbe(mesh, databaseFile(databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath })));
   const operations = createOperationsHandler(mesh, readiness, logger);
@@ -105,40 +111,18 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-  const wsHandler = applyWSSHandler({
-    wss,
-    router: appRouter,
-    createContext: ({ req, res: socket }) =>
-      createContext(mesh, {
-        transport: 'trpc-ws',
-        remoteAddress: req.socket.remoteAddress,
-        closeConnection: (reason) => socket.close(WS_TRY_AGAIN_LATER, reason.slice(0, 120)),
-      }),
-    onError,
-    keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 10_000 },
-  });
+  const webSockets = createWebSocketEndpoint(mesh, onError);
   server.on('upgrade', (req, socket, head) => {
     const url = requestUrl(req);
-    if (!url) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    if (!isTrpcPath(url.pathname)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (!url) return webSockets.refuseUpgrade(socket, '400 Bad Request');
+    if (!isTrpcPath(url.pathname)) return webSockets.refuseUpgrade(socket, '404 Not Found');
+    webSockets.upgrade(req, socket, head);
   });
 
   return {
     server,
     inFlight,
     markStarted: () => readiness.markStarted(),
-    closeWebSockets: () => {
-      wsHandler.broadcastReconnectNotification();
-      for (const client of wss.clients) client.close(1001, 'mesh is shutting down');
-      wss.close();
-    },
+    closeWebSockets: () => webSockets.close(),
   };
 }

@@ -13,6 +13,7 @@ import { MeshMetrics } from './metrics/mesh-metrics.js';
 import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 import { packageVersion } from '../shared/version.js';
@@ -100,6 +101,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       registry,
       hub,
       heartbeats,
+      unauthenticatedWrites: new RateLimiter(config.rateLimitPerMinute, config.rateLimitBurst, () => clock.now()),
       verifier,
       metrics,
       clock,

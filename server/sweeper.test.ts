@@ -94,3 +94,33 @@ describe('health sweeper', () => {
     expect((await t.api.node.get({ nodeId: 'n1' })).status).toBe('active');
   });
 });
+
+describe('pending registrations nobody decided on', () => {
+  const TTL = 3_600_000;
+
+  it('expire after MESH_PENDING_TTL_MS, with a node.expired event, and may register again', async () => {
+    t = await createTestMesh({ config: { pendingTtlMs: TTL } });
+    const options = { network: t.network };
+    const waiting = newSigner(t.clock);
+    await t.api.node.register(signedRegister(waiting, { nodeId: 'p1', tailscaleHostname: 'p1.ts.net' }, options));
+    await activeNode(t, 'a1');
+
+    t.clock.advance(TTL - 1);
+    expect((await sweepOnce(t.mesh)).expired).toEqual([]);
+    expect((await t.api.node.get({ nodeId: 'p1' })).status).toBe('pending');
+
+    t.clock.advance(2);
+    expect((await sweepOnce(t.mesh)).expired).toEqual(['p1']);
+    await expect(t.api.node.get({ nodeId: 'p1' })).rejects.toMatchObject({ cause: { code: 'NODE_NOT_FOUND' } });
+    // Only the undecided go: the approved node of the same age stays (offline by now, as it never heartbeat).
+    expect((await t.api.node.list({})).nodes.map((node) => node.id)).toEqual(['a1']);
+    const { events } = await t.api.events.list({ types: ['node.expired'] });
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'node.expired', actor: 'system', nodeId: 'p1', publicKey: waiting.publicKey, node: null }),
+    ]);
+
+    // Its agent registers again when its heartbeat meets NODE_NOT_FOUND: the node starts over.
+    const again = await t.api.node.register(signedRegister(waiting, { nodeId: 'p1', tailscaleHostname: 'p1.ts.net' }, options));
+    expect(again).toMatchObject({ status: 'pending', message: 'Registration successful. Awaiting sovereign approval.' });
+  });
+});

@@ -33,6 +33,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
         listeningSince: mesh.preservation.listeningSince,
         heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
         autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
+        pendingTtlMs: mesh.config.pendingTtlMs,
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,
@@ -53,6 +54,10 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     busy = true;
     running = sweepOnce(mesh).then(
       (result) => {
+        if (result.expired.length > 0)
+          logger.info(`${result.expired.length} pending registrations expired after ${mesh.config.pendingTtlMs} ms undecided`, {
+            nodes: result.expired.length,
+          });
         if (result.wentOffline.length > 0)
           logger.info(`${result.wentOffline.length} nodes offline after ${mesh.config.offlineAfterMs} ms of silence`, {
             nodes: result.wentOffline.length,

@@ -32,8 +32,15 @@ export function domainErrorOf(error: unknown): MeshError | null {
   return null;
 }
 
-function view(meshCode: MeshErrorCode, message: string, trpcCode: TRPCError['code'] = MESH_ERRORS[meshCode]): ClientErrorView {
-  const retryAfterSeconds = RETRY_AFTER_SECONDS[meshCode];
+function view(
+  meshCode: MeshErrorCode,
+  message: string,
+  trpcCode: TRPCError['code'] = MESH_ERRORS[meshCode],
+  retryAfterMs?: number,
+): ClientErrorView {
+  // The error's own wait (a rate limit's bucket) over its code's usual one (storage).
+  const retryAfterSeconds =
+    retryAfterMs === undefined ? RETRY_AFTER_SECONDS[meshCode] : Math.max(1, Math.ceil(retryAfterMs / 1000));
   return {
     meshCode,
     trpcCode,
@@ -83,7 +90,7 @@ function codeForTrpcError(error: TRPCError): MeshErrorCode {
  */
 export function clientErrorView(error: TRPCError): ClientErrorView {
   const domain = domainErrorOf(error);
-  if (domain) return view(domain.code, domain.message);
+  if (domain) return view(domain.code, domain.message, undefined, domain.retryAfterMs);
   const storage = storageFailureOf(error.cause);
   if (storage) return storage;
   const issues = schemaIssues(error.cause);
@@ -96,4 +103,10 @@ export function clientErrorView(error: TRPCError): ClientErrorView {
 /** A domain error as tRPC carries it: the code from MESH_ERRORS, the domain error as its cause. */
 export function toTRPCError(error: MeshError): TRPCError {
   return new TRPCError({ code: MESH_ERRORS[error.code], message: error.message, cause: error });
+}
+
+/** The Retry-After header of a refusal that passes with time, in whole seconds; none for the others. */
+export function retryAfterHeader(error: TRPCError): Record<string, string> {
+  const { retryAfterSeconds } = clientErrorView(error);
+  return retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
 }

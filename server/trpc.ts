@@ -6,6 +6,7 @@ import { SIGNED_REQUEST_SCHEMAS, type SignedFields } from '../shared/requests.js
 import type { Context } from './context.js';
 import { MESH_ERRORS } from '../shared/errors.js';
 import { clientErrorView, domainErrorOf, toTRPCError } from './trpc-errors.js';
+import { spendUnauthenticatedWrite } from './limits/unauthenticated-writes.js';
 import { admitSignedRequest } from './signing/admit.js';
 import { checkSignature, type SignedCheck } from './signing/check.js';
 import { writeAndPublish } from './write.js';
@@ -55,12 +56,15 @@ export const publicProcedure = procedure;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every signed procedure goes through here: the signature is checked against the message rebuilt
- * from the validated input, by the key the action's meta names (401 if it fails or is stale).
+ * Every signed procedure goes through here: an unauthenticated write spends a token of its
+ * address's bucket (429 past it), then the signature is checked against the message rebuilt from
+ * the validated input, by the key the action's meta names (401 if it fails or is stale).
  */
 const verifySignature = t.middleware(async ({ ctx, meta, input, next }) => {
   const action = meta?.signed;
   if (!action) throw new Error('verifySignature needs a procedure with meta.signed');
+  // Before any signature work: a flood of unauthenticated writes is refused at the cost of a map lookup.
+  spendUnauthenticatedWrite(ctx, action, input as SignedFields<SignedAction>);
   const signed = await checkSignature(ctx.mesh, action, input as SignedFields<SignedAction>);
   return next({ ctx: { signed } });
 });

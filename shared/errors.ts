@@ -14,6 +14,7 @@ export const MESH_ERRORS = {
   REPLAYED_TIMESTAMP: 'UNAUTHORIZED',
   NOT_SOVEREIGN: 'FORBIDDEN',
   NODE_DENIED: 'FORBIDDEN',
+  ORIGIN_NOT_ALLOWED: 'FORBIDDEN',
   NODE_NOT_FOUND: 'NOT_FOUND',
   SOVEREIGN_NOT_FOUND: 'NOT_FOUND',
   ROUTE_NOT_FOUND: 'NOT_FOUND',
@@ -24,9 +25,13 @@ export const MESH_ERRORS = {
   SOVEREIGN_EXISTS: 'CONFLICT',
   LAST_SOVEREIGN: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  ANSWER_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   SLOW_CONSUMER: 'TOO_MANY_REQUESTS',
   STORAGE_BUSY: 'SERVICE_UNAVAILABLE',
   STORAGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  PENDING_FULL: 'TOO_MANY_REQUESTS',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_REQUESTS',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
@@ -38,9 +43,11 @@ export function isMeshErrorCode(code: unknown): code is MeshErrorCode {
 
 /**
  * Failures that pass by themselves, and how many seconds a client should wait before it tries again
- * (sent as Retry-After): the database locked by another process, or not answering.
+ * (sent as Retry-After): the database locked by another process, or not answering; a rate limit,
+ * whose refusal says its own wait (the time until its bucket holds a token) and falls back to this.
  */
 export const RETRY_AFTER_SECONDS: Partial<Record<MeshErrorCode, number>> = {
   STORAGE_BUSY: 1,
   STORAGE_UNAVAILABLE: 5,
+  RATE_LIMITED: 1,
 };

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'node.approved',
   'node.denied',
   'node.removed',
+  'node.expired',
   'node.online',
   'node.offline',
   'service.health',
@@ -72,6 +73,7 @@ export const watchRequestSchema = eventFilterSchema
     lastEventId: z.string().regex(/^\d+$/, 'must be a revision').optional(),
   })
   .default({});
+export type WatchRequest = z.output<typeof watchRequestSchema>;
 
 /**
  * What a watch stream carries: events in revision order, each exactly once; or a reset, when the

@@ -27,6 +27,8 @@ export async function startLiveMesh(overrides: Partial<MeshConfig> = {}, options
     host: '127.0.0.1',
     dbUrl: `file:${join(dir, 'mesh.db')}`,
     sovereignKeys: [publicKeyHex(sovereignKey)],
+    // Every node of these tests writes from one loopback address, as no real network does.
+    rateLimitBurst: 10_000,
     ...overrides,
   });
   const running = await startMesh(config, { logger: silentLogger, ...options });

@@ -7,7 +7,9 @@ import { watchEvents, WATCH_QUEUE_CAPACITY } from './watch.js';
 
 let t: TestMesh;
 beforeEach(async () => {
-  t = await createTestMesh();
+  // The clock moves past the events' retention here, and watchers see over 1,000 registrations:
+  // pending nodes neither expire nor fill up (sweeper.test.ts and _app.test.ts test those limits).
+  t = await createTestMesh({ config: { pendingTtlMs: Number.MAX_SAFE_INTEGER, maxPending: 1_000_000 } });
 });
 afterEach(() => t.mesh.close());
 

@@ -7,6 +7,7 @@ const WORDS: Record<EventType, string> = {
   'node.approved': 'approved',
   'node.denied': 'denied',
   'node.removed': 'removed',
+  'node.expired': 'expired: still pending after MESH_PENDING_TTL_MS',
   'node.online': 'back online',
   'node.offline': 'offline',
   'service.health': 'service health changed',

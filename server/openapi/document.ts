@@ -27,6 +27,11 @@ const HEADER = {
   },
   revision: { description: 'The events-log revision the answer reflects', schema: { type: 'string', pattern: '^\\d+$' } },
   etag: { description: 'Send it back as If-None-Match: 304 while nothing has changed', schema: { type: 'string' } },
+  retryAfter: {
+    description:
+      'Seconds to wait before trying again: with RATE_LIMITED, until this address may send another unauthenticated write; with STORAGE_BUSY or STORAGE_UNAVAILABLE, until the database is likely to answer',
+    schema: { type: 'string', pattern: '^\\d+$' },
+  },
 };
 
 function errorResponses(codes: readonly MeshErrorCode[]): Record<string, unknown> {
@@ -37,9 +42,7 @@ function errorResponses(codes: readonly MeshErrorCode[]): Record<string, unknown
     const schema = errorBodySchema.extend({
       error: z.object({ code: z.enum(list as [MeshErrorCode, ...MeshErrorCode[]]), message: z.string() }),
     });
-    const retryAfter = list.some((code) => RETRY_AFTER_SECONDS[code] !== undefined)
-      ? { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } }
-      : {};
+    const retryAfter = list.some((code) => RETRY_AFTER_SECONDS[code] !== undefined) ? { 'Retry-After': HEADER.retryAfter } : {};
     responses[String(status)] = {
       description: `Refused: ${list.join(', ')}`,
       headers: { 'X-Request-Id': HEADER.requestId, ...retryAfter },

@@ -57,7 +57,14 @@ export interface DocumentedOperation {
   errors: MeshErrorCode[];
 }
 
-const SIGNATURE_ERRORS: MeshErrorCode[] = ['MISSING_SIGNATURE', 'BAD_SIGNATURE', 'STALE_TIMESTAMP', 'REPLAYED_TIMESTAMP'];
+// Every signed write may be refused RATE_LIMITED (429) when nobody known signed it (see server/trpc.ts).
+const SIGNATURE_ERRORS: MeshErrorCode[] = [
+  'MISSING_SIGNATURE',
+  'BAD_SIGNATURE',
+  'STALE_TIMESTAMP',
+  'REPLAYED_TIMESTAMP',
+  'RATE_LIMITED',
+];
 const DECISION_ERRORS: MeshErrorCode[] = [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'NODE_NOT_FOUND', 'NODE_CHANGED'];
 
 const decision = (action: 'approve' | 'deny' | 'remove', summary: string, response: z.ZodType): DocumentedOperation => ({
@@ -82,7 +89,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'Register a node (it starts pending), or update its address and services',
     signed: 'register',
     response: nodeResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NODE_DENIED', 'NODE_ID_TAKEN', 'PUBLIC_KEY_TAKEN'],
+    errors: [...SIGNATURE_ERRORS, 'NODE_DENIED', 'NODE_ID_TAKEN', 'PUBLIC_KEY_TAKEN', 'PENDING_FULL'],
   },
   {
     method: 'GET',

@@ -3,7 +3,7 @@ import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trp
 import type { WatchMessage } from '../../shared/events.js';
 import { createContext, type MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { clientErrorView } from '../trpc-errors.js';
+import { clientErrorView, retryAfterHeader } from '../trpc-errors.js';
 import { readJsonBody } from '../http/body.js';
 import { errorBody, sendJson } from '../http/json.js';
 import type { Exchange } from '../http/exchange.js';
@@ -31,11 +31,10 @@ function streamStart(req: IncomingMessage, url: URL, current: number): number {
 }
 
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
-  const { meshCode, message, httpStatus, retryAfterSeconds } = clientErrorView(error);
+  const { meshCode, message, httpStatus } = clientErrorView(error);
   // A request whose body was refused unread leaves bytes on the socket: do not keep it alive.
   if (httpStatus === 413) res.shouldKeepAlive = false;
-  const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-  sendJson(res, httpStatus, errorBody(meshCode, message), { ...retryAfter, ...headers });
+  sendJson(res, httpStatus, errorBody(meshCode, message), { ...retryAfterHeader(error), ...headers });
 }
 
 /**

@@ -167,6 +167,22 @@ describe('registration', () => {
     expect(await failure(register(owner, 'n2'))).toMatchObject({ code: 'PUBLIC_KEY_TAKEN', httpStatus: 409 });
   });
 
+  it('holds at most MESH_MAX_PENDING registrations awaiting a decision (429), updates of those included', async () => {
+    t.mesh.close();
+    t = await createTestMesh({ config: { maxPending: 2 } });
+    const [first, second, third] = [newSigner(t.clock), newSigner(t.clock), newSigner(t.clock)];
+    await register(first, 'n1');
+    await register(second, 'n2');
+    const refused = await failure(register(third, 'n3'));
+    expect(refused).toMatchObject({ code: 'PENDING_FULL', httpStatus: 429 });
+    expect(refused.message).toMatch(/^2 registrations already await a sovereign's decision \(MESH_MAX_PENDING\)/);
+    expect((await t.api.node.list({ status: 'pending' })).nodes.map((node) => node.id)).toEqual(['n1', 'n2']);
+    // A pending node updating its registration takes no new place.
+    expect(await register(first, 'n1', { tailscaleHostname: 'moved.ts.net' })).toMatchObject({ status: 'pending' });
+    await decide('approve', 'n1', first.publicKey);
+    expect(await register(third, 'n3')).toMatchObject({ status: 'pending' });
+  });
+
   it('keeps a denied node denied (403)', async () => {
     const node = newSigner(t.clock);
     await register(node, 'n1');

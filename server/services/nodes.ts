@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, count, eq, ne } from 'drizzle-orm';
 import type { NodeStatus } from '../../shared/fields.js';
 import type { NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
 import type { NodeResult, RemoveResult } from '../../shared/responses.js';
@@ -19,7 +19,7 @@ export async function recordNodeEvent(
   actor: string,
   now: number,
 ) {
-  const view = type === 'node.removed' ? null : await readNodeView(tx, node.id);
+  const view = type === 'node.removed' || type === 'node.expired' ? null : await readNodeView(tx, node.id);
   await appendEvent(tx, record, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
 }
 
@@ -73,11 +73,34 @@ async function replaceServices(tx: Tx, nodeId: string, list: RegisterFields['ser
   );
 }
 
+/** What bounds registration: at most `maxPending` nodes wait for a decision, each at most `pendingTtlMs`. */
+export interface PendingLimits {
+  maxPending: number;
+  pendingTtlMs: number;
+}
+
+/** Refuses a new registration while `maxPending` nodes already wait for a sovereign's decision. */
+async function requireRoomForPending(tx: Tx, { maxPending, pendingTtlMs }: PendingLimits): Promise<void> {
+  const [row] = await tx.select({ pending: count() }).from(nodes).where(eq(nodes.status, 'pending'));
+  if ((row?.pending ?? 0) < maxPending) return;
+  throw new MeshError(
+    'PENDING_FULL',
+    `${maxPending} registrations already await a sovereign's decision (MESH_MAX_PENDING): try again once they are decided, or have expired (${pendingTtlMs} ms after registering)`,
+  );
+}
+
 /**
- * A new node starts pending. A node registering again with its own key updates its address and
- * services and keeps its status; a nodeId or key held by another registration is refused.
+ * A new node starts pending, if there is room (PendingLimits). A node registering again with its
+ * own key updates its address and services and keeps its status; a nodeId or key held by another
+ * registration is refused.
  */
-export async function registerNode(tx: Tx, record: WriteRecord, request: RegisterFields, now: number): Promise<NodeResult> {
+export async function registerNode(
+  tx: Tx,
+  record: WriteRecord,
+  request: RegisterFields,
+  now: number,
+  limits: PendingLimits,
+): Promise<NodeResult> {
   const { nodeId, publicKey } = request;
   const existing = await findNode(tx, nodeId);
   if (existing && existing.publicKey !== publicKey) {
@@ -91,6 +114,7 @@ export async function registerNode(tx: Tx, record: WriteRecord, request: Registe
     .from(nodes)
     .where(and(eq(nodes.publicKey, publicKey), ne(nodes.id, nodeId)));
   if (keyHolder) throw new MeshError('PUBLIC_KEY_TAKEN', `this public key is already registered as node ${keyHolder.id}`);
+  if (!existing) await requireRoomForPending(tx, limits);
 
   const fields = {
     tailscaleHostname: request.tailscaleHostname,

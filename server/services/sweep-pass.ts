@@ -6,6 +6,7 @@ import type { WriteRecord } from '../events/write-record.js';
 import type { OfflineDecision } from '../self-preservation.js';
 import { denyLongSilentNodes } from './auto-deny.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
+import { expirePending } from './pending-expiry.js';
 
 export interface SweepSettings {
   offlineAfterMs: number;
@@ -21,10 +22,13 @@ export interface SweepSettings {
   heartbeatIntervalMs: number;
   /** MESH_AUTO_DENY_AFTER_MISSED; 0: never. */
   autoDenyAfterMissed: number;
+  /** A registration still pending this long after it was made is removed, with a node.expired event. */
+  pendingTtlMs: number;
 }
 
 export interface SweepResult {
   wentOffline: string[];
+  expired: string[];
   denied: string[];
   /** What the self-preservation gate decided, to be settled once the pass committed; null in the grace. */
   decision: OfflineDecision | null;
@@ -99,7 +103,8 @@ export async function sweep(
       });
     }
   }
+  const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
-  return { wentOffline, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
+  return { wentOffline, expired, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
 }

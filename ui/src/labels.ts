@@ -19,6 +19,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.approved': 'approved',
   'node.denied': 'denied',
   'node.removed': 'removed',
+  'node.expired': 'expired undecided',
   'node.online': 'back online',
   'node.offline': 'went offline',
   'service.health': 'service health changed',

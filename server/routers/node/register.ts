@@ -4,4 +4,4 @@ import { nodeResultSchema } from '../../../shared/responses.js';
 
 export const registerProcedure = signedProcedure('register')
   .output(nodeResultSchema)
-  .mutation(({ ctx, input }) => registerNode(ctx.tx, ctx.record, input, ctx.mesh.clock.now()));
+  .mutation(({ ctx, input }) => registerNode(ctx.tx, ctx.record, input, ctx.mesh.clock.now(), ctx.mesh.config));

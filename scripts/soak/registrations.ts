@@ -27,6 +27,15 @@ export function freshRegistration(prefix: string, index: number, network: string
   );
 }
 
+/**
+ * The loopback address new validator `index` registers from: each its own, as on a tailnet, so
+ * mesh's per-address limit on unauthenticated writes meets them as it would real validators
+ * (the abusers share 127.0.0.2 and meet it as one client).
+ */
+export function registrantAddress(index: number): string {
+  return `127.1.${Math.floor(index / 250) % 250}.${(index % 250) + 1}`;
+}
+
 /** Sends one request and tallies its answer; true when it was a 2xx. */
 async function tallied(tally: Tally, pool: Pool, path: string, body: unknown, giveUp: AbortSignal): Promise<boolean> {
   try {
@@ -56,7 +65,10 @@ export async function registerAndApprove(
   for (let index = 0; performance.now() - startedAt < job.durationMs; index++) {
     const registration = freshRegistration('soak-new', index, job.network);
     const flow = (async () => {
-      if (!(await tallied(registrations, pool, '/register', registration, giveUp))) return;
+      const own = loopbackPool(job.origin, registrantAddress(index), 1);
+      const registered = await tallied(registrations, own, '/register', registration, giveUp);
+      void own.close();
+      if (!registered) return;
       approving = approving.then(async () => {
         // One at a time, a slow mesh could keep the queue going long after the soak: what is left then is counted, not sent.
         if (performance.now() - startedAt > job.durationMs) {

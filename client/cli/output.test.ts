@@ -24,6 +24,8 @@ const node: NodeView = {
     { type: 't4', port: 8180, publicKey: null, health: { status: 'down', checkedAt: NOW - 40_000, latencyMs: null } },
     { type: 'identity', port: 8300, publicKey: null, health: UNKNOWN_HEALTH },
   ],
+  uptime: { hour: 1, day: 0.975, week: 0.99, missed: 18, regularity: 0.98, firstSeen: NOW - 3_500_000 },
+  reputation: 97.8,
 };
 
 describe('mesh node', () => {

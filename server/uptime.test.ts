@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
 import type { Signer } from '../client/signer.js';
+import type { MeshEvent } from '../shared/events.js';
 import { createContext } from './context.js';
 import { silentLogger } from './log.js';
 import { createMesh, type Mesh } from './mesh.js';
@@ -105,6 +106,24 @@ describe('uptime from the heartbeat rollup', () => {
     const view = await viewOf(second, 'v1');
     expect(view.uptime).toMatchObject({ hour: 1, day: 1, week: 1, missed: 0, regularity: 1 });
     expect(view.reputation).toBe(100);
+  });
+
+  it('shows in topology and in the node views of live events', async () => {
+    t = await createTestMesh();
+    const node = await admit(t.mesh, t.clock, t.sovereign, 'v1');
+    await run(t.mesh, t.clock, { v1: node }, 60);
+    await refreshUptime(t.mesh);
+    const topology = await t.api.node.topology();
+    expect(topology.nodes[0]).toMatchObject({ id: 'v1', uptime: { hour: 1 }, reputation: 100 });
+
+    const offered: MeshEvent[] = [];
+    t.mesh.hub.listen({ cursor: t.mesh.hub.revision, offer: (event) => void offered.push(event) });
+    // Silent past the offline threshold: the node.offline event carries the figures of the last refresh.
+    t.clock.advance(6 * MINUTE);
+    await sweepOnce(t.mesh);
+    expect(offered.map((event) => [event.type, event.node?.reputation, event.node?.uptime.hour])).toEqual([
+      ['node.offline', 100, 1],
+    ]);
   });
 
   it('keeps the rollup for MESH_UPTIME_RETENTION_MS and raw heartbeats for MESH_HEARTBEAT_RETENTION_MS', async () => {

@@ -139,6 +139,11 @@ export class Registry {
     this.#invalidate();
   }
 
+  /** The node with the uptime and reputation last computed for it (the database's view has neither). */
+  withUptime(node: NodeView): NodeView {
+    return withUptime(node, this.#uptime.get(node.id));
+  }
+
   /** Active nodes whose last sign of life (heartbeat or approval) is older than `cutoff`. */
   silentSince(cutoff: number): string[] {
     const silent: string[] = [];

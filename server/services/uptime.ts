@@ -1,4 +1,4 @@
-import { and, asc, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, gt, gte, lte, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { NodeUptime } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
@@ -101,15 +101,14 @@ export function computeUptime(
   return { uptime, reputation: reputationOf(uptime) };
 }
 
+const PAGE = 2_000;
+
 /**
- * The uptime of nodes (all of them, or `nodeIds`) from the week's rollup: one read of mesh's hours,
- * one of the nodes' first heartbeats, one of their hours.
+ * Every node's uptime from the week's rollup: one read of mesh's hours, then a page of nodes at a
+ * time (their first heartbeats, then their hours), so that the rows of a page are garbage once
+ * counted and a large network's week is never held at once.
  */
-export async function readUptimes(
-  db: Db | Tx,
-  settings: UptimeSettings,
-  nodeIds?: readonly string[],
-): Promise<Map<string, UptimeFigures>> {
+export async function readUptimes(db: Db | Tx, settings: UptimeSettings): Promise<Map<string, UptimeFigures>> {
   const intervalMs = Math.max(MINUTE_MS, settings.heartbeatIntervalMs);
   const fromHour = Math.floor((settings.now - UPTIME_WINDOWS.week) / HOUR_MS);
   const meshUp = new Set<number>();
@@ -119,26 +118,34 @@ export async function readUptimes(
     .where(gte(meshUptimeHours.hour, fromHour));
   for (const row of meshRows) addIntervals(meshUp, row, intervalMs);
 
-  const only = (column: Parameters<typeof inArray>[0]): SQL | undefined =>
-    nodeIds === undefined ? undefined : inArray(column, [...nodeIds]);
-  const firstSeenRows = await db
-    .select({ id: nodes.id, firstSeen: nodes.firstSeen })
-    .from(nodes)
-    .where(and(isNotNull(nodes.id), only(nodes.id)));
-  const hourRows = await db
-    .select({ nodeId: nodeUptimeHours.nodeId, hour: nodeUptimeHours.hour, ...bitmapHalves(nodeUptimeHours.minutes) })
-    .from(nodeUptimeHours)
-    .where(and(gte(nodeUptimeHours.hour, fromHour), only(nodeUptimeHours.nodeId)))
-    .orderBy(asc(nodeUptimeHours.nodeId));
-  const seenByNode = new Map<string, Set<number>>();
-  for (const row of hourRows) {
-    let seen = seenByNode.get(row.nodeId);
-    if (!seen) seenByNode.set(row.nodeId, (seen = new Set()));
-    addIntervals(seen, row, intervalMs);
-  }
   const figures = new Map<string, UptimeFigures>();
-  for (const row of firstSeenRows) {
-    figures.set(row.id, computeUptime(seenByNode.get(row.id) ?? new Set(), meshUp, row.firstSeen, settings));
+  let after: string | undefined;
+  for (;;) {
+    const page = await db
+      .select({ id: nodes.id, firstSeen: nodes.firstSeen })
+      .from(nodes)
+      .where(after === undefined ? undefined : gt(nodes.id, after))
+      .orderBy(asc(nodes.id))
+      .limit(PAGE);
+    const first = page[0];
+    const last = page.at(-1);
+    if (!first || !last) return figures;
+    const hourRows = await db
+      .select({ nodeId: nodeUptimeHours.nodeId, hour: nodeUptimeHours.hour, ...bitmapHalves(nodeUptimeHours.minutes) })
+      .from(nodeUptimeHours)
+      .where(
+        and(gte(nodeUptimeHours.nodeId, first.id), lte(nodeUptimeHours.nodeId, last.id), gte(nodeUptimeHours.hour, fromHour)),
+      );
+    const seenByNode = new Map<string, Set<number>>();
+    for (const row of hourRows) {
+      let seen = seenByNode.get(row.nodeId);
+      if (!seen) seenByNode.set(row.nodeId, (seen = new Set()));
+      addIntervals(seen, row, intervalMs);
+    }
+    for (const row of page) {
+      figures.set(row.id, computeUptime(seenByNode.get(row.id) ?? new Set(), meshUp, row.firstSeen, settings));
+    }
+    if (page.length < PAGE) return figures;
+    after = last.id;
   }
-  return figures;
 }

@@ -19,6 +19,8 @@ export const nodes = sqliteTable(
     approvedAt: integer('approved_at'),
     approvedBy: text('approved_by'),
     lastHeartbeat: integer('last_heartbeat'),
+    // The first heartbeat mesh ever accepted from the node: kept on the node, as the rollup below is pruned.
+    firstSeen: integer('first_seen'),
     registrationSignature: text('registration_signature').notNull(),
   },
   (table) => [
@@ -60,6 +62,30 @@ export const heartbeats = sqliteTable(
   // services/sweeper.ts), and every heartbeat saves updating a second index.
   (table) => [index('heartbeats_node_time_idx').on(table.nodeId, table.timestamp)],
 );
+
+/**
+ * The compact heartbeat rollup uptime is computed from: per node and hour, a bitmap of the minutes
+ * (bit m, 0..59) in which mesh accepted a heartbeat from it. One upsert per heartbeat batch keeps it;
+ * raw heartbeat rows need not outlive the dashboard's short history.
+ */
+export const nodeUptimeHours = sqliteTable(
+  'node_uptime_hours',
+  {
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    /** Hours since the Unix epoch. */
+    hour: integer('hour').notNull(),
+    minutes: integer('minutes').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.nodeId, table.hour] }), index('node_uptime_hours_hour_idx').on(table.hour)],
+);
+
+/** The same bitmap for mesh itself: the minutes in which it ran, so that its own downtime is nobody's missed heartbeat. */
+export const meshUptimeHours = sqliteTable('mesh_uptime_hours', {
+  hour: integer('hour').primaryKey(),
+  minutes: integer('minutes').notNull(),
+});
 
 export const sovereignKeys = sqliteTable('sovereign_keys', {
   publicKey: text('public_key').primaryKey(),

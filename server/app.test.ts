@@ -6,6 +6,7 @@ import { sweepOnce } from './sweeper.js';
 import { silentLogger } from './log.js';
 import { tempDir } from '../shared/testing/temp-dir.js';
 import { newSigner, testConfig, TestClock } from './testing/harness.js';
+import { refreshUptime } from './uptime-refresh.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -48,6 +49,8 @@ describe('restart on an existing database', () => {
     );
     expect((await post(first, '/approve/v1', approval)).status).toBe(200);
     expect((await post(first, '/heartbeat', signedHeartbeat(node, { nodeId: 'v1' }, options))).status).toBe(200);
+    // Uptime too is computed from the database: the restarted mesh shows the same figures.
+    await refreshUptime(first.mesh);
     const before = await (await fetch(`${first.url}/nodes/v1`)).json();
     await first.close();
 

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 30_000,
       heartbeatRetentionMs: 86_400_000,
       eventRetentionMs: 604_800_000,
+      uptimeRetentionMs: 691_200_000,
       eventPollMs: 200,
       dbBusyTimeoutMs: 5000,
       selfPreservationRatio: 0.15,

@@ -80,6 +80,8 @@ const variablesSchema = z.object({
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
   MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
+  // A week of uptime, and a day more so that the week's window never starts in a pruned hour.
+  MESH_UPTIME_RETENTION_MS: milliseconds(8 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
   MESH_DB_BUSY_TIMEOUT_MS: milliseconds(DEFAULT_BUSY_TIMEOUT_MS),
   MESH_SELF_PRESERVATION_RATIO: z.coerce
@@ -142,6 +144,8 @@ export interface MeshConfig {
   sweepIntervalMs: number;
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
+  /** How long the uptime rollup keeps its hours (at least the week uptime covers, to be whole). */
+  uptimeRetentionMs: number;
   eventPollMs: number;
   /** How long a write waits for another connection's write lock before it is refused as busy (503). */
   dbBusyTimeoutMs: number;
@@ -212,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalMs: c.MESH_SWEEP_INTERVAL_MS,
     heartbeatRetentionMs: c.MESH_HEARTBEAT_RETENTION_MS,
     eventRetentionMs: c.MESH_EVENT_RETENTION_MS,
+    uptimeRetentionMs: c.MESH_UPTIME_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
     dbBusyTimeoutMs: c.MESH_DB_BUSY_TIMEOUT_MS,
     selfPreservationRatio: c.MESH_SELF_PRESERVATION_RATIO,

@@ -16,6 +16,8 @@ import { Registry } from './registry/registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
+import { recordMeshUp } from './services/uptime-rollup.js';
+import { refreshUptime } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
 
 const version = packageVersion();
@@ -62,8 +64,11 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       );
       if (added) options.logger.info(`sovereign key ${publicKey} added from MESH_SOVEREIGN_KEYS`);
     }
+    // Mesh's own running minutes are the denominator of every node's uptime: this one counts too.
+    await database.write((tx) => recordMeshUp(tx, startedAt));
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
+    await refreshUptime({ database, registry, clock, config });
     const metrics = new MeshMetrics({ processMetrics: config.metrics });
     const hub = new EventHub(database, registry, (events) => {
       metrics.eventsCommitted(events);

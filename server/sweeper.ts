@@ -1,6 +1,7 @@
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
+import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 
 /** One sweeper pass, committed and published. */
@@ -30,6 +31,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
         offlineAfterMs: mesh.config.offlineAfterMs,
         heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
         eventRetentionMs: mesh.config.eventRetentionMs,
+        uptimeRetentionMs: mesh.config.uptimeRetentionMs,
         listeningSince: mesh.preservation.listeningSince,
         heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
         autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
@@ -47,6 +49,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
 export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
+  let uptimeRefreshedAt = mesh.clock.now();
   const timer = setInterval(() => {
     // Each pass decides from the self-preservation state the previous one settled: a pass still
     // running when the next is due (a stalled database) is not joined by another.
@@ -72,6 +75,11 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );
+    running = running.then(async () => {
+      if (mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;
+      uptimeRefreshedAt = mesh.clock.now();
+      await refreshUptime(mesh).catch((error: unknown) => logger.error('uptime refresh failed', error));
+    });
     void running.finally(() => (busy = false));
   }, mesh.config.sweepIntervalMs);
   timer.unref();

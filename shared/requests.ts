@@ -74,10 +74,17 @@ export const sovereignRemoveRequestSchema = z.object({
   ...signed,
 });
 
+export const NODE_LIST_SORTS = ['reputation', 'uptime'] as const;
+export type NodeListSort = (typeof NODE_LIST_SORTS)[number];
+
 export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
     service: serviceTypeSchema.optional(),
+    /** Highest first (uptime: the day's), ties by id; without it, by id. */
+    sort: z.enum(NODE_LIST_SORTS).optional(),
+    /** Only nodes with a reputation of at least this (nodes without one are left out). */
+    minReputation: z.number().min(0).max(100).optional(),
   })
   .default({});
 

@@ -33,6 +33,39 @@ export const serviceViewSchema = z.object({
 });
 export type ServiceView = z.infer<typeof serviceViewSchema>;
 
+const uptimeShare = z.number().min(0).max(1).nullable();
+
+/**
+ * A node's uptime from mesh's heartbeat rollup: the share of the heartbeat intervals of the last
+ * hour, day and week in which mesh recorded a heartbeat of it, counting only intervals mesh could
+ * observe (it was running, from the node's first heartbeat on). Null where none was observable.
+ */
+export const nodeUptimeSchema = z
+  .object({
+    hour: uptimeShare,
+    day: uptimeShare,
+    week: uptimeShare,
+    /** Observable intervals of the last day without a heartbeat. */
+    missed: z.number().int().min(0),
+    /** Of the day's intervals with a heartbeat followed by an observable one, the share followed by another heartbeat. */
+    regularity: uptimeShare,
+    /** The first heartbeat mesh accepted from the node; null before it. */
+    firstSeen: z.number().nullable(),
+  })
+  .describe(
+    'Shares (0..1) of the heartbeat intervals of the last hour, day and week with a heartbeat, among those mesh could observe (it was running; from the node’s first heartbeat on); null when none was observable. missed: observable intervals of the last day without one. regularity: of the day’s intervals with a heartbeat, the share whose next observable interval had one too. Refreshed about every minute.',
+  );
+export type NodeUptime = z.infer<typeof nodeUptimeSchema>;
+
+export const UNKNOWN_UPTIME: NodeUptime = Object.freeze({
+  hour: null,
+  day: null,
+  week: null,
+  missed: 0,
+  regularity: null,
+  firstSeen: null,
+});
+
 export const nodeViewSchema = z.object({
   id: z.string(),
   public_key: z.string(),
@@ -44,6 +77,17 @@ export const nodeViewSchema = z.object({
   approved_by: z.string().nullable(),
   last_heartbeat: z.number().nullable(),
   services: z.array(serviceViewSchema),
+  // Defaulted, as health is, for what was written before uptime existed.
+  uptime: nodeUptimeSchema.default(UNKNOWN_UPTIME),
+  reputation: z
+    .number()
+    .min(0)
+    .max(100)
+    .nullable()
+    .default(null)
+    .describe(
+      '0..100: 100 × (0.5 × week + 0.3 × day + 0.2 × hour uptime; a window without observable intervals takes the next longer one) × (0.75 + 0.25 × regularity, 1 when unknown), to one decimal; null until an interval was observable.',
+    ),
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
 

@@ -62,7 +62,9 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
       runMesh(['pending'], { env }),
       runMesh(['approve', 'validator-002'], asSovereign()),
     ]);
-    expect(pending.stdout).toMatch(/^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never$/m);
+    expect(pending.stdout).toMatch(
+      /^validator-002 +pending +validator-b\.ts\.net +100\.64\.0\.5 +ledger:8080,t4:8180 +never +- +-$/m,
+    );
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toMatch(/error: nothing signed: confirming needs a terminal; pass --yes/);
 
@@ -73,8 +75,13 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
     expect(approved.stderr).toMatch(new RegExp(`public key +${keys.node}`));
 
     const nodes = await runMesh(['nodes'], { env });
-    expect(nodes.stdout.split('\n')[0]).toMatch(/^ID +STATUS +HOSTNAME +IP +SERVICES +LAST HEARTBEAT$/);
+    expect(nodes.stdout.split('\n')[0]).toMatch(/^ID +STATUS +HOSTNAME +IP +SERVICES +LAST HEARTBEAT +UPTIME 1D +REPUTATION$/);
     expect(nodes.stdout).toMatch(/^validator-002 +active +validator-b\.ts\.net/m);
+    const best = await runMesh(['nodes', '--sort', 'reputation', '--min-reputation', '0'], { env });
+    expect(best.code).toBe(0);
+    const refused = await runMesh(['nodes', '--min-reputation', 'lots'], { env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('a reputation is a number from 0 to 100');
   });
 
   it('watch prints the changes so far and then live ones, and stops on SIGTERM', async () => {

@@ -1,8 +1,16 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
+import { NODE_LIST_SORTS, type NodeListSort } from '../../shared/requests.js';
 import { CliContext } from './context.js';
 import type { Topology } from '../../shared/responses.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
+
+function reputationArg(value: string): number {
+  const score = Number(value);
+  if (value.trim() === '' || !Number.isFinite(score) || score < 0 || score > 100)
+    throw new InvalidArgumentError('a reputation is a number from 0 to 100');
+  return score;
+}
 
 export function addNodeQueries(program: Command): void {
   program
@@ -10,11 +18,20 @@ export function addNodeQueries(program: Command): void {
     .description('list nodes (without --status: all but denied)')
     .addOption(new Option('--status <status>', 'only nodes with this status').choices(NODE_STATUSES))
     .option('--service <type>', 'only nodes offering this service type')
-    .action(async (options: { status?: NodeStatus; service?: string }, command: Command) => {
-      const ctx = CliContext.of(command);
-      const list = await ctx.client().trpc.node.list.query(options);
-      ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));
-    });
+    .addOption(new Option('--sort <by>', 'highest first (uptime: the last day’s), instead of by id').choices(NODE_LIST_SORTS))
+    .addOption(
+      new Option('--min-reputation <score>', 'only nodes with at least this reputation (0-100)').argParser(reputationArg),
+    )
+    .action(
+      async (
+        options: { status?: NodeStatus; service?: string; sort?: NodeListSort; minReputation?: number },
+        command: Command,
+      ) => {
+        const ctx = CliContext.of(command);
+        const list = await ctx.client().trpc.node.list.query(options);
+        ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));
+      },
+    );
 
   program
     .command('node')

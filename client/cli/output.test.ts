@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_HEALTH, type NodeView } from '../../shared/responses.js';
-import { nodeDetails, Output, selfPreservationText } from './output.js';
+import { nodeDetails, nodeTable, Output, selfPreservationText } from './output.js';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 
@@ -24,9 +24,32 @@ const node: NodeView = {
     { type: 't4', port: 8180, publicKey: null, health: { status: 'down', checkedAt: NOW - 40_000, latencyMs: null } },
     { type: 'identity', port: 8300, publicKey: null, health: UNKNOWN_HEALTH },
   ],
+  uptime: { hour: 1, day: 0.975, week: 0.99, missed: 18, regularity: 0.98, firstSeen: NOW - 3_500_000 },
+  reputation: 97.8,
 };
 
+describe('mesh nodes', () => {
+  it('shows the day’s uptime and the reputation, or - before mesh could observe any interval', () => {
+    const lines = nodeTable(
+      new Output(false, false),
+      [node, { ...node, id: 'validator-003', uptime: { ...node.uptime, day: null }, reputation: null }],
+      NOW,
+    ).split('\n');
+    expect(lines[0]).toMatch(/LAST HEARTBEAT +UPTIME 1D +REPUTATION$/);
+    expect(lines[1]).toMatch(/30s ago +97% +97\.8$/);
+    expect(lines[2]).toMatch(/30s ago +- +-$/);
+  });
+});
+
 describe('mesh node', () => {
+  it('shows uptime and reputation', () => {
+    const text = nodeDetails(new Output(false, false), node, NOW);
+    expect(text).toContain(
+      'hour 100%, day 97%, week 99%; 18 missed in the last day, regularity 98%, first seen 2026-11-24 11:01:40Z (58m ago)',
+    );
+    expect(text).toMatch(/reputation +97\.8 of 100/);
+  });
+
   it("prints each service's health: up with its latency, down, or unknown, and when it was checked", () => {
     const text = nodeDetails(new Output(false, false), node, NOW);
     expect(text.split('\n').slice(-4)).toEqual([

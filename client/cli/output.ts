@@ -88,6 +88,14 @@ export function selfPreservationText(state: SelfPreservation, now = Date.now()):
 const servicesText = (services: ServiceView[]): string =>
   services.length ? services.map((service) => `${service.type}:${service.port}`).join(',') : '-';
 
+/** A share as a whole percentage (`97%`), or `-` when mesh could observe no interval. */
+export const percent = (share: number | null): string => (share === null ? '-' : `${Math.floor(share * 100)}%`);
+
+/** A node's uptime in one line: `hour 100%, day 97%, week 99%; 18 missed today, regularity 98%, first seen …`. */
+export function uptimeText(uptime: NodeView['uptime'], now = Date.now()): string {
+  return `hour ${percent(uptime.hour)}, day ${percent(uptime.day)}, week ${percent(uptime.week)}; ${uptime.missed} missed in the last day, regularity ${percent(uptime.regularity)}, first seen ${when(uptime.firstSeen, now)}`;
+}
+
 /** The node table of `mesh nodes` and `mesh pending`. */
 export function nodeTable(out: Output, nodes: NodeView[], now = Date.now()): string {
   if (nodes.length === 0) return 'no nodes';
@@ -98,6 +106,8 @@ export function nodeTable(out: Output, nodes: NodeView[], now = Date.now()): str
     { header: 'IP', value: (node) => node.tailscale_ip ?? '-' },
     { header: 'SERVICES', value: (node) => servicesText(node.services) },
     { header: 'LAST HEARTBEAT', value: (node) => (node.last_heartbeat === null ? 'never' : ago(now - node.last_heartbeat)) },
+    { header: 'UPTIME 1D', value: (node) => percent(node.uptime.day) },
+    { header: 'REPUTATION', value: (node) => (node.reputation === null ? '-' : String(node.reputation)) },
   ]);
 }
 
@@ -113,6 +123,8 @@ export function nodeDetails(out: Output, node: NodeView, now = Date.now()): stri
       ['registered', when(node.registered_at, now)],
       ['approved', node.approved_at === null ? 'no' : `${when(node.approved_at, now)} by ${node.approved_by ?? '?'}`],
       ['last heartbeat', when(node.last_heartbeat, now)],
+      ['uptime', uptimeText(node.uptime, now)],
+      ['reputation', node.reputation === null ? '-' : `${node.reputation} of 100`],
       ['services', node.services.length ? '' : '-'],
     ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns(now)))}` : '')
   );

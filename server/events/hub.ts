@@ -107,6 +107,9 @@ export class EventHub {
   #apply(event: MeshEvent): void {
     if (event.revision <= this.revision) return;
     this.registry.applyEvent(event);
-    for (const listener of this.#listeners) listener.offer(event);
+    // The log's node knows no uptime (it is computed in memory): live watchers get the current figures.
+    const node = event.node && this.registry.withUptime(event.node);
+    const offered = node === event.node ? event : { ...event, node };
+    for (const listener of this.#listeners) listener.offer(offered);
   }
 }

@@ -96,8 +96,14 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     path: '/nodes',
     procedure: 'node.list',
     input: nodeListRequestSchema,
-    summary: 'Nodes by status and service type (without a status: every node but denied ones)',
-    query: [{ name: 'status' }, { name: 'service' }],
+    summary:
+      'Nodes by status and service type (without a status: every node but denied ones), by id or by reputation or uptime, optionally only those of a minimum reputation',
+    query: [
+      { name: 'status' },
+      { name: 'service' },
+      { name: 'sort', description: 'reputation or uptime (the day’s): highest first, ties by id, nodes without a figure last' },
+      { name: 'minReputation', description: 'a whole number 0..100: only nodes with at least this reputation' },
+    ],
     response: nodeListSchema,
     conditional: true,
     errors: [],

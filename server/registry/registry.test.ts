@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../shared/events.js';
-import type { NodeView } from '../../shared/responses.js';
+import { UNKNOWN_UPTIME, type NodeView } from '../../shared/responses.js';
 import { TestClock } from '../testing/harness.js';
 import { HEARTBEAT_REFRESH_MS, Registry } from './registry.js';
 
@@ -15,6 +15,8 @@ const node = (id: string, status: NodeView['status'], extra: Partial<NodeView> =
   approved_by: null,
   last_heartbeat: null,
   services: [],
+  uptime: UNKNOWN_UPTIME,
+  reputation: null,
   ...extra,
 });
 

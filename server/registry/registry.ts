@@ -3,6 +3,7 @@ import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
 import type { NodeList, NodeView, ServiceHealth, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
+import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
 
 /** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
 export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
@@ -36,6 +37,7 @@ export class Registry {
   readonly #nodes = new Map<string, NodeView>();
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
+  #uptime = new Map<string, UptimeFigures>();
   #lists = new Map<string, NodeList>();
   #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
@@ -64,7 +66,7 @@ export class Registry {
   replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[], revision: number): void {
     this.#revision = revision;
     this.#nodes.clear();
-    for (const node of nodeViews) this.#nodes.set(node.id, this.#health.apply(node));
+    for (const node of nodeViews) this.#nodes.set(node.id, this.#overlay(node));
     this.#health.retain(this.#nodes);
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
@@ -82,7 +84,7 @@ export class Registry {
       return;
     }
     if (event.nodeId === null) return;
-    if (event.node) this.#nodes.set(event.nodeId, this.#health.apply(event.node));
+    if (event.node) this.#nodes.set(event.nodeId, this.#overlay(event.node));
     else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
@@ -127,6 +129,21 @@ export class Registry {
     this.#touched = true;
   }
 
+  /**
+   * The uptime figures computed from the rollup (services/uptime.ts) for every node: they replace
+   * the previous ones and every answer is rebuilt, as uptime moves only at this cadence.
+   */
+  setUptimes(figures: Map<string, UptimeFigures>): void {
+    this.#uptime = figures;
+    for (const [id, node] of this.#nodes) this.#nodes.set(id, withUptime(node, figures.get(id)));
+    this.#invalidate();
+  }
+
+  /** The node with the uptime and reputation last computed for it (the database's view has neither). */
+  withUptime(node: NodeView): NodeView {
+    return withUptime(node, this.#uptime.get(node.id));
+  }
+
   /** Active nodes whose last sign of life (heartbeat or approval) is older than `cutoff`. */
   silentSince(cutoff: number): string[] {
     const silent: string[] = [];
@@ -169,7 +186,7 @@ export class Registry {
    */
   list(filter: NodeListFilter): NodeList {
     this.#refreshTouched();
-    const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
+    const key = `${filter.status ?? ''}|${filter.service ?? ''}|${filter.sort ?? ''}|${filter.minReputation ?? ''}`;
     const cached = this.#lists.get(key);
     if (cached) return cached;
     // Service types are the client's words: a flood of made-up ones must not grow this map for ever.
@@ -177,7 +194,8 @@ export class Registry {
     const nodes = [...this.#nodes.values()]
       .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
       .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
-      .sort(byId);
+      .filter((node) => filter.minReputation === undefined || (node.reputation ?? -1) >= filter.minReputation)
+      .sort(filter.sort ? compareForSort(filter.sort) : byId);
     // The same object is answered until something changes: transports may cache its serialisation.
     const list = Object.freeze({ nodes, revision: this.#revision });
     this.#lists.set(key, list);
@@ -201,6 +219,10 @@ export class Registry {
   /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
   invalidateAnswers(): void {
     this.#invalidate();
+  }
+
+  #overlay(node: NodeView): NodeView {
+    return withUptime(this.#health.apply(node), this.#uptime.get(node.id));
   }
 
   #refreshTouched(): void {

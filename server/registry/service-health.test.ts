@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../shared/events.js';
-import { UNKNOWN_HEALTH, type NodeView, type ServiceHealth } from '../../shared/responses.js';
+import { UNKNOWN_HEALTH, UNKNOWN_UPTIME, type NodeView, type ServiceHealth } from '../../shared/responses.js';
 import { Registry } from './registry.js';
 
 const node = (overrides: Partial<NodeView> = {}, health: ServiceHealth = UNKNOWN_HEALTH): NodeView => ({
@@ -14,6 +14,8 @@ const node = (overrides: Partial<NodeView> = {}, health: ServiceHealth = UNKNOWN
   approved_by: 'cd'.repeat(32),
   last_heartbeat: null,
   services: [{ type: 'ledger', port: 8080, publicKey: null, health }],
+  uptime: UNKNOWN_UPTIME,
+  reputation: null,
   ...overrides,
 });
 

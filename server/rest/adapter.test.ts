@@ -78,6 +78,8 @@ describe('REST: the seed workflow', () => {
         'approved_by',
         'last_heartbeat',
         'services',
+        'uptime',
+        'reputation',
       ].sort(),
     );
     expect(active.body?.nodes[0].services).toEqual([

@@ -41,7 +41,11 @@ const queryNumber = (query: URLSearchParams, name: string) => {
   }
   return Number(value);
 };
-const QUERY_NUMBERS: Record<string, string> = { since: 'a revision, e.g. the revision of GET /nodes', limit: '1 to 1000 events' };
+const QUERY_NUMBERS: Record<string, string> = {
+  since: 'a revision, e.g. the revision of GET /nodes',
+  limit: '1 to 1000 events',
+  minReputation: '0 to 100',
+};
 const queryList = (query: URLSearchParams, name: string) =>
   query
     .get(name)
@@ -62,7 +66,12 @@ export const restRoutes: readonly RestRoute[] = [
     keptByRegistryVersion: true,
     call: (api, { query }) =>
       api.node.list(
-        unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') }),
+        unvalidated<Inputs['node']['list']>({
+          status: queryValue(query, 'status'),
+          service: queryValue(query, 'service'),
+          sort: queryValue(query, 'sort'),
+          minReputation: queryNumber(query, 'minReputation'),
+        }),
       ),
   },
   {

@@ -4,6 +4,7 @@ import type { HeartbeatFields } from '../../shared/requests.js';
 import type { HeartbeatResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { heartbeats, nodes, type NodeRow } from '../../db/schema.js';
+import { recordUptimeMinute } from './uptime-rollup.js';
 import { MeshError } from '../errors.js';
 import type { WriteRecord } from '../events/write-record.js';
 import { recordNodeEvent, signedNodeRefusal } from './nodes.js';
@@ -33,7 +34,8 @@ function refusal(node: Pick<NodeRow, 'publicKey' | 'status'> | undefined, submis
 /**
  * Records verified heartbeats of distinct keys, all at the server's time `now`, in a handful of
  * statements whatever their number: one read of the nodes, one replay upsert that returns the keys
- * it accepted, one insert of the history rows, one update of the heartbeat times. Each heartbeat
+ * it accepted, one insert of the history rows, one upsert of
+ * the uptime rollup, one update of the heartbeat times. Each heartbeat
  * still gets its own answer; one that is refused leaves no row and does not use up its timestamp.
  * A node coming back (offline → active) or moving (a new IP) gets its own update and event.
  */
@@ -87,7 +89,7 @@ export async function recordHeartbeats(
     // Coming back and moving are changes peers must hear of; a heartbeat that only proves life is not.
     await tx
       .update(nodes)
-      .set({ lastHeartbeat: now, tailscaleIp: ip, status })
+      .set({ lastHeartbeat: now, firstSeen: sql`coalesce(${nodes.firstSeen}, ${now})`, tailscaleIp: ip, status })
       .where(sql`${nodes.id} = ${node.id}`);
     await recordNodeEvent(
       tx,
@@ -98,7 +100,18 @@ export async function recordHeartbeats(
       now,
     );
   }
-  if (history.length > 0) await tx.insert(heartbeats).values(history);
-  if (plain.length > 0) await tx.update(nodes).set({ lastHeartbeat: now }).where(inArray(nodes.id, plain));
+  if (history.length > 0) {
+    await tx.insert(heartbeats).values(history);
+    await recordUptimeMinute(
+      tx,
+      history.map((row) => row.nodeId),
+      now,
+    );
+  }
+  if (plain.length > 0)
+    await tx
+      .update(nodes)
+      .set({ lastHeartbeat: now, firstSeen: sql`coalesce(${nodes.firstSeen}, ${now})` })
+      .where(inArray(nodes.id, plain));
   return outcomes as HeartbeatOutcome[];
 }

@@ -30,6 +30,10 @@ const NODE_VIEW_COLUMNS = {
       SELECT json_group_array(json_object(${jsonPairs(SERVICE_VIEW_COLUMNS)}))
       FROM (SELECT * FROM services WHERE node_id = n.id ORDER BY position) AS s
     ))`,
+  // The shares are computed from the rollup in memory (services/uptime.ts) and laid over the view by
+  // the registry; the database row knows only when the node was first seen.
+  uptime: sql`json_object('hour', NULL, 'day', NULL, 'week', NULL, 'missed', 0, 'regularity', NULL, 'firstSeen', n.first_seen)`,
+  reputation: sql`NULL`,
 } satisfies Record<keyof NodeView, SQL>;
 
 function jsonPairs(columns: Record<string, SQL>): SQL {

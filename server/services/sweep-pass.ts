@@ -7,11 +7,13 @@ import type { OfflineDecision } from '../self-preservation.js';
 import { denyLongSilentNodes } from './auto-deny.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 import { expirePending } from './pending-expiry.js';
+import { pruneUptimeRollup, recordMeshUp } from './uptime-rollup.js';
 
 export interface SweepSettings {
   offlineAfterMs: number;
   heartbeatRetentionMs: number;
   eventRetentionMs: number;
+  uptimeRetentionMs: number;
   /** Events after this revision are kept whatever their age: a connected watcher still has to read them. */
   keepEventsAfter: number;
   /**
@@ -34,6 +36,7 @@ export interface SweepResult {
   decision: OfflineDecision | null;
   heartbeatsDeleted: number;
   eventsPruned: number;
+  uptimeHoursPruned: number;
 }
 
 /**
@@ -76,7 +79,8 @@ async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: 
  * with one node.offline event each, as many as self-preservation (`gate`) allows; offline nodes
  * silent for MESH_AUTO_DENY_AFTER_MISSED heartbeat intervals become denied, but never while mesh
  * preserves itself or drains (nor in a pass that changes either); heartbeat rows and events past
- * their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
+ * their retention are deleted; the minute is recorded as one mesh ran in, and the uptime rollup's
+ * hours past their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
  * full threshold to send its first heartbeat.
  *
  * `suspects` are the nodes the discovery snapshot believes silent: finding them in memory spares a
@@ -106,5 +110,8 @@ export async function sweep(
   const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
-  return { wentOffline, expired, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned };
+  // Each pass is mesh's proof that it ran this minute: nodes are not blamed for minutes it did not.
+  await recordMeshUp(tx, now);
+  const uptimeHoursPruned = await pruneUptimeRollup(tx, now - settings.uptimeRetentionMs);
+  return { wentOffline, expired, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned, uptimeHoursPruned };
 }

@@ -1,4 +1,4 @@
-import { UNKNOWN_HEALTH, type NodeView } from '../../shared/responses.js';
+import { UNKNOWN_HEALTH, UNKNOWN_UPTIME, type NodeView } from '../../shared/responses.js';
 
 /** A node announcing 32 services with keys: about 4 kB of JSON, for tests that need volume. */
 export function bulkyNodeView(id: string): NodeView {
@@ -18,5 +18,7 @@ export function bulkyNodeView(id: string): NodeView {
       publicKey: 'ef'.repeat(32),
       health: UNKNOWN_HEALTH,
     })),
+    uptime: UNKNOWN_UPTIME,
+    reputation: null,
   };
 }

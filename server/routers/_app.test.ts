@@ -10,7 +10,7 @@ import {
 import type { Signer } from '../../client/signer.js';
 import { registerMessage, sovereignAddMessage } from '../../shared/messages.js';
 import { mixedOrderKey } from '../../shared/testing/mixed-order-key.js';
-import { UNKNOWN_HEALTH } from '../../shared/responses.js';
+import { UNKNOWN_HEALTH, UNKNOWN_UPTIME } from '../../shared/responses.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { TRPCError } from '@trpc/server';
@@ -91,6 +91,9 @@ describe('the seed workflow through the procedures', () => {
         { type: 'ledger', port: 8080, publicKey: '11'.repeat(32), health: UNKNOWN_HEALTH },
         { type: 't4', port: 8180, publicKey: null, health: UNKNOWN_HEALTH },
       ],
+      // No heartbeat yet: no interval could be observed.
+      uptime: UNKNOWN_UPTIME,
+      reputation: null,
     });
 
     t.clock.advance(120_000);

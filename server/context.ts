@@ -1,3 +1,4 @@
+import type { RateLimitTally } from './limits/rate-limit-report.js';
 import type { MeshDatabase } from '../db/database.js';
 import type { Clock } from './clock.js';
 import type { MeshConfig } from './config.js';
@@ -23,6 +24,8 @@ export interface MeshContext {
   heartbeats: HeartbeatBatcher;
   /** Writes nobody known signed (registrations, heartbeats of nodes not approved), by source address. */
   unauthenticatedWrites: RateLimiter;
+  /** RATE_LIMITED refusals since the last mesh.rate-limited event. */
+  rateLimitTally: RateLimitTally;
   verifier: Verifier;
   metrics: MeshMetrics;
   clock: Clock;

@@ -1,4 +1,4 @@
-import type { EventType, MeshEvent, SelfPreservationChange } from '../../shared/events.js';
+import type { EventType, MeshEvent, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
 import type { Logger } from '../log.js';
 
 const WORDS: Record<EventType, string> = {
@@ -14,6 +14,7 @@ const WORDS: Record<EventType, string> = {
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
   'mesh.self-preservation': 'self-preservation',
+  'mesh.rate-limited': 'unauthenticated writes refused',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -38,6 +39,14 @@ function logSelfPreservation(logger: Logger, event: MeshEvent, change: SelfPrese
   });
 }
 
+/** A warning: some address wrote faster than MESH_RATE_LIMIT_* allow, maybe a flood. */
+function logRateLimited(logger: Logger, event: MeshEvent, summary: RateLimitedSummary): void {
+  logger.warn(
+    `${summary.refusals} unauthenticated writes refused (RATE_LIMITED) from ${summary.addresses} addresses, e.g. ${summary.sample.join(', ')}`,
+    { event: event.type, revision: event.revision, ...summary },
+  );
+}
+
 /**
  * One info line per change this process committed, naming the node (or sovereign key) and the key
  * that signed the change (`system` for the sweeper and MESH_SOVEREIGN_KEYS). Public keys only: the
@@ -47,6 +56,10 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
   for (const event of events) {
     if (event.selfPreservation) {
       logSelfPreservation(logger, event, event.selfPreservation);
+      continue;
+    }
+    if (event.rateLimited) {
+      logRateLimited(logger, event, event.rateLimited);
       continue;
     }
     const subject = event.type.startsWith('sovereign.')

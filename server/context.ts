@@ -1,3 +1,4 @@
+import type { PendingFullNotes } from './limits/pending-full-notes.js';
 import type { RateLimitTally } from './limits/rate-limit-report.js';
 import type { MeshDatabase } from '../db/database.js';
 import type { Clock } from './clock.js';
@@ -26,6 +27,8 @@ export interface MeshContext {
   unauthenticatedWrites: RateLimiter;
   /** RATE_LIMITED refusals since the last mesh.rate-limited event. */
   rateLimitTally: RateLimitTally;
+  /** Whether this process lately saw mesh marked full (MESH_MAX_PENDING). */
+  pendingFullNotes: PendingFullNotes;
   verifier: Verifier;
   metrics: MeshMetrics;
   clock: Clock;

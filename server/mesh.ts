@@ -15,6 +15,7 @@ import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { RateLimitTally } from './limits/rate-limit-report.js';
+import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 import { packageVersion } from '../shared/version.js';
@@ -104,6 +105,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       heartbeats,
       unauthenticatedWrites: new RateLimiter(config.rateLimitPerMinute, config.rateLimitBurst, () => clock.now()),
       rateLimitTally: new RateLimitTally(startedAt),
+      pendingFullNotes: new PendingFullNotes(),
       verifier,
       metrics,
       clock,

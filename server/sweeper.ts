@@ -2,6 +2,7 @@ import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { writeAndPublish } from './write.js';
+import { notePendingFreed } from './services/pending-full.js';
 
 /** One sweeper pass, committed and published. */
 export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
@@ -39,6 +40,8 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
       suspects,
       mesh.preservation,
     );
+    if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
+      mesh.pendingFullNotes.freed();
     return { ...result, now };
   });
 }

@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'sovereign.removed',
   'mesh.self-preservation',
   'mesh.rate-limited',
+  'mesh.pending-full',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -55,6 +56,16 @@ export const rateLimitedSummarySchema = z.object({
 });
 export type RateLimitedSummary = z.infer<typeof rateLimitedSummarySchema>;
 
+/** A mesh.pending-full event: MESH_MAX_PENDING was reached (a registration refused), or a place freed since. */
+export const pendingFullChangeSchema = z.object({
+  full: z.boolean(),
+  /** MESH_MAX_PENDING. */
+  cap: z.number(),
+  /** Registrations awaiting a decision at the time. */
+  pending: z.number(),
+});
+export type PendingFullChange = z.infer<typeof pendingFullChangeSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -74,6 +85,8 @@ export const meshEventSchema = z.object({
   selfPreservation: selfPreservationChangeSchema.optional(),
   /** Present on mesh.rate-limited events only. */
   rateLimited: rateLimitedSummarySchema.optional(),
+  /** Present on mesh.pending-full events only. */
+  pendingFull: pendingFullChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -39,6 +39,20 @@ describe('mesh watch lines', () => {
     );
   });
 
+  it('say whether pending registrations are full', () => {
+    const full: MeshEvent = {
+      ...event(11, 'x'),
+      type: 'mesh.pending-full',
+      actor: 'system',
+      nodeId: null,
+      publicKey: null,
+      pendingFull: { full: true, cap: 1000, pending: 1000 },
+    };
+    expect(describeMessage(new Output(false, false), { kind: 'event', event: full })).toBe(
+      '2026-11-24T22:17:32.000Z  #11        mesh.pending-full       full (1000 of 1000 pending)  by system',
+    );
+  });
+
   it('say what a self-preservation event says, and why mesh denied a node by itself', () => {
     const out = new Output(false, false);
     const state = { active: true, since: 1, until: 2, activeNodes: 40, silentNodes: 12, draining: false };

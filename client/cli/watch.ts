@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   EVENT_TYPES,
   type EventType,
+  type PendingFullChange,
   type RateLimitedSummary,
   type SelfPreservationChange,
   type WatchMessage,
@@ -33,6 +34,11 @@ function rateLimitedSubject(summary: RateLimitedSummary): string {
   return `${summary.refusals} writes refused from ${summary.addresses} addresses`;
 }
 
+/** What a mesh.pending-full event says. */
+function pendingFullSubject(change: PendingFullChange): string {
+  return `${change.full ? 'full' : 'no longer full'} (${change.pending} of ${change.cap} pending)`;
+}
+
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
@@ -41,7 +47,9 @@ export function describeMessage(out: Output, message: WatchMessage): string {
     ? selfPreservationSubject(event.selfPreservation)
     : event.rateLimited
       ? rateLimitedSubject(event.rateLimited)
-      : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
+      : event.pendingFull
+        ? pendingFullSubject(event.pendingFull)
+        : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);

@@ -4,6 +4,7 @@ import {
   type EventFilter,
   type EventType,
   type MeshEvent,
+  type PendingFullChange,
   type RateLimitedSummary,
   type SelfPreservationChange,
 } from '../../shared/events.js';
@@ -25,14 +26,16 @@ export interface NewEvent {
   reason?: string | undefined;
   selfPreservation?: SelfPreservationChange | undefined;
   rateLimited?: RateLimitedSummary | undefined;
+  pendingFull?: PendingFullChange | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
-function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited'> {
+function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
+    ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EventType, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
+import type { EventType, PendingFullChange, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
 import type { SelfPreservation } from '../../shared/responses.js';
 import type { NodeStatus } from '../../shared/fields.js';
 
@@ -27,6 +27,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'sovereign.removed': 'sovereign key removed',
   'mesh.self-preservation': 'self-preservation',
   'mesh.rate-limited': 'writes rate-limited',
+  'mesh.pending-full': 'pending registrations full',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 
@@ -41,6 +42,13 @@ export function selfPreservationText(change: SelfPreservationChange): string {
 /** What a mesh.rate-limited event says, in the events table's subject column. */
 export function rateLimitedText(summary: RateLimitedSummary): string {
   return `${summary.refusals} unauthenticated writes refused from ${summary.addresses} addresses`;
+}
+
+/** What a mesh.pending-full event says, in the events table's subject column. */
+export function pendingFullText(change: PendingFullChange): string {
+  return change.full
+    ? `full: ${change.pending} of ${change.cap} registrations await a decision; new ones are refused`
+    : `no longer full: ${change.pending} of ${change.cap} pending`;
 }
 
 /** The sweeper's self-preservation state, for the overview. */

@@ -4,6 +4,9 @@ import { readEventsAfter } from '../events/log.js';
 import { PENDING_FULL_RECHECK_MS } from '../limits/pending-full-notes.js';
 import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { registerOverHttp, startTestServer, useCleanups } from '../testing/servers.js';
+
+const defer = useCleanups();
 
 let current: TestMesh | undefined;
 afterEach(() => current?.mesh.close());
@@ -75,5 +78,14 @@ describe('mesh.pending-full events', () => {
       ['system', { full: false, cap: 1, pending: 0 }],
       ['system', { full: true, cap: 1, pending: 1 }],
     ]);
+  });
+
+  it('leave the refusal a 429 PENDING_FULL over HTTP', async () => {
+    const running = await startTestServer(defer, { config: { maxPending: 1 } });
+    await registerOverHttp(running.url, 'a');
+    const refusals = await Promise.all(['b', 'c', 'd'].map((nodeId) => registerOverHttp(running.url, nodeId).catch(String)));
+    for (const refusal of refusals) expect(refusal).toMatch(/429.*PENDING_FULL/);
+    const events = await readEventsAfter(running.mesh.database.db, 0, 100, { types: ['mesh.pending-full'] });
+    expect(events.map((event) => event.pendingFull)).toEqual([{ full: true, cap: 1, pending: 1 }]);
   });
 });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { MeshConfig } from './config.js';
 import type { Clock } from './clock.js';
 import { startSweeper } from './sweeper.js';
+import { startRateLimitReports } from './limits/rate-limit-report.js';
 import { startServiceProbes } from './probes/service-probes.js';
 import { createMeshServer } from './mesh-server.js';
 import type { Logger } from './log.js';
@@ -40,6 +41,7 @@ export async function startMesh(
     throw error;
   }
   const sweeper = startSweeper(mesh, options.logger);
+  const rateLimitReports = startRateLimitReports(mesh, options.logger);
   const probes = startServiceProbes(mesh, options.logger);
   // Other mesh processes may share the database: their events reach this one by polling the log.
   const poller = mesh.hub.startPolling(config.eventPollMs, options.logger);
@@ -66,6 +68,7 @@ export async function startMesh(
         server.closeIdleConnections();
         closeWebSockets();
         await sweeper.stop();
+        await rateLimitReports.stop();
         await probes.stop();
         await poller.stop();
         await Promise.race([inFlight.settled(), graceOver]);

@@ -1,3 +1,5 @@
+import type { PendingFullNotes } from './limits/pending-full-notes.js';
+import type { RateLimitTally } from './limits/rate-limit-report.js';
 import type { MeshDatabase } from '../db/database.js';
 import type { Clock } from './clock.js';
 import type { MeshConfig } from './config.js';
@@ -23,6 +25,10 @@ export interface MeshContext {
   heartbeats: HeartbeatBatcher;
   /** Writes nobody known signed (registrations, heartbeats of nodes not approved), by source address. */
   unauthenticatedWrites: RateLimiter;
+  /** RATE_LIMITED refusals since the last mesh.rate-limited event. */
+  rateLimitTally: RateLimitTally;
+  /** Whether this process lately saw mesh marked full (MESH_MAX_PENDING). */
+  pendingFullNotes: PendingFullNotes;
   verifier: Verifier;
   metrics: MeshMetrics;
   clock: Clock;

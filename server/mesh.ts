@@ -14,6 +14,8 @@ import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
+import { RateLimitTally } from './limits/rate-limit-report.js';
+import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 import { recordMeshUp } from './services/uptime-rollup.js';
@@ -107,6 +109,8 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       hub,
       heartbeats,
       unauthenticatedWrites: new RateLimiter(config.rateLimitPerMinute, config.rateLimitBurst, () => clock.now()),
+      rateLimitTally: new RateLimitTally(startedAt),
+      pendingFullNotes: new PendingFullNotes(),
       verifier,
       metrics,
       clock,

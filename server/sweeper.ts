@@ -3,6 +3,7 @@ import type { Logger } from './log.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
+import { notePendingFreed } from './services/pending-full.js';
 
 /** One sweeper pass, committed and published. */
 export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
@@ -41,6 +42,8 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
       suspects,
       mesh.preservation,
     );
+    if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
+      mesh.pendingFullNotes.freed();
     return { ...result, now };
   });
 }

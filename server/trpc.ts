@@ -94,6 +94,23 @@ export function signedProcedure<A extends SignedAction>(action: A) {
 }
 
 /**
+ * A signed procedure that, when refused, runs `afterRefusal` once its transaction has rolled back:
+ * to record something about the refusal itself, which the rolled-back transaction cannot.
+ */
+export function signedProcedureNotingRefusals<A extends SignedAction>(
+  action: A,
+  afterRefusal: (ctx: Context, error: unknown) => Promise<void>,
+) {
+  return signedInput(action)
+    .use(async ({ ctx, next }) => {
+      const result = await next();
+      if (!result.ok) await afterRefusal(ctx, result.error);
+      return result;
+    })
+    .use(inWriteTransaction);
+}
+
+/**
  * A signed procedure that stores its work in batches with others (heartbeats): the signature is
  * checked here, and replay protection is the batch's, in the same statement that stores it.
  */

@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'sovereign.added',
   'sovereign.removed',
   'mesh.self-preservation',
+  'mesh.rate-limited',
+  'mesh.pending-full',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -37,6 +39,33 @@ export const selfPreservationChangeSchema = z.object({
 });
 export type SelfPreservationChange = z.infer<typeof selfPreservationChangeSchema>;
 
+/** Addresses named at most in a mesh.rate-limited event: the counts cover the rest. */
+export const RATE_LIMITED_SAMPLE = 10;
+
+/** A mesh.rate-limited event: unauthenticated writes refused with RATE_LIMITED in one window. */
+export const rateLimitedSummarySchema = z.object({
+  /** The window the refusals fell in: [from, to). */
+  from: z.number(),
+  to: z.number(),
+  /** Source addresses refused at least once in the window (counted up to the rate limiter's bound). */
+  addresses: z.number(),
+  /** Refusals in the window, all addresses together. */
+  refusals: z.number(),
+  /** Up to RATE_LIMITED_SAMPLE of those addresses, the most refused first. */
+  sample: z.array(z.string()).max(RATE_LIMITED_SAMPLE),
+});
+export type RateLimitedSummary = z.infer<typeof rateLimitedSummarySchema>;
+
+/** A mesh.pending-full event: MESH_MAX_PENDING was reached (a registration refused), or a place freed since. */
+export const pendingFullChangeSchema = z.object({
+  full: z.boolean(),
+  /** MESH_MAX_PENDING. */
+  cap: z.number(),
+  /** Registrations awaiting a decision at the time. */
+  pending: z.number(),
+});
+export type PendingFullChange = z.infer<typeof pendingFullChangeSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -54,6 +83,10 @@ export const meshEventSchema = z.object({
   reason: z.string().optional(),
   /** Present on mesh.self-preservation events only. */
   selfPreservation: selfPreservationChangeSchema.optional(),
+  /** Present on mesh.rate-limited events only. */
+  rateLimited: rateLimitedSummarySchema.optional(),
+  /** Present on mesh.pending-full events only. */
+  pendingFull: pendingFullChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -25,6 +25,34 @@ describe('mesh watch lines', () => {
     expect(lines[0]).toBe('2026-11-24T22:17:32.000Z  #9         node.approved           validator-002  by abababab…abab');
   });
 
+  it('sum up a rate-limited event by its counts', () => {
+    const limited: MeshEvent = {
+      ...event(10, 'x'),
+      type: 'mesh.rate-limited',
+      actor: 'system',
+      nodeId: null,
+      publicKey: null,
+      rateLimited: { from: 0, to: 60_000, addresses: 3, refusals: 250, sample: ['10.0.0.1', '10.0.0.2', '10.0.0.3'] },
+    };
+    expect(describeMessage(new Output(false, false), { kind: 'event', event: limited })).toBe(
+      '2026-11-24T22:17:32.000Z  #10        mesh.rate-limited       250 writes refused from 3 addresses  by system',
+    );
+  });
+
+  it('say whether pending registrations are full', () => {
+    const full: MeshEvent = {
+      ...event(11, 'x'),
+      type: 'mesh.pending-full',
+      actor: 'system',
+      nodeId: null,
+      publicKey: null,
+      pendingFull: { full: true, cap: 1000, pending: 1000 },
+    };
+    expect(describeMessage(new Output(false, false), { kind: 'event', event: full })).toBe(
+      '2026-11-24T22:17:32.000Z  #11        mesh.pending-full       full (1000 of 1000 pending)  by system',
+    );
+  });
+
   it('say what a self-preservation event says, and why mesh denied a node by itself', () => {
     const out = new Output(false, false);
     const state = { active: true, since: 1, until: 2, activeNodes: 40, silentNodes: 12, draining: false };

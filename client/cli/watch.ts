@@ -1,5 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { EVENT_TYPES, type EventType, type SelfPreservationChange, type WatchMessage } from '../../shared/events.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type PendingFullChange,
+  type RateLimitedSummary,
+  type SelfPreservationChange,
+  type WatchMessage,
+} from '../../shared/events.js';
 import { CliContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -22,13 +29,27 @@ function selfPreservationSubject(change: SelfPreservationChange): string {
   return change.exitReason === 'recovered' ? 'exited: heartbeats are back' : `exited after its maximum (${figures})`;
 }
 
+/** What a mesh.rate-limited event says: the counts, not the addresses (the event has a few). */
+function rateLimitedSubject(summary: RateLimitedSummary): string {
+  return `${summary.refusals} writes refused from ${summary.addresses} addresses`;
+}
+
+/** What a mesh.pending-full event says. */
+function pendingFullSubject(change: PendingFullChange): string {
+  return `${change.full ? 'full' : 'no longer full'} (${change.pending} of ${change.cap} pending)`;
+}
+
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
   const { event } = message;
   const subject = event.selfPreservation
     ? selfPreservationSubject(event.selfPreservation)
-    : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
+    : event.rateLimited
+      ? rateLimitedSubject(event.rateLimited)
+      : event.pendingFull
+        ? pendingFullSubject(event.pendingFull)
+        : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);

@@ -4,6 +4,8 @@ import {
   type EventFilter,
   type EventType,
   type MeshEvent,
+  type PendingFullChange,
+  type RateLimitedSummary,
   type SelfPreservationChange,
 } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
@@ -23,13 +25,17 @@ export interface NewEvent {
   sovereign?: SovereignView | null;
   reason?: string | undefined;
   selfPreservation?: SelfPreservationChange | undefined;
+  rateLimited?: RateLimitedSummary | undefined;
+  pendingFull?: PendingFullChange | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
-function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation'> {
+function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
+    ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
+    ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
   };
 }
 

@@ -26,6 +26,7 @@ export function spendUnauthenticatedWrite(ctx: Context, action: SignedAction, in
   if (ctx.remoteAddress === undefined || !isUnauthenticated(ctx, action, input)) return;
   const waitMs = ctx.mesh.unauthenticatedWrites.take(ctx.remoteAddress);
   if (waitMs === 0) return;
+  ctx.mesh.rateLimitTally.refused(ctx.remoteAddress);
   const { rateLimitBurst, rateLimitPerMinute } = ctx.mesh.config;
   throw new MeshError(
     'RATE_LIMITED',

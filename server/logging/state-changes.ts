@@ -1,4 +1,4 @@
-import type { EventType, MeshEvent, SelfPreservationChange } from '../../shared/events.js';
+import type { EventType, MeshEvent, PendingFullChange, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
 import type { Logger } from '../log.js';
 
 const WORDS: Record<EventType, string> = {
@@ -14,6 +14,8 @@ const WORDS: Record<EventType, string> = {
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
   'mesh.self-preservation': 'self-preservation',
+  'mesh.rate-limited': 'unauthenticated writes refused',
+  'mesh.pending-full': 'pending registrations full',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -38,6 +40,25 @@ function logSelfPreservation(logger: Logger, event: MeshEvent, change: SelfPrese
   });
 }
 
+/** A warning: some address wrote faster than MESH_RATE_LIMIT_* allow, maybe a flood. */
+function logRateLimited(logger: Logger, event: MeshEvent, summary: RateLimitedSummary): void {
+  logger.warn(
+    `${summary.refusals} unauthenticated writes refused (RATE_LIMITED) from ${summary.addresses} addresses, e.g. ${summary.sample.join(', ')}`,
+    { event: event.type, revision: event.revision, ...summary },
+  );
+}
+
+/** A warning while new registrations are refused; an info line once they are taken again. */
+function logPendingFull(logger: Logger, event: MeshEvent, change: PendingFullChange): void {
+  const fields = { event: event.type, revision: event.revision, ...change };
+  if (change.full)
+    logger.warn(
+      `pending registrations full: ${change.pending} await a decision (MESH_MAX_PENDING ${change.cap}); new registrations are refused with PENDING_FULL`,
+      fields,
+    );
+  else logger.info(`pending registrations no longer full: ${change.pending} of ${change.cap} await a decision`, fields);
+}
+
 /**
  * One info line per change this process committed, naming the node (or sovereign key) and the key
  * that signed the change (`system` for the sweeper and MESH_SOVEREIGN_KEYS). Public keys only: the
@@ -47,6 +68,14 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
   for (const event of events) {
     if (event.selfPreservation) {
       logSelfPreservation(logger, event, event.selfPreservation);
+      continue;
+    }
+    if (event.pendingFull) {
+      logPendingFull(logger, event, event.pendingFull);
+      continue;
+    }
+    if (event.rateLimited) {
+      logRateLimited(logger, event, event.rateLimited);
       continue;
     }
     const subject = event.type.startsWith('sovereign.')

@@ -1,4 +1,4 @@
-import type { EventType, SelfPreservationChange } from '../../shared/events.js';
+import type { EventType, PendingFullChange, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
 import type { SelfPreservation } from '../../shared/responses.js';
 import type { NodeStatus } from '../../shared/fields.js';
 
@@ -26,6 +26,8 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
   'mesh.self-preservation': 'self-preservation',
+  'mesh.rate-limited': 'writes rate-limited',
+  'mesh.pending-full': 'pending registrations full',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 
@@ -35,6 +37,18 @@ export function selfPreservationText(change: SelfPreservationChange): string {
   return change.exitReason === 'recovered'
     ? 'exited: heartbeats are back'
     : 'exited after its maximum: silent nodes go offline a few at a time';
+}
+
+/** What a mesh.rate-limited event says, in the events table's subject column. */
+export function rateLimitedText(summary: RateLimitedSummary): string {
+  return `${summary.refusals} unauthenticated writes refused from ${summary.addresses} addresses`;
+}
+
+/** What a mesh.pending-full event says, in the events table's subject column. */
+export function pendingFullText(change: PendingFullChange): string {
+  return change.full
+    ? `full: ${change.pending} of ${change.cap} registrations await a decision; new ones are refused`
+    : `no longer full: ${change.pending} of ${change.cap} pending`;
 }
 
 /** The sweeper's self-preservation state, for the overview. */

@@ -1,7 +1,13 @@
+import { notePendingFreed } from '../../services/pending-full.js';
 import { denyNode } from '../../services/nodes.js';
 import { signedProcedure } from '../../trpc.js';
 import { nodeResultSchema } from '../../../shared/responses.js';
 
 export const denyProcedure = signedProcedure('deny')
   .output(nodeResultSchema)
-  .mutation(({ ctx, input }) => denyNode(ctx.tx, ctx.record, input, ctx.signed.subjectKey, ctx.mesh.clock.now()));
+  .mutation(async ({ ctx, input }) => {
+    const now = ctx.mesh.clock.now();
+    const result = await denyNode(ctx.tx, ctx.record, input, ctx.signed.subjectKey, now);
+    if (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now)) ctx.mesh.pendingFullNotes.freed();
+    return result;
+  });

@@ -1,7 +1,13 @@
 import type { MeshEvent } from '../../../shared/events.js';
 import { Empty, NodeLink } from '../components.js';
 import { formatTime, shortKey } from '../format.js';
-import { EVENT_LABELS, EVENT_TYPE_LIST as EVENT_TYPES, selfPreservationText } from '../labels.js';
+import {
+  EVENT_LABELS,
+  EVENT_TYPE_LIST as EVENT_TYPES,
+  pendingFullText,
+  rateLimitedText,
+  selfPreservationText,
+} from '../labels.js';
 import { live } from '../live.js';
 import { navigate } from '../router.js';
 import { useStore } from '../store.js';
@@ -23,6 +29,10 @@ export function EventRow({ event }: { event: MeshEvent }) {
           <span class="mono">{shortKey(event.publicKey)}</span>
         ) : event.selfPreservation ? (
           selfPreservationText(event.selfPreservation)
+        ) : event.rateLimited ? (
+          rateLimitedText(event.rateLimited)
+        ) : event.pendingFull ? (
+          pendingFullText(event.pendingFull)
         ) : (
           '—'
         )}

@@ -20,6 +20,9 @@ export const nodes = sqliteTable(
     approvedBy: text('approved_by'),
     lastHeartbeat: integer('last_heartbeat'),
     registrationSignature: text('registration_signature').notNull(),
+    // Where the node runs, as it declared at registration or a sovereign corrected it; null when unknown.
+    region: text('region'),
+    zone: text('zone'),
   },
   (table) => [
     uniqueIndex('nodes_public_key_unique').on(table.publicKey),

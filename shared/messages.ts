@@ -14,12 +14,24 @@ import type {
  */
 
 export const PROTOCOL_TAG = 'mesh-v1';
+/**
+ * Version 2 differs only in the register message, which appends region and zone lines. A node that
+ * declares neither signs a mesh-v1 message, so every v1 registration keeps verifying unchanged, and a
+ * v2 message can never pass for a v1 one (the tag is its first line).
+ */
+export const PROTOCOL_TAG_V2 = 'mesh-v2';
 
 export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const LINE_BREAK = /[\r\n]/;
 
-export function canonicalMessage(network: string, action: SignedAction, fields: readonly string[], timestamp: number): string {
-  const lines = [PROTOCOL_TAG, network, action, ...fields, String(timestamp)];
+export function canonicalMessage(
+  network: string,
+  action: SignedAction,
+  fields: readonly string[],
+  timestamp: number,
+  tag: string = PROTOCOL_TAG,
+): string {
+  const lines = [tag, network, action, ...fields, String(timestamp)];
   for (const line of lines) {
     // Fields are validated before they get here; a line break would let one message pass for another.
     if (LINE_BREAK.test(line)) throw new Error(`a signed field may not contain a line break: ${JSON.stringify(line)}`);
@@ -34,11 +46,20 @@ function servicesLine(services: RegisterFields['services']): string {
 type Unsigned<T> = Omit<T, 'signature'>;
 
 export function registerMessage(network: string, fields: Unsigned<RegisterFields>): string {
+  const v1Lines = [
+    fields.nodeId,
+    fields.publicKey,
+    fields.tailscaleHostname,
+    fields.tailscaleIP ?? '',
+    servicesLine(fields.services),
+  ];
+  if (!fields.region && !fields.zone) return canonicalMessage(network, 'register', v1Lines, fields.timestamp);
   return canonicalMessage(
     network,
     'register',
-    [fields.nodeId, fields.publicKey, fields.tailscaleHostname, fields.tailscaleIP ?? '', servicesLine(fields.services)],
+    [...v1Lines, fields.region ?? '', fields.zone ?? ''],
     fields.timestamp,
+    PROTOCOL_TAG_V2,
   );
 }
 

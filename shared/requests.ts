@@ -3,6 +3,7 @@ import {
   MAX_SERVICES,
   descriptionSchema,
   hostnameSchema,
+  locationSchema,
   ipSchema,
   nodeIdSchema,
   newPublicKeySchema,
@@ -45,6 +46,9 @@ export const registerRequestSchema = z.object({
   tailscaleHostname: hostnameSchema,
   tailscaleIP: ipSchema.nullish(),
   services: servicesSchema.default([]),
+  // Absent in a mesh-v1 registration; present ones are signed in a mesh-v2 message (docs/protocol.md).
+  region: locationSchema.nullish(),
+  zone: locationSchema.nullish(),
   ...signed,
 });
 
@@ -78,6 +82,7 @@ export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
     service: serviceTypeSchema.optional(),
+    region: locationSchema.optional(),
   })
   .default({});
 

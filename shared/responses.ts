@@ -38,6 +38,9 @@ export const nodeViewSchema = z.object({
   public_key: z.string(),
   tailscale_hostname: z.string(),
   tailscale_ip: z.string().nullable(),
+  // Default null: events and peer-cache files written before regions existed lack them.
+  region: z.string().nullable().default(null),
+  zone: z.string().nullable().default(null),
   status: nodeStatusSchema,
   registered_at: z.number(),
   approved_at: z.number().nullable(),

@@ -10,7 +10,8 @@ export function addNodeQueries(program: Command): void {
     .description('list nodes (without --status: all but denied)')
     .addOption(new Option('--status <status>', 'only nodes with this status').choices(NODE_STATUSES))
     .option('--service <type>', 'only nodes offering this service type')
-    .action(async (options: { status?: NodeStatus; service?: string }, command: Command) => {
+    .option('--region <region>', 'only nodes in this region')
+    .action(async (options: { status?: NodeStatus; service?: string; region?: string }, command: Command) => {
       const ctx = CliContext.of(command);
       const list = await ctx.client().trpc.node.list.query(options);
       ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));

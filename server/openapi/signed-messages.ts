@@ -48,7 +48,9 @@ const SIGNERS = {
 const NOTES: Partial<Record<SignedAction, string>> = {
   register:
     '`{tailscaleIP}` is empty when absent. The services line holds one `{type}:{port}:{servicePublicKey}` per ' +
-    'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services.',
+    'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services. ' +
+    'A registration with `region` or `zone` signs the mesh-v2 message instead: `mesh-v2` as its first line, and two more ' +
+    'lines after the services line, region then zone (each empty when absent), before the timestamp.',
   heartbeat: '`{tailscaleIP}` is empty when absent.',
   approve: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',

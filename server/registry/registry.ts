@@ -164,19 +164,20 @@ export class Registry {
   }
 
   /**
-   * Nodes by status and service type, sorted by id. Without a status, every node that takes part in
+   * Nodes by status, service type and region, sorted by id. Without a status, every node that takes part in
    * the network: denied nodes are listed only when asked for by name.
    */
   list(filter: NodeListFilter): NodeList {
     this.#refreshTouched();
-    const key = `${filter.status ?? ''}|${filter.service ?? ''}`;
+    const key = `${filter.status ?? ''}|${filter.service ?? ''}|${filter.region ?? ''}`;
     const cached = this.#lists.get(key);
     if (cached) return cached;
-    // Service types are the client's words: a flood of made-up ones must not grow this map for ever.
+    // Service types and regions are the client's words: a flood of made-up ones must not grow this map for ever.
     if (this.#lists.size >= MAX_CACHED_LISTS) this.#lists.clear();
     const nodes = [...this.#nodes.values()]
       .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
       .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
+      .filter((node) => !filter.region || node.region === filter.region)
       .sort(byId);
     // The same object is answered until something changes: transports may cache its serialisation.
     const list = Object.freeze({ nodes, revision: this.#revision });

@@ -62,7 +62,11 @@ export const restRoutes: readonly RestRoute[] = [
     keptByRegistryVersion: true,
     call: (api, { query }) =>
       api.node.list(
-        unvalidated<Inputs['node']['list']>({ status: queryValue(query, 'status'), service: queryValue(query, 'service') }),
+        unvalidated<Inputs['node']['list']>({
+          status: queryValue(query, 'status'),
+          service: queryValue(query, 'service'),
+          region: queryValue(query, 'region'),
+        }),
       ),
   },
   {

@@ -26,7 +26,7 @@ export async function recordNodeEvent(
 /** What a re-registration can change, to tell an update from a repeat. */
 async function addressOf(tx: Tx, nodeId: string): Promise<string> {
   const view = await readNodeView(tx, nodeId);
-  return JSON.stringify([view?.tailscale_hostname, view?.tailscale_ip, view?.services]);
+  return JSON.stringify([view?.tailscale_hostname, view?.tailscale_ip, view?.services, view?.region, view?.zone]);
 }
 
 async function findNode(tx: Tx, nodeId: string): Promise<NodeRow | undefined> {
@@ -120,6 +120,9 @@ export async function registerNode(
     tailscaleHostname: request.tailscaleHostname,
     tailscaleIp: request.tailscaleIP ?? null,
     registrationSignature: request.signature ?? '',
+    // A mesh-v1 re-registration declares no location, so it keeps the one on record (perhaps a
+    // sovereign's correction); a mesh-v2 one signs both lines, so it sets both.
+    ...(request.region || request.zone ? { region: request.region ?? null, zone: request.zone ?? null } : {}),
   };
   const before = existing ? await addressOf(tx, nodeId) : null;
   if (existing) {

@@ -13,6 +13,7 @@ import { MeshMetrics } from './metrics/mesh-metrics.js';
 import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
+import { RegionConcentrationWatch } from './registry/region-concentration.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
@@ -108,6 +109,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       version,
       startedAt,
       preservation,
+      regionWatch: new RegionConcentrationWatch(),
       close: () => {
         void verifier.close();
         database.close();

@@ -2,14 +2,17 @@ import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { writeAndPublish } from './write.js';
+import { appendEvent } from './events/log.js';
+import { SYSTEM_ACTOR, type RegionConcentrationChange } from '../shared/events.js';
 
 /** One sweeper pass, committed and published. */
-export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
+export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepInTransaction(mesh);
     if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
+    if (result.regionChange) mesh.regionWatch.settle(result.regionChange);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -18,7 +21,9 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   }
 }
 
-function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: number }> {
+type PassResult = SweepResult & { now: number; regionChange: RegionConcentrationChange | null };
+
+function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
   return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
@@ -39,7 +44,17 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
       suspects,
       mesh.preservation,
     );
-    return { ...result, now };
+    // Judged from the snapshot as of the last commit: a node this pass marks offline counts from the next pass on.
+    const regionChange = mesh.regionWatch.decide(mesh.registry.regionConcentration());
+    if (regionChange) {
+      await appendEvent(
+        tx,
+        record,
+        { type: 'mesh.concentration', actor: SYSTEM_ACTOR, publicKey: null, regionConcentration: regionChange },
+        now,
+      );
+    }
+    return { ...result, now, regionChange };
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
-import { nodeViewSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
+import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
   'node.registered',
@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'sovereign.added',
   'sovereign.removed',
   'mesh.self-preservation',
+  'mesh.concentration',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -37,6 +38,14 @@ export const selfPreservationChangeSchema = z.object({
 });
 export type SelfPreservationChange = z.infer<typeof selfPreservationChangeSchema>;
 
+/** A mesh.concentration event: one region came to hold more than a third of the active nodes, or no longer does. */
+export const regionConcentrationChangeSchema = z.object({
+  change: z.enum(['entered', 'exited']),
+  /** The figures after the change. */
+  state: regionConcentrationSchema,
+});
+export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -54,6 +63,8 @@ export const meshEventSchema = z.object({
   reason: z.string().optional(),
   /** Present on mesh.self-preservation events only. */
   selfPreservation: selfPreservationChangeSchema.optional(),
+  /** Present on mesh.concentration events only. */
+  regionConcentration: regionConcentrationChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

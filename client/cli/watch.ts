@@ -1,5 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { EVENT_TYPES, type EventType, type SelfPreservationChange, type WatchMessage } from '../../shared/events.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type RegionConcentrationChange,
+  type SelfPreservationChange,
+  type WatchMessage,
+} from '../../shared/events.js';
 import { CliContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -22,13 +28,23 @@ function selfPreservationSubject(change: SelfPreservationChange): string {
   return change.exitReason === 'recovered' ? 'exited: heartbeats are back' : `exited after its maximum (${figures})`;
 }
 
+/** What a mesh.concentration event says. */
+function regionConcentrationSubject(change: RegionConcentrationChange): string {
+  const { region, regionActiveNodes, activeNodes } = change.state;
+  return change.change === 'entered'
+    ? `entered (${region ?? '?'} holds ${regionActiveNodes} of ${activeNodes} active nodes)`
+    : `exited (largest region ${regionActiveNodes} of ${activeNodes} active nodes)`;
+}
+
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
   const { event } = message;
   const subject = event.selfPreservation
     ? selfPreservationSubject(event.selfPreservation)
-    : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
+    : event.regionConcentration
+      ? regionConcentrationSubject(event.regionConcentration)
+      : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);

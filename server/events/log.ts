@@ -4,6 +4,7 @@ import {
   type EventFilter,
   type EventType,
   type MeshEvent,
+  type RegionConcentrationChange,
   type SelfPreservationChange,
 } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
@@ -23,13 +24,15 @@ export interface NewEvent {
   sovereign?: SovereignView | null;
   reason?: string | undefined;
   selfPreservation?: SelfPreservationChange | undefined;
+  regionConcentration?: RegionConcentrationChange | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
-function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation'> {
+function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'regionConcentration'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
+    ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
   };
 }
 

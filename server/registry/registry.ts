@@ -1,7 +1,16 @@
 import type { MeshEvent } from '../../shared/events.js';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
-import type { NodeList, NodeView, ServiceHealth, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
+import type {
+  NodeList,
+  NodeView,
+  RegionConcentration,
+  ServiceHealth,
+  SovereignView,
+  StatusCounts,
+  Topology,
+} from '../../shared/responses.js';
+import { regionConcentration, regionCounts } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 
 /** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
@@ -11,6 +20,8 @@ interface TopologyBody {
   counts: Topology['counts'];
   nodes: NodeView[];
   services: Topology['services'];
+  regions: Topology['regions'];
+  regionConcentration: RegionConcentration;
 }
 
 /**
@@ -199,6 +210,13 @@ export class Registry {
     return this.#topology;
   }
 
+  /** Whether one region holds more than a third of the active nodes, as of this snapshot. */
+  regionConcentration(): RegionConcentration {
+    this.#refreshTouched();
+    // Statuses never wait for the heartbeat refresh, so the last topology (or a fresh count) is exact.
+    return this.#topology?.regionConcentration ?? regionConcentration(regionCounts(this.#nodes.values()));
+  }
+
   /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
   invalidateAnswers(): void {
     this.#invalidate();
@@ -226,7 +244,8 @@ export class Registry {
         });
       }
     }
-    return { counts, nodes, services };
+    const regions = regionCounts(this.#nodes.values());
+    return { counts, nodes, services, regions, regionConcentration: regionConcentration(regions) };
   }
 
   #invalidate(): void {

@@ -26,6 +26,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
   'mesh.self-preservation': 'self-preservation',
+  'mesh.concentration': 'region concentration',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

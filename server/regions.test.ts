@@ -1,7 +1,8 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { signedRegister, type Registration } from '../client/signed-requests.js';
+import { createMeshClient } from '../client/client.js';
+import { signedRegister, signedSetRegion, type Registration } from '../client/signed-requests.js';
 import type { Signer } from '../client/signer.js';
 import type { AppRouter } from './routers/_app.js';
 import { newSigner } from './testing/harness.js';
@@ -82,5 +83,39 @@ describe('regions', () => {
 
     expect((await register(running.url, node, { ...base, region: 'eu-north' })).status).toBe(200);
     expect(await regionOf()).toEqual(['eu-north', null]);
+  });
+
+  it("lets a sovereign set and correct a node's region over REST and the SDK, with a node.updated event", async () => {
+    const sovereign = newSigner();
+    const running = await startTestServer(defer, { config: { sovereignKeys: [sovereign.publicKey] } });
+    const node = newSigner();
+    await register(running.url, node, { nodeId: 'w1', tailscaleHostname: 'w1.ts.net', region: 'eu-wset' });
+    const view = async () =>
+      (await (await fetch(`${running.url}/nodes/w1`)).json()) as { region: string | null; zone: string | null };
+    const target = { nodeId: 'w1', nodePublicKey: node.publicKey, region: 'eu-west', zone: 'eu-west-1a' };
+
+    const corrected = await post(`${running.url}/region/w1`, signedSetRegion(sovereign, target, { network: 'tana' }));
+    expect(corrected.status).toBe(200);
+    expect(await view()).toMatchObject({ region: 'eu-west', zone: 'eu-west-1a' });
+
+    const tampered = { ...signedSetRegion(sovereign, target, { network: 'tana' }), region: 'us-east' };
+    expect((await post(`${running.url}/region/w1`, tampered)).status).toBe(401);
+    const stranger = newSigner();
+    expect((await post(`${running.url}/region/w1`, signedSetRegion(stranger, target, { network: 'tana' }))).status).toBe(403);
+    expect(await view()).toMatchObject({ region: 'eu-west', zone: 'eu-west-1a' });
+
+    const client = createMeshClient({ url: running.url });
+    expect((await client.setRegion(sovereign, 'w1', { region: 'eu-north' })).nodeId).toBe('w1');
+    expect(await view()).toMatchObject({ region: 'eu-north', zone: null });
+
+    const events = (await (
+      await fetch(`${running.url}/events?types=node.updated`, { headers: { accept: 'application/json' } })
+    ).json()) as {
+      events: Array<{ actor: string; node: { region: string | null } }>;
+    };
+    expect(events.events.map((event) => [event.actor, event.node.region])).toEqual([
+      [sovereign.publicKey, 'eu-west'],
+      [sovereign.publicKey, 'eu-north'],
+    ]);
   });
 });

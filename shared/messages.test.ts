@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage } from './messages.js';
+import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage, setRegionMessage } from './messages.js';
 import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
@@ -124,7 +124,7 @@ describe('signed messages, version 1', () => {
     const vectors = [
       ...doc.matchAll(/^([\w-]+) \(signed by the (node|sovereign)\)[^\n]*:\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm),
     ];
-    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2']);
+    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2', 'set-region']);
     const built: Record<string, string> = {
       register: registerMessage(
         'tana',
@@ -141,6 +141,13 @@ describe('signed messages, version 1', () => {
         }),
       ),
       'register-v2': registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION })),
+      'set-region': setRegionMessage('tana', {
+        nodeId: 'validator-002',
+        nodePublicKey: RFC8032_KEY_1.publicKey,
+        region: 'eu-west',
+        zone: 'eu-west-1b',
+        timestamp: 1764000180000,
+      }),
       heartbeat: heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 }),
       approve: nodeDecisionMessage('tana', 'approve', {
         nodeId: 'validator-002',

@@ -3,6 +3,7 @@ import type {
   HeartbeatFields,
   NodeDecisionFields,
   RegisterFields,
+  SetRegionFields,
   SovereignAddFields,
   SovereignRemoveFields,
 } from './requests.js';
@@ -74,6 +75,19 @@ export type NodeDecisionMessageFields = Pick<NodeDecisionFields, 'nodeId' | 'tim
 
 export function nodeDecisionMessage(network: string, action: NodeDecisionAction, fields: NodeDecisionMessageFields): string {
   return canonicalMessage(network, action, [fields.nodeId, fields.nodePublicKey], fields.timestamp);
+}
+
+/** A sovereign's correction of a node's location, bound like a decision to the node's registered key. */
+export function setRegionMessage(
+  network: string,
+  fields: Pick<SetRegionFields, 'nodeId' | 'region' | 'zone' | 'timestamp'> & { nodePublicKey: string },
+): string {
+  return canonicalMessage(
+    network,
+    'set-region',
+    [fields.nodeId, fields.nodePublicKey, fields.region ?? '', fields.zone ?? ''],
+    fields.timestamp,
+  );
 }
 
 export function sovereignAddMessage(

@@ -78,6 +78,15 @@ export const sovereignRemoveRequestSchema = z.object({
   ...signed,
 });
 
+/** A sovereign sets or corrects where a node runs; an absent region or zone clears it. */
+export const setRegionRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  region: locationSchema.nullish(),
+  zone: locationSchema.nullish(),
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
 export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
@@ -94,6 +103,7 @@ export type HeartbeatFields = z.output<typeof heartbeatRequestSchema>;
 export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
 export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
+export type SetRegionFields = z.output<typeof setRegionRequestSchema>;
 export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */
@@ -105,6 +115,7 @@ export const SIGNED_REQUEST_SCHEMAS = {
   remove: nodeDecisionRequestSchema,
   'sovereign-add': sovereignAddRequestSchema,
   'sovereign-remove': sovereignRemoveRequestSchema,
+  'set-region': setRegionRequestSchema,
 } as const satisfies Record<SignedAction, z.ZodType>;
 
 export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

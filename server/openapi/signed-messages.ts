@@ -3,6 +3,7 @@ import {
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
 } from '../../shared/messages.js';
@@ -32,6 +33,14 @@ export function signedMessageTemplate(action: SignedAction, network: string): st
     case 'deny':
     case 'remove':
       return nodeDecisionMessage(network, action, { nodeId: slot('nodeId'), nodePublicKey: slot('nodePublicKey'), timestamp });
+    case 'set-region':
+      return setRegionMessage(network, {
+        nodeId: slot('nodeId'),
+        nodePublicKey: slot('nodePublicKey'),
+        region: slot('region'),
+        zone: slot('zone'),
+        timestamp,
+      });
     case 'sovereign-add':
       return sovereignAddMessage(network, { publicKey: slot('publicKey'), description: slot('description'), timestamp });
     case 'sovereign-remove':
@@ -56,6 +65,8 @@ const NOTES: Partial<Record<SignedAction, string>> = {
   deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   remove: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   'sovereign-add': '`{description}` is empty when absent.',
+  'set-region':
+    '`{nodePublicKey}` is the key the node registered with; `{region}` and `{zone}` are empty when absent (which clears them).',
 };
 
 /** What the `signature` field of a request of `action` is, for the API document. */

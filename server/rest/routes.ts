@@ -95,6 +95,12 @@ export const restRoutes: readonly RestRoute[] = [
   },
   {
     method: 'POST',
+    path: '/region/:nodeId',
+    call: (api, { params, body }) =>
+      api.sovereign.setRegion(unvalidated<Inputs['sovereign']['setRegion']>({ ...body, nodeId: params.nodeId })),
+  },
+  {
+    method: 'POST',
     path: '/remove/:nodeId',
     call: (api, { params, body }) =>
       api.sovereign.removeNode(unvalidated<Inputs['sovereign']['removeNode']>({ ...body, nodeId: params.nodeId })),

@@ -1,6 +1,6 @@
 import { and, count, eq, ne } from 'drizzle-orm';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
+import type { NodeDecisionFields, RegisterFields, SetRegionFields } from '../../shared/requests.js';
 import type { NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { nodes, services, type NodeRow } from '../../db/schema.js';
@@ -182,3 +182,22 @@ export const removeNode: NodeDecision<RemoveResult> = async (tx, record, request
   await recordNodeEvent(tx, record, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
 };
+
+/** A sovereign sets or corrects where a node runs; a node.updated event follows when that changed anything. */
+export async function setNodeRegion(
+  tx: Tx,
+  record: WriteRecord,
+  request: SetRegionFields,
+  nodeKey: string,
+  now: number,
+): Promise<NodeResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  const region = request.region ?? null;
+  const zone = request.zone ?? null;
+  if (node.region !== region || node.zone !== zone) {
+    await tx.update(nodes).set({ region, zone }).where(eq(nodes.id, node.id));
+    await recordNodeEvent(tx, record, 'node.updated', node, request.approverPublicKey, now);
+  }
+  const where = region === null && zone === null ? 'no location' : `region ${region ?? '-'}, zone ${zone ?? '-'}`;
+  return { success: true, nodeId: node.id, status: node.status, message: `Node ${node.id}: ${where}.` };
+}

@@ -9,6 +9,7 @@ import { KeyRing, type SigningKey } from './key-ring.js';
 import {
   signedHeartbeat,
   signedNodeDecision,
+  signedSetRegion,
   signedRegister,
   signedSovereignAdd,
   signedSovereignRemove,
@@ -144,6 +145,20 @@ export class MeshClient {
 
   async remove(sovereignKey: SigningKey, nodeId: string): Promise<RemoveResult> {
     return (await this.prepareDecision(sovereignKey, 'remove', nodeId)).send();
+  }
+
+  /** Sets or corrects a node's region and zone (an absent one is cleared), signed by a sovereign key. */
+  async setRegion(
+    sovereignKey: SigningKey,
+    nodeId: string,
+    location: { region?: string | null; zone?: string | null },
+  ): Promise<NodeResult> {
+    const node = await this.trpc.node.get.query({ nodeId });
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.sovereign.setRegion.mutate(
+        signedSetRegion(signer, { nodeId, nodePublicKey: node.public_key, ...location }, { network }),
+      ),
+    );
   }
 
   addSovereign(sovereignKey: SigningKey, publicKey: string, description?: string): Promise<SovereignResult> {

@@ -2,6 +2,7 @@ import {
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
 } from '../shared/messages.js';
@@ -10,12 +11,14 @@ import {
   heartbeatRequestSchema,
   nodeDecisionRequestSchema,
   registerRequestSchema,
+  setRegionRequestSchema,
   sovereignAddRequestSchema,
   sovereignRemoveRequestSchema,
   type HeartbeatFields,
   type NodeDecisionFields,
   type RegisterFields,
   type RegisterRequest,
+  type SetRegionFields,
   type SovereignAddFields,
   type SovereignRemoveFields,
 } from '../shared/requests.js';
@@ -67,6 +70,23 @@ export function signedNodeDecision(
     nodePublicKey: node.nodePublicKey.toLowerCase(),
     timestamp: fields.timestamp,
   });
+  return { ...fields, signature: signer.sign(message) };
+}
+
+/** A sovereign's setting of a node's region and zone (absent ones are cleared), bound to the node's registered key. */
+export function signedSetRegion(
+  signer: Signer,
+  node: { nodeId: string; nodePublicKey: string; region?: string | null | undefined; zone?: string | null | undefined },
+  options: SignOptions,
+): SetRegionFields {
+  const fields = setRegionRequestSchema.parse({
+    nodeId: node.nodeId,
+    region: node.region,
+    zone: node.zone,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  const message = setRegionMessage(options.network, { ...fields, nodePublicKey: node.nodePublicKey.toLowerCase() });
   return { ...fields, signature: signer.sign(message) };
 }
 

@@ -22,6 +22,9 @@ export const nodes = sqliteTable(
     // The first heartbeat mesh ever accepted from the node: kept on the node, as the rollup below is pruned.
     firstSeen: integer('first_seen'),
     registrationSignature: text('registration_signature').notNull(),
+    // Where the node runs, as it declared at registration or a sovereign corrected it; null when unknown.
+    region: text('region'),
+    zone: text('zone'),
   },
   (table) => [
     uniqueIndex('nodes_public_key_unique').on(table.publicKey),

@@ -10,6 +10,7 @@ import type { MeshMetrics, Transport } from './metrics/mesh-metrics.js';
 import type { Registry } from './registry/registry.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { SelfPreservationGate } from './self-preservation.js';
+import type { RegionConcentrationWatch } from './registry/region-concentration.js';
 
 /**
  * @internal (as are createContext and Context.mesh: see there)
@@ -36,6 +37,8 @@ export interface MeshContext {
   startedAt: number;
   /** Whether the sweeper may mark nodes offline: process-local (one sweeper per process). */
   preservation: SelfPreservationGate;
+  /** Whether a mesh.concentration entry is on record, for the sweeper. */
+  regionWatch: RegionConcentrationWatch;
 }
 
 /** What the transport knows about the request, and how to end its connection. */

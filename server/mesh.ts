@@ -13,6 +13,7 @@ import { MeshMetrics } from './metrics/mesh-metrics.js';
 import { registerStateMetrics } from './metrics/state-metrics.js';
 import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
+import { RegionConcentrationWatch } from './registry/region-concentration.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { RateLimitTally } from './limits/rate-limit-report.js';
 import { PendingFullNotes } from './limits/pending-full-notes.js';
@@ -117,6 +118,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       version,
       startedAt,
       preservation,
+      regionWatch: new RegionConcentrationWatch(),
       close: () => {
         void verifier.close();
         database.close();

@@ -4,14 +4,17 @@ import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
+import { appendEvent } from './events/log.js';
+import { SYSTEM_ACTOR, type RegionConcentrationChange } from '../shared/events.js';
 
 /** One sweeper pass, committed and published. */
-export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
+export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepInTransaction(mesh);
     if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
+    if (result.regionChange) mesh.regionWatch.settle(result.regionChange);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -20,7 +23,9 @@ export async function sweepOnce(mesh: MeshContext): Promise<SweepResult> {
   }
 }
 
-function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: number }> {
+type PassResult = SweepResult & { now: number; regionChange: RegionConcentrationChange | null };
+
+function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
   return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
@@ -44,7 +49,17 @@ function sweepInTransaction(mesh: MeshContext): Promise<SweepResult & { now: num
     );
     if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
       mesh.pendingFullNotes.freed();
-    return { ...result, now };
+    // Judged from the snapshot as of the last commit: a node this pass marks offline counts from the next pass on.
+    const regionChange = mesh.regionWatch.decide(mesh.registry.regionConcentration());
+    if (regionChange) {
+      await appendEvent(
+        tx,
+        record,
+        { type: 'mesh.concentration', actor: SYSTEM_ACTOR, publicKey: null, regionConcentration: regionChange },
+        now,
+      );
+    }
+    return { ...result, now, regionChange };
   });
 }
 

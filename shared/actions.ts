@@ -8,6 +8,7 @@ export const SIGNED_ACTIONS = [
   'remove',
   'sovereign-add',
   'sovereign-remove',
+  'set-region',
 ] as const;
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
@@ -25,4 +26,5 @@ export const SIGNER_OF = {
   remove: 'sovereign',
   'sovereign-add': 'sovereign',
   'sovereign-remove': 'sovereign',
+  'set-region': 'sovereign',
 } as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
-import { nodeViewSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
+import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
   'node.registered',
@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'mesh.self-preservation',
   'mesh.rate-limited',
   'mesh.pending-full',
+  'mesh.concentration',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -65,6 +66,13 @@ export const pendingFullChangeSchema = z.object({
   pending: z.number(),
 });
 export type PendingFullChange = z.infer<typeof pendingFullChangeSchema>;
+/** A mesh.concentration event: one region came to hold more than a third of the active nodes, or no longer does. */
+export const regionConcentrationChangeSchema = z.object({
+  change: z.enum(['entered', 'exited']),
+  /** The figures after the change. */
+  state: regionConcentrationSchema,
+});
+export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
 
 export const meshEventSchema = z.object({
   revision: z.number(),
@@ -87,6 +95,8 @@ export const meshEventSchema = z.object({
   rateLimited: rateLimitedSummarySchema.optional(),
   /** Present on mesh.pending-full events only. */
   pendingFull: pendingFullChangeSchema.optional(),
+  /** Present on mesh.concentration events only. */
+  regionConcentration: regionConcentrationChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

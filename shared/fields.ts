@@ -64,6 +64,14 @@ export const signatureSchema = z.string().max(1024, 'is too long').optional();
 
 export const descriptionSchema = text().max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
 
+export const LOCATION_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Where a node runs (region such as `eu-west`, zone such as `eu-west-1a`): a short lowercase token. */
+export const locationSchema = text().regex(
+  LOCATION_PATTERN,
+  'must be 1-64 lowercase letters, digits or "-", starting with a letter or digit',
+);
+
 export const NODE_STATUSES = ['pending', 'active', 'offline', 'denied'] as const;
 export const nodeStatusSchema = z.enum(NODE_STATUSES);
 export type NodeStatus = z.infer<typeof nodeStatusSchema>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage } from './messages.js';
+import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage, setRegionMessage } from './messages.js';
 import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
@@ -8,6 +8,49 @@ import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
 // The vectors of docs/protocol.md, byte for byte.
 const nodeKey = privateKeyFromSeed(RFC8032_KEY_1.seed);
 const sovereignKey = privateKeyFromSeed(RFC8032_KEY_2.seed);
+
+const VECTOR_REGISTRATION = {
+  nodeId: 'validator-002',
+  publicKey: RFC8032_KEY_1.publicKey,
+  tailscaleHostname: 'validator-b.ts.net',
+  tailscaleIP: '100.64.0.5',
+  services: [
+    { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
+    { type: 't4', port: 8180 },
+  ],
+  timestamp: 1764000000000,
+};
+const VECTOR_LOCATION = { region: 'eu-west', zone: 'eu-west-1a' };
+
+describe('signed messages, version 2 (register with a location)', () => {
+  it('reproduces the register-v2 vector', () => {
+    const message = registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION }));
+    expect(message).toBe(
+      'mesh-v2\ntana\nregister\nvalidator-002\nd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\nvalidator-b.ts.net\n100.64.0.5\nledger:8080:1111111111111111111111111111111111111111111111111111111111111111,t4:8180:\neu-west\neu-west-1a\n1764000000000',
+    );
+    expect(signMessage(nodeKey, message)).toBe(
+      'c4510bf4ce942766422ecd9927caf5da02ac72ca56b7c7fd288f596513932132a1d2b27b8361e48e8def3f465e94d79f1a35a84dbc6b80b1eb96003577d69305',
+    );
+  });
+
+  it('keeps a registration without a location on mesh-v1, null or absent alike', () => {
+    const v1 = registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION));
+    expect(v1.startsWith('mesh-v1\n')).toBe(true);
+    expect(registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, region: null, zone: null }))).toBe(v1);
+  });
+
+  it('writes an empty line for the one of region and zone not declared', () => {
+    const zoneOnly = registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, zone: 'z1' }));
+    expect(zoneOnly.startsWith('mesh-v2\n')).toBe(true);
+    expect(zoneOnly.endsWith('\n\nz1\n1764000000000')).toBe(true);
+  });
+
+  it('refuses a region that is not a short lowercase token', () => {
+    for (const region of ['EU-West', 'eu west', '-eu', 'a'.repeat(65), 'eu\nwest', 'eu\u0000']) {
+      expect(registerRequestSchema.safeParse({ ...VECTOR_REGISTRATION, region }).success).toBe(false);
+    }
+  });
+});
 
 describe('signed messages, version 1', () => {
   it('derives the vectors public keys from RFC 8032 test keys 1 and 2', () => {
@@ -78,8 +121,10 @@ describe('signed messages, version 1', () => {
 
   it('matches every vector docs/protocol.md publishes, with the key its section names', () => {
     const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
-    const vectors = [...doc.matchAll(/^(\w+) \(signed by the (node|sovereign)\):\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm)];
-    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve']);
+    const vectors = [
+      ...doc.matchAll(/^([\w-]+) \(signed by the (node|sovereign)\)[^\n]*:\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm),
+    ];
+    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2', 'set-region']);
     const built: Record<string, string> = {
       register: registerMessage(
         'tana',
@@ -95,6 +140,14 @@ describe('signed messages, version 1', () => {
           timestamp: 1764000000000,
         }),
       ),
+      'register-v2': registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION })),
+      'set-region': setRegionMessage('tana', {
+        nodeId: 'validator-002',
+        nodePublicKey: RFC8032_KEY_1.publicKey,
+        region: 'eu-west',
+        zone: 'eu-west-1b',
+        timestamp: 1764000180000,
+      }),
       heartbeat: heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 }),
       approve: nodeDecisionMessage('tana', 'approve', {
         nodeId: 'validator-002',

@@ -3,6 +3,7 @@ import type {
   HeartbeatFields,
   NodeDecisionFields,
   RegisterFields,
+  SetRegionFields,
   SovereignAddFields,
   SovereignRemoveFields,
 } from './requests.js';
@@ -14,12 +15,24 @@ import type {
  */
 
 export const PROTOCOL_TAG = 'mesh-v1';
+/**
+ * Version 2 differs only in the register message, which appends region and zone lines. A node that
+ * declares neither signs a mesh-v1 message, so every v1 registration keeps verifying unchanged, and a
+ * v2 message can never pass for a v1 one (the tag is its first line).
+ */
+export const PROTOCOL_TAG_V2 = 'mesh-v2';
 
 export const NETWORK_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const LINE_BREAK = /[\r\n]/;
 
-export function canonicalMessage(network: string, action: SignedAction, fields: readonly string[], timestamp: number): string {
-  const lines = [PROTOCOL_TAG, network, action, ...fields, String(timestamp)];
+export function canonicalMessage(
+  network: string,
+  action: SignedAction,
+  fields: readonly string[],
+  timestamp: number,
+  tag: string = PROTOCOL_TAG,
+): string {
+  const lines = [tag, network, action, ...fields, String(timestamp)];
   for (const line of lines) {
     // Fields are validated before they get here; a line break would let one message pass for another.
     if (LINE_BREAK.test(line)) throw new Error(`a signed field may not contain a line break: ${JSON.stringify(line)}`);
@@ -34,11 +47,20 @@ function servicesLine(services: RegisterFields['services']): string {
 type Unsigned<T> = Omit<T, 'signature'>;
 
 export function registerMessage(network: string, fields: Unsigned<RegisterFields>): string {
+  const v1Lines = [
+    fields.nodeId,
+    fields.publicKey,
+    fields.tailscaleHostname,
+    fields.tailscaleIP ?? '',
+    servicesLine(fields.services),
+  ];
+  if (!fields.region && !fields.zone) return canonicalMessage(network, 'register', v1Lines, fields.timestamp);
   return canonicalMessage(
     network,
     'register',
-    [fields.nodeId, fields.publicKey, fields.tailscaleHostname, fields.tailscaleIP ?? '', servicesLine(fields.services)],
+    [...v1Lines, fields.region ?? '', fields.zone ?? ''],
     fields.timestamp,
+    PROTOCOL_TAG_V2,
   );
 }
 
@@ -53,6 +75,19 @@ export type NodeDecisionMessageFields = Pick<NodeDecisionFields, 'nodeId' | 'tim
 
 export function nodeDecisionMessage(network: string, action: NodeDecisionAction, fields: NodeDecisionMessageFields): string {
   return canonicalMessage(network, action, [fields.nodeId, fields.nodePublicKey], fields.timestamp);
+}
+
+/** A sovereign's correction of a node's location, bound like a decision to the node's registered key. */
+export function setRegionMessage(
+  network: string,
+  fields: Pick<SetRegionFields, 'nodeId' | 'region' | 'zone' | 'timestamp'> & { nodePublicKey: string },
+): string {
+  return canonicalMessage(
+    network,
+    'set-region',
+    [fields.nodeId, fields.nodePublicKey, fields.region ?? '', fields.zone ?? ''],
+    fields.timestamp,
+  );
 }
 
 export function sovereignAddMessage(

@@ -3,6 +3,7 @@ import {
   MAX_SERVICES,
   descriptionSchema,
   hostnameSchema,
+  locationSchema,
   ipSchema,
   nodeIdSchema,
   newPublicKeySchema,
@@ -45,6 +46,9 @@ export const registerRequestSchema = z.object({
   tailscaleHostname: hostnameSchema,
   tailscaleIP: ipSchema.nullish(),
   services: servicesSchema.default([]),
+  // Absent in a mesh-v1 registration; present ones are signed in a mesh-v2 message (docs/protocol.md).
+  region: locationSchema.nullish(),
+  zone: locationSchema.nullish(),
   ...signed,
 });
 
@@ -77,6 +81,15 @@ export const sovereignRemoveRequestSchema = z.object({
 export const NODE_LIST_SORTS = ['reputation', 'uptime'] as const;
 export type NodeListSort = (typeof NODE_LIST_SORTS)[number];
 
+/** A sovereign sets or corrects where a node runs; an absent region or zone clears it. */
+export const setRegionRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  region: locationSchema.nullish(),
+  zone: locationSchema.nullish(),
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
 export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
@@ -85,6 +98,7 @@ export const nodeListRequestSchema = z
     sort: z.enum(NODE_LIST_SORTS).optional(),
     /** Only nodes with a reputation of at least this (nodes without one are left out). */
     minReputation: z.number().min(0).max(100).optional(),
+    region: locationSchema.optional(),
   })
   .default({});
 
@@ -96,6 +110,7 @@ export type HeartbeatFields = z.output<typeof heartbeatRequestSchema>;
 export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
 export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
+export type SetRegionFields = z.output<typeof setRegionRequestSchema>;
 export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */
@@ -107,6 +122,7 @@ export const SIGNED_REQUEST_SCHEMAS = {
   remove: nodeDecisionRequestSchema,
   'sovereign-add': sovereignAddRequestSchema,
   'sovereign-remove': sovereignRemoveRequestSchema,
+  'set-region': setRegionRequestSchema,
 } as const satisfies Record<SignedAction, z.ZodType>;
 
 export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

@@ -71,6 +71,9 @@ export const nodeViewSchema = z.object({
   public_key: z.string(),
   tailscale_hostname: z.string(),
   tailscale_ip: z.string().nullable(),
+  // Default null: events and peer-cache files written before regions existed lack them.
+  region: z.string().nullable().default(null),
+  zone: z.string().nullable().default(null),
   status: nodeStatusSchema,
   registered_at: z.number(),
   approved_at: z.number().nullable(),
@@ -133,12 +136,32 @@ export const selfPreservationSchema = z.object({
 });
 export type SelfPreservation = z.infer<typeof selfPreservationSchema>;
 
+/**
+ * Whether one region holds more than a third of the active nodes: a BFT network that loses more than
+ * a third of its validators at once halts, and a region is what fails at once. Judged only from
+ * MIN_ACTIVE_NODES_FOR_CONCENTRATION active nodes on (server/registry/region-concentration.ts).
+ */
+export const regionConcentrationSchema = z.object({
+  concentrated: z.boolean(),
+  /** The region holding the most active nodes; null when no active node declared a region. */
+  region: z.string().nullable(),
+  /** Active nodes in that region, and active nodes in all (with a region or without). */
+  regionActiveNodes: z.number(),
+  activeNodes: z.number(),
+  /** regionActiveNodes / activeNodes, 0 when there is no active node. */
+  share: z.number(),
+});
+export type RegionConcentration = z.infer<typeof regionConcentrationSchema>;
+
 export const topologySchema = z.object({
   network: z.string(),
   generatedAt: z.number(),
   counts: statusCountsSchema,
   nodes: z.array(nodeViewSchema),
   services: z.record(z.string(), z.array(topologyServiceSchema)),
+  /** Counts by status per region; nodes that declared no region are counted under "(none)". */
+  regions: z.record(z.string(), statusCountsSchema),
+  regionConcentration: regionConcentrationSchema,
   revision,
   selfPreservation: selfPreservationSchema,
 });
@@ -200,6 +223,7 @@ export const infoSchema = z.object({
   /** How far in the future it may be. */
   maxFutureSkewMs: z.number(),
   selfPreservation: selfPreservationSchema,
+  regionConcentration: regionConcentrationSchema,
 });
 export type Info = z.infer<typeof infoSchema>;
 

@@ -221,4 +221,24 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('leaves discovery until a sovereign approves it again (or removes it)');
     expect(help.stdout).not.toMatch(/for good/);
   });
+
+  it('registers with --region/--zone, lists by --region, and set-region corrects it', async () => {
+    const keygen = await runMesh(['keygen', '--out', file('west.pem'), '--json']);
+    expect(keygen.code).toBe(0);
+    const asWest = { env: { ...env, MESH_KEY: file('west.pem') } };
+    const west = ['--node-id', 'validator-009', '--hostname', 'validator-w.ts.net'];
+    expect(await runMesh(['register', ...west, '--region', 'eu-wset', '--zone', 'eu-west-1a'], asWest)).toMatchObject({
+      code: 0,
+    });
+    expect((await runMesh(['register', ...west, '--region', 'EU West'], asWest)).code).not.toBe(0);
+
+    const corrected = await runMesh(
+      ['set-region', 'validator-009', '--region', 'eu-west', '--zone', 'eu-west-1a'],
+      asSovereign(),
+    );
+    expect(corrected).toMatchObject({ code: 0, stdout: 'Node validator-009: region eu-west, zone eu-west-1a.\n' });
+    const listed = await runMesh(['nodes', '--region', 'eu-west', '--json'], { env });
+    const { nodes } = JSON.parse(listed.stdout) as { nodes: Array<{ id: string; region: string; zone: string }> };
+    expect(nodes.map((node) => [node.id, node.region, node.zone])).toEqual([['validator-009', 'eu-west', 'eu-west-1a']]);
+  });
 });

@@ -4,6 +4,7 @@ import { publicKeyHex } from '../keys.js';
 import { CliContext } from './context.js';
 import { indent, nodeDetails, Output } from './output.js';
 import { confirm } from './prompt.js';
+import { regionOption, zoneOption } from './node-options.js';
 
 const DESCRIPTIONS: Record<NodeDecisionAction, string> = {
   approve: 'admit a pending node: it becomes active',
@@ -32,4 +33,16 @@ export function addDecisionCommands(program: Command): void {
         ctx.out.result(result, () => result.message);
       });
   }
+
+  program
+    .command('set-region')
+    .description("set or correct a node's region and zone (sovereign key); an option left out is cleared")
+    .argument('<id>', 'node id')
+    .addOption(regionOption())
+    .addOption(zoneOption())
+    .action(async (nodeId: string, options: { region?: string; zone?: string }, command: Command) => {
+      const ctx = CliContext.of(command);
+      const result = await ctx.client().setRegion(await ctx.key(), nodeId, options);
+      ctx.out.result(result, () => result.message);
+    });
 }

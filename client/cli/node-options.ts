@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { serviceInputSchema, type ServiceInput } from '../../shared/requests.js';
+import { locationSchema } from '../../shared/fields.js';
 import type { Registration } from '../signed-requests.js';
 import { describeIssues } from '../../shared/issues.js';
 
@@ -14,6 +15,20 @@ export function parseService(value: string, previous: ServiceInput[] | undefined
   return [...(previous ?? []), parsed.data];
 }
 
+/** A region or zone, checked with mesh's own schema before anything is signed. */
+export function parseLocation(value: string): string {
+  const parsed = locationSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(describeIssues(parsed.error.issues, ' '));
+  return parsed.data;
+}
+
+export const regionOption = () =>
+  new Option('--region <region>', 'where the node runs, e.g. eu-west (signs a mesh-v2 registration)').argParser(parseLocation);
+export const zoneOption = () =>
+  new Option('--zone <zone>', 'the zone within the region, e.g. eu-west-1a (signs a mesh-v2 registration)').argParser(
+    parseLocation,
+  );
+
 export const nodeIdOption = () =>
   new Option('--node-id <id>', 'the node id, e.g. validator-002').env('MESH_NODE_ID').makeOptionMandatory();
 export const ipOption = () => new Option('--ip <address>', "the node's Tailscale IP");
@@ -23,6 +38,8 @@ export interface RegistrationOptions {
   hostname: string;
   ip?: string;
   service?: ServiceInput[];
+  region?: string;
+  zone?: string;
 }
 
 /** The options that describe a node to mesh, for register, agent and sign register. */
@@ -31,7 +48,9 @@ export function withRegistrationOptions(command: Command): Command {
     .addOption(nodeIdOption())
     .requiredOption('--hostname <name>', "the node's Tailscale DNS name, e.g. validator-b.ts.net")
     .addOption(ipOption())
-    .option('--service <type:port[:pubkey]>', 'a service the node offers; repeat for each', parseService);
+    .option('--service <type:port[:pubkey]>', 'a service the node offers; repeat for each', parseService)
+    .addOption(regionOption())
+    .addOption(zoneOption());
 }
 
 export function registrationOf(options: RegistrationOptions): Registration {
@@ -40,5 +59,7 @@ export function registrationOf(options: RegistrationOptions): Registration {
     tailscaleHostname: options.hostname,
     tailscaleIP: options.ip,
     services: options.service ?? [],
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.zone ? { zone: options.zone } : {}),
   };
 }

@@ -18,13 +18,14 @@ export function addNodeQueries(program: Command): void {
     .description('list nodes (without --status: all but denied)')
     .addOption(new Option('--status <status>', 'only nodes with this status').choices(NODE_STATUSES))
     .option('--service <type>', 'only nodes offering this service type')
+    .option('--region <region>', 'only nodes in this region')
     .addOption(new Option('--sort <by>', 'highest first (uptime: the last day’s), instead of by id').choices(NODE_LIST_SORTS))
     .addOption(
       new Option('--min-reputation <score>', 'only nodes with at least this reputation (0-100)').argParser(reputationArg),
     )
     .action(
       async (
-        options: { status?: NodeStatus; service?: string; sort?: NodeListSort; minReputation?: number },
+        options: { status?: NodeStatus; service?: string; region?: string; sort?: NodeListSort; minReputation?: number },
         command: Command,
       ) => {
         const ctx = CliContext.of(command);

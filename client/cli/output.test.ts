@@ -9,6 +9,8 @@ const node: NodeView = {
   public_key: 'de'.repeat(32),
   tailscale_hostname: 'validator-b.ts.net',
   tailscale_ip: '100.64.0.5',
+  region: null,
+  zone: null,
   status: 'active',
   registered_at: NOW - 3_600_000,
   approved_at: NOW - 3_000_000,

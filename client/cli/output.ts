@@ -120,6 +120,7 @@ export function nodeDetails(out: Output, node: NodeView, now = Date.now()): stri
       ['public key', node.public_key],
       ['hostname', node.tailscale_hostname],
       ['ip', node.tailscale_ip ?? '-'],
+      ['location', locationText(node)],
       ['registered', when(node.registered_at, now)],
       ['approved', node.approved_at === null ? 'no' : `${when(node.approved_at, now)} by ${node.approved_by ?? '?'}`],
       ['last heartbeat', when(node.last_heartbeat, now)],
@@ -128,6 +129,12 @@ export function nodeDetails(out: Output, node: NodeView, now = Date.now()): stri
       ['services', node.services.length ? '' : '-'],
     ]) + (node.services.length ? `\n${indent(out.table(node.services, serviceColumns(now)))}` : '')
   );
+}
+
+/** `eu-west / eu-west-1a`, either half `-` when unknown; `-` when the node declared neither. */
+export function locationText(node: Pick<NodeView, 'region' | 'zone'>): string {
+  if (!node.region && !node.zone) return '-';
+  return `${node.region ?? '-'} / ${node.zone ?? '-'}`;
 }
 
 /** A probe's finding: `up (0.4ms)`, `down`, or `unknown` before mesh has probed the service. */

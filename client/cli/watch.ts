@@ -4,6 +4,7 @@ import {
   type EventType,
   type PendingFullChange,
   type RateLimitedSummary,
+  type RegionConcentrationChange,
   type SelfPreservationChange,
   type WatchMessage,
 } from '../../shared/events.js';
@@ -39,6 +40,14 @@ function pendingFullSubject(change: PendingFullChange): string {
   return `${change.full ? 'full' : 'no longer full'} (${change.pending} of ${change.cap} pending)`;
 }
 
+/** What a mesh.concentration event says. */
+function regionConcentrationSubject(change: RegionConcentrationChange): string {
+  const { region, regionActiveNodes, activeNodes } = change.state;
+  return change.change === 'entered'
+    ? `entered (${region ?? '?'} holds ${regionActiveNodes} of ${activeNodes} active nodes)`
+    : `exited (largest region ${regionActiveNodes} of ${activeNodes} active nodes)`;
+}
+
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
@@ -49,7 +58,9 @@ export function describeMessage(out: Output, message: WatchMessage): string {
       ? rateLimitedSubject(event.rateLimited)
       : event.pendingFull
         ? pendingFullSubject(event.pendingFull)
-        : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
+        : event.regionConcentration
+          ? regionConcentrationSubject(event.regionConcentration)
+          : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);

@@ -6,6 +6,7 @@ import {
   type MeshEvent,
   type PendingFullChange,
   type RateLimitedSummary,
+  type RegionConcentrationChange,
   type SelfPreservationChange,
 } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
@@ -27,15 +28,19 @@ export interface NewEvent {
   selfPreservation?: SelfPreservationChange | undefined;
   rateLimited?: RateLimitedSummary | undefined;
   pendingFull?: PendingFullChange | undefined;
+  regionConcentration?: RegionConcentrationChange | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
-function detailOf(event: NewEvent): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull'> {
+function detailOf(
+  event: NewEvent,
+): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
+    ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
   };
 }
 

@@ -1,4 +1,11 @@
-import type { EventType, MeshEvent, PendingFullChange, RateLimitedSummary, SelfPreservationChange } from '../../shared/events.js';
+import type {
+  EventType,
+  MeshEvent,
+  PendingFullChange,
+  RateLimitedSummary,
+  RegionConcentrationChange,
+  SelfPreservationChange,
+} from '../../shared/events.js';
 import type { Logger } from '../log.js';
 
 const WORDS: Record<EventType, string> = {
@@ -16,6 +23,7 @@ const WORDS: Record<EventType, string> = {
   'mesh.self-preservation': 'self-preservation',
   'mesh.rate-limited': 'unauthenticated writes refused',
   'mesh.pending-full': 'pending registrations full',
+  'mesh.concentration': 'region concentration',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -59,6 +67,18 @@ function logPendingFull(logger: Logger, event: MeshEvent, change: PendingFullCha
   else logger.info(`pending registrations no longer full: ${change.pending} of ${change.cap} await a decision`, fields);
 }
 
+/** A warning on entry: losing that one region would halt a BFT network; an info line once it passes. */
+function logRegionConcentration(logger: Logger, event: MeshEvent, change: RegionConcentrationChange): void {
+  const { region, regionActiveNodes, activeNodes, share } = change.state;
+  const fields = { event: event.type, revision: event.revision, change: change.change, region, regionActiveNodes, activeNodes };
+  if (change.change === 'entered') {
+    logger.warn(
+      `region ${region ?? '?'} holds ${regionActiveNodes} of ${activeNodes} active nodes (${percent(share)}), more than a third: losing it would halt the network`,
+      fields,
+    );
+  } else logger.info(`no region holds more than a third of the ${activeNodes} active nodes any more`, fields);
+}
+
 /**
  * One info line per change this process committed, naming the node (or sovereign key) and the key
  * that signed the change (`system` for the sweeper and MESH_SOVEREIGN_KEYS). Public keys only: the
@@ -76,6 +96,10 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
     }
     if (event.rateLimited) {
       logRateLimited(logger, event, event.rateLimited);
+      continue;
+    }
+    if (event.regionConcentration) {
+      logRegionConcentration(logger, event, event.regionConcentration);
       continue;
     }
     const subject = event.type.startsWith('sovereign.')

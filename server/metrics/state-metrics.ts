@@ -5,11 +5,17 @@ import { Gauge } from 'prom-client';
 import type { MeshDatabase } from '../../db/database.js';
 import { events } from '../../db/schema.js';
 import type { NodeStatus } from '../../shared/fields.js';
+import type { RegionConcentration } from '../../shared/responses.js';
 import type { Verifier } from '../crypto/verify-pool.js';
 import type { MeshMetrics, Transport } from './mesh-metrics.js';
 
 export interface StateSources {
-  registry: { statusCounts(): Record<NodeStatus, number>; readonly sovereignCount: number; readonly revision: number };
+  registry: {
+    statusCounts(): Record<NodeStatus, number>;
+    regionConcentration(): RegionConcentration;
+    readonly sovereignCount: number;
+    readonly revision: number;
+  };
   hub: { watcherCounts(): ReadonlyMap<Transport, number> };
   database: MeshDatabase;
   verifier: Verifier;
@@ -66,6 +72,17 @@ export function registerStateMetrics(metrics: MeshMetrics, sources: StateSources
   gauge('self_preservation', '1 while the sweeper marks nobody offline because too many nodes went silent at once', function () {
     this.set(sources.preservation.active ? 1 : 0);
   });
+  // One unlabelled share rather than a gauge per region: regions are the registrants' words.
+  gauge('region_largest_share', 'Share (0-1) of the active nodes held by the region holding the most of them', function () {
+    this.set(sources.registry.regionConcentration().share);
+  });
+  gauge(
+    'region_concentrated',
+    '1 while one region holds more than a third of the active nodes (from 4 active nodes on): losing it would halt a BFT network',
+    function () {
+      this.set(sources.registry.regionConcentration().concentrated ? 1 : 0);
+    },
+  );
   gauge('sovereign_keys', 'Sovereign keys', function () {
     this.set(sources.registry.sovereignCount);
   });

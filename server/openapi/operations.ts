@@ -9,6 +9,7 @@ import {
   nodeDecisionRequestSchema,
   nodeGetRequestSchema,
   nodeListRequestSchema,
+  setRegionRequestSchema,
   registerRequestSchema,
   sovereignAddRequestSchema,
   sovereignRemoveRequestSchema,
@@ -97,10 +98,11 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     procedure: 'node.list',
     input: nodeListRequestSchema,
     summary:
-      'Nodes by status and service type (without a status: every node but denied ones), by id or by reputation or uptime, optionally only those of a minimum reputation',
+      'Nodes by status, service type and region (without a status: every node but denied ones), by id or by reputation or uptime, optionally only those of a minimum reputation',
     query: [
       { name: 'status' },
       { name: 'service' },
+      { name: 'region' },
       { name: 'sort', description: 'reputation or uptime (the day’s): highest first, ties by id, nodes without a figure last' },
       { name: 'minReputation', description: 'a whole number 0..100: only nodes with at least this reputation' },
     ],
@@ -143,6 +145,17 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
   decision('approve', 'Approve a pending (or denied) node: it becomes active', nodeResultSchema),
   decision('deny', 'Deny a node: its heartbeats and registrations are refused', nodeResultSchema),
   decision('remove', 'Remove a node with its services and history; its id may register afresh', removeResultSchema),
+  {
+    method: 'POST',
+    path: '/region/:nodeId',
+    procedure: 'sovereign.setRegion',
+    input: setRegionRequestSchema,
+    summary: "Set or correct a node's region and zone (an absent one is cleared); records node.updated",
+    signed: 'set-region',
+    pathFields: { nodeId: 'nodeId' },
+    response: nodeResultSchema,
+    errors: DECISION_ERRORS,
+  },
   {
     method: 'POST',
     path: '/heartbeat',

@@ -3,6 +3,7 @@ import {
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
 } from '../../shared/messages.js';
@@ -32,6 +33,14 @@ export function signedMessageTemplate(action: SignedAction, network: string): st
     case 'deny':
     case 'remove':
       return nodeDecisionMessage(network, action, { nodeId: slot('nodeId'), nodePublicKey: slot('nodePublicKey'), timestamp });
+    case 'set-region':
+      return setRegionMessage(network, {
+        nodeId: slot('nodeId'),
+        nodePublicKey: slot('nodePublicKey'),
+        region: slot('region'),
+        zone: slot('zone'),
+        timestamp,
+      });
     case 'sovereign-add':
       return sovereignAddMessage(network, { publicKey: slot('publicKey'), description: slot('description'), timestamp });
     case 'sovereign-remove':
@@ -48,12 +57,16 @@ const SIGNERS = {
 const NOTES: Partial<Record<SignedAction, string>> = {
   register:
     '`{tailscaleIP}` is empty when absent. The services line holds one `{type}:{port}:{servicePublicKey}` per ' +
-    'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services.',
+    'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services. ' +
+    'A registration with `region` or `zone` signs the mesh-v2 message instead: `mesh-v2` as its first line, and two more ' +
+    'lines after the services line, region then zone (each empty when absent), before the timestamp.',
   heartbeat: '`{tailscaleIP}` is empty when absent.',
   approve: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   remove: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   'sovereign-add': '`{description}` is empty when absent.',
+  'set-region':
+    '`{nodePublicKey}` is the key the node registered with; `{region}` and `{zone}` are empty when absent (which clears them).',
 };
 
 /** What the `signature` field of a request of `action` is, for the API document. */

@@ -9,6 +9,8 @@ const node = (id: string, status: NodeView['status'], extra: Partial<NodeView> =
   public_key: id.padEnd(64, '0'),
   tailscale_hostname: `${id}.ts.net`,
   tailscale_ip: null,
+  region: null,
+  zone: null,
   status,
   registered_at: 1,
   approved_at: null,

@@ -1,7 +1,16 @@
 import type { MeshEvent } from '../../shared/events.js';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import type { NodeListFilter } from '../../shared/requests.js';
-import type { NodeList, NodeView, ServiceHealth, SovereignView, StatusCounts, Topology } from '../../shared/responses.js';
+import type {
+  NodeList,
+  NodeView,
+  RegionConcentration,
+  ServiceHealth,
+  SovereignView,
+  StatusCounts,
+  Topology,
+} from '../../shared/responses.js';
+import { regionConcentration, regionCounts } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
 
@@ -12,6 +21,8 @@ interface TopologyBody {
   counts: Topology['counts'];
   nodes: NodeView[];
   services: Topology['services'];
+  regions: Topology['regions'];
+  regionConcentration: RegionConcentration;
 }
 
 /**
@@ -181,19 +192,20 @@ export class Registry {
   }
 
   /**
-   * Nodes by status and service type, sorted by id. Without a status, every node that takes part in
+   * Nodes by status, service type and region, sorted by id. Without a status, every node that takes part in
    * the network: denied nodes are listed only when asked for by name.
    */
   list(filter: NodeListFilter): NodeList {
     this.#refreshTouched();
-    const key = `${filter.status ?? ''}|${filter.service ?? ''}|${filter.sort ?? ''}|${filter.minReputation ?? ''}`;
+    const key = `${filter.status ?? ''}|${filter.service ?? ''}|${filter.region ?? ''}|${filter.sort ?? ''}|${filter.minReputation ?? ''}`;
     const cached = this.#lists.get(key);
     if (cached) return cached;
-    // Service types are the client's words: a flood of made-up ones must not grow this map for ever.
+    // Service types and regions are the client's words: a flood of made-up ones must not grow this map for ever.
     if (this.#lists.size >= MAX_CACHED_LISTS) this.#lists.clear();
     const nodes = [...this.#nodes.values()]
       .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
       .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
+      .filter((node) => !filter.region || node.region === filter.region)
       .filter((node) => filter.minReputation === undefined || (node.reputation ?? -1) >= filter.minReputation)
       .sort(filter.sort ? compareForSort(filter.sort) : byId);
     // The same object is answered until something changes: transports may cache its serialisation.
@@ -214,6 +226,13 @@ export class Registry {
       this.#topologyNetwork = network;
     }
     return this.#topology;
+  }
+
+  /** Whether one region holds more than a third of the active nodes, as of this snapshot. */
+  regionConcentration(): RegionConcentration {
+    this.#refreshTouched();
+    // Statuses never wait for the heartbeat refresh, so the last topology (or a fresh count) is exact.
+    return this.#topology?.regionConcentration ?? regionConcentration(regionCounts(this.#nodes.values()));
   }
 
   /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */
@@ -247,7 +266,8 @@ export class Registry {
         });
       }
     }
-    return { counts, nodes, services };
+    const regions = regionCounts(this.#nodes.values());
+    return { counts, nodes, services, regions, regionConcentration: regionConcentration(regions) };
   }
 
   #invalidate(): void {

@@ -8,6 +8,8 @@ const node = (overrides: Partial<NodeView> = {}, health: ServiceHealth = UNKNOWN
   public_key: 'ab'.repeat(32),
   tailscale_hostname: 'n1.ts.net',
   tailscale_ip: '100.64.0.5',
+  region: null,
+  zone: null,
   status: 'active',
   registered_at: 1,
   approved_at: 2,

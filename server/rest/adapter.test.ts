@@ -72,6 +72,8 @@ describe('REST: the seed workflow', () => {
         'public_key',
         'tailscale_hostname',
         'tailscale_ip',
+        'region',
+        'zone',
         'status',
         'registered_at',
         'approved_at',

@@ -71,6 +71,7 @@ export const restRoutes: readonly RestRoute[] = [
           service: queryValue(query, 'service'),
           sort: queryValue(query, 'sort'),
           minReputation: queryNumber(query, 'minReputation'),
+          region: queryValue(query, 'region'),
         }),
       ),
   },
@@ -97,6 +98,12 @@ export const restRoutes: readonly RestRoute[] = [
     path: '/deny/:nodeId',
     call: (api, { params, body }) =>
       api.sovereign.deny(unvalidated<Inputs['sovereign']['deny']>({ ...body, nodeId: params.nodeId })),
+  },
+  {
+    method: 'POST',
+    path: '/region/:nodeId',
+    call: (api, { params, body }) =>
+      api.sovereign.setRegion(unvalidated<Inputs['sovereign']['setRegion']>({ ...body, nodeId: params.nodeId })),
   },
   {
     method: 'POST',

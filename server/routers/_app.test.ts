@@ -81,6 +81,8 @@ describe('the seed workflow through the procedures', () => {
       public_key: node.publicKey,
       tailscale_hostname: 'validator-002.ts.net',
       tailscale_ip: '100.64.0.5',
+      region: null,
+      zone: null,
       status: 'active',
       registered_at: t.clock.now(),
       approved_at: t.clock.now(),

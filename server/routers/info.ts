@@ -15,4 +15,5 @@ export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) 
   maxSkewMs: ctx.mesh.config.maxSkewMs,
   maxFutureSkewMs: ctx.mesh.config.maxFutureSkewMs,
   selfPreservation: ctx.mesh.preservation.view(),
+  regionConcentration: ctx.mesh.registry.regionConcentration(),
 }));

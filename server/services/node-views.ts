@@ -26,6 +26,8 @@ const NODE_VIEW_COLUMNS = {
   approved_at: sql`n.approved_at`,
   approved_by: sql`n.approved_by`,
   last_heartbeat: sql`n.last_heartbeat`,
+  region: sql`n.region`,
+  zone: sql`n.zone`,
   services: sql`json((
       SELECT json_group_array(json_object(${jsonPairs(SERVICE_VIEW_COLUMNS)}))
       FROM (SELECT * FROM services WHERE node_id = n.id ORDER BY position) AS s

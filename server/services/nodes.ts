@@ -1,6 +1,6 @@
 import { and, count, eq, ne } from 'drizzle-orm';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { NodeDecisionFields, RegisterFields } from '../../shared/requests.js';
+import type { NodeDecisionFields, RegisterFields, SetRegionFields } from '../../shared/requests.js';
 import type { NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { nodes, services, type NodeRow } from '../../db/schema.js';
@@ -26,7 +26,7 @@ export async function recordNodeEvent(
 /** What a re-registration can change, to tell an update from a repeat. */
 async function addressOf(tx: Tx, nodeId: string): Promise<string> {
   const view = await readNodeView(tx, nodeId);
-  return JSON.stringify([view?.tailscale_hostname, view?.tailscale_ip, view?.services]);
+  return JSON.stringify([view?.tailscale_hostname, view?.tailscale_ip, view?.services, view?.region, view?.zone]);
 }
 
 async function findNode(tx: Tx, nodeId: string): Promise<NodeRow | undefined> {
@@ -120,6 +120,9 @@ export async function registerNode(
     tailscaleHostname: request.tailscaleHostname,
     tailscaleIp: request.tailscaleIP ?? null,
     registrationSignature: request.signature ?? '',
+    // A mesh-v1 re-registration declares no location, so it keeps the one on record (perhaps a
+    // sovereign's correction); a mesh-v2 one signs both lines, so it sets both.
+    ...(request.region || request.zone ? { region: request.region ?? null, zone: request.zone ?? null } : {}),
   };
   const before = existing ? await addressOf(tx, nodeId) : null;
   if (existing) {
@@ -179,3 +182,22 @@ export const removeNode: NodeDecision<RemoveResult> = async (tx, record, request
   await recordNodeEvent(tx, record, 'node.removed', node, request.approverPublicKey, now);
   return { success: true, nodeId: node.id, removed: true, message: `Node ${node.id} removed.` };
 };
+
+/** A sovereign sets or corrects where a node runs; a node.updated event follows when that changed anything. */
+export async function setNodeRegion(
+  tx: Tx,
+  record: WriteRecord,
+  request: SetRegionFields,
+  nodeKey: string,
+  now: number,
+): Promise<NodeResult> {
+  const node = await requireSignedNode(tx, request.nodeId, nodeKey);
+  const region = request.region ?? null;
+  const zone = request.zone ?? null;
+  if (node.region !== region || node.zone !== zone) {
+    await tx.update(nodes).set({ region, zone }).where(eq(nodes.id, node.id));
+    await recordNodeEvent(tx, record, 'node.updated', node, request.approverPublicKey, now);
+  }
+  const where = region === null && zone === null ? 'no location' : `region ${region ?? '-'}, zone ${zone ?? '-'}`;
+  return { success: true, nodeId: node.id, status: node.status, message: `Node ${node.id}: ${where}.` };
+}

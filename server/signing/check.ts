@@ -2,6 +2,7 @@ import {
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
 } from '../../shared/messages.js';
@@ -61,6 +62,12 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
         nodePublicKey: nodeKey,
         timestamp: request.timestamp,
       });
+      return { signerKey: request.approverPublicKey, subjectKey: nodeKey, message };
+    }
+    case 'set-region': {
+      const request = fields as SignedFields<'set-region'>;
+      const nodeKey = await registeredNodeKey(ctx, request.nodeId);
+      const message = setRegionMessage(network, { ...request, nodePublicKey: nodeKey });
       return { signerKey: request.approverPublicKey, subjectKey: nodeKey, message };
     }
     case 'sovereign-add': {

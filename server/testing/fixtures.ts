@@ -7,6 +7,8 @@ export function bulkyNodeView(id: string): NodeView {
     public_key: 'ab'.repeat(32),
     tailscale_hostname: `${id}.ts.net`,
     tailscale_ip: '100.64.0.1',
+    region: null,
+    zone: null,
     status: 'active',
     registered_at: 1,
     approved_at: 2,

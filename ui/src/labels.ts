@@ -28,6 +28,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'mesh.self-preservation': 'self-preservation',
   'mesh.rate-limited': 'writes rate-limited',
   'mesh.pending-full': 'pending registrations full',
+  'mesh.concentration': 'region concentration',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

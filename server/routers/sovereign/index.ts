@@ -5,6 +5,7 @@ import { denyProcedure } from './deny.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
 import { removeNodeProcedure } from './remove-node.js';
+import { setRegionProcedure } from './set-region.js';
 
 export const sovereignRouter = router({
   approve: approveProcedure,
@@ -15,4 +16,5 @@ export const sovereignRouter = router({
   add: addProcedure,
   removeKey: removeKeyProcedure,
   list: listSovereignsProcedure,
+  setRegion: setRegionProcedure,
 });

@@ -65,6 +65,8 @@ export function Inbox() {
                 <dd class="mono">{node.tailscale_hostname}</dd>
                 <dt>IP</dt>
                 <dd class="mono">{node.tailscale_ip ?? 'not given'}</dd>
+                <dt>Region / zone</dt>
+                <dd class="mono">{node.region || node.zone ? `${node.region ?? '—'} / ${node.zone ?? '—'}` : 'not given'}</dd>
                 <dt>Services</dt>
                 <dd>
                   {node.services.length === 0

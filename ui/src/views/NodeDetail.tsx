@@ -94,6 +94,8 @@ export function NodeDetail({ nodeId }: { nodeId: string }) {
               <dd class="mono">{node.tailscale_hostname}</dd>
               <dt>IP</dt>
               <dd class="mono">{node.tailscale_ip ?? '—'}</dd>
+              <dt>Region / zone</dt>
+              <dd class="mono">{node.region || node.zone ? `${node.region ?? '—'} / ${node.zone ?? '—'}` : '—'}</dd>
               <dt>Registered</dt>
               <dd>{formatTime(node.registered_at)}</dd>
               <dt>Approved</dt>

@@ -1,0 +1,2 @@
+ALTER TABLE `nodes` ADD `region` text;--> statement-breakpoint
+ALTER TABLE `nodes` ADD `zone` text;

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
+import { sweepOnce } from '../sweeper.js';
+import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { Scrape } from '../testing/prometheus.js';
+import { NO_REGION, regionConcentration, regionCounts } from './region-concentration.js';
+
+let t: TestMesh | undefined;
+afterEach(() => {
+  t?.mesh.close();
+  t = undefined;
+});
+
+async function activeNode(mesh: TestMesh, id: string, region?: string): Promise<void> {
+  const options = { network: mesh.network };
+  const key = newSigner(mesh.clock);
+  await mesh.api.node.register(
+    signedRegister(key, { nodeId: id, tailscaleHostname: `${id}.ts.net`, ...(region ? { region } : {}) }, options),
+  );
+  await mesh.api.sovereign.approve(
+    signedNodeDecision(mesh.sovereign, 'approve', { nodeId: id, nodePublicKey: key.publicKey }, options),
+  );
+}
+
+const changes = async (mesh: TestMesh) =>
+  (await mesh.api.events.list({ types: ['mesh.concentration'] })).events.map((event) => event.regionConcentration);
+const scrape = async (mesh: TestMesh) => new Scrape(await mesh.mesh.metrics.registry.metrics());
+
+describe('region concentration', () => {
+  it('judges nothing below four active nodes, and more than a third from there on', () => {
+    const nodes = (regions: Array<string | null>) => regions.map((region) => ({ region, status: 'active' as const }));
+    expect(regionConcentration(regionCounts(nodes(['a', 'a', 'b']))).concentrated).toBe(false);
+    expect(regionConcentration(regionCounts(nodes(['a', 'b', 'c', 'd', 'e', 'f'])))).toMatchObject({ concentrated: false });
+    // Two of six is exactly a third: not more than a third.
+    expect(regionConcentration(regionCounts(nodes(['a', 'a', 'b', 'b', 'c', 'c']))).concentrated).toBe(false);
+    expect(regionConcentration(regionCounts(nodes(['a', 'a', 'b', 'c'])))).toEqual({
+      concentrated: true,
+      region: 'a',
+      regionActiveNodes: 2,
+      activeNodes: 4,
+      share: 0.5,
+    });
+    // Nodes without a region count among the active ones, never as one region.
+    expect(regionConcentration(regionCounts(nodes([null, null, null, 'a'])))).toMatchObject({ concentrated: false, region: 'a' });
+  });
+
+  it('records entering and leaving in events, shows it in /health, topology and the metrics', async () => {
+    const mesh = await createTestMesh();
+    t = mesh;
+    for (const [id, region] of [
+      ['w1', 'eu-west'],
+      ['e1', 'us-east'],
+      ['a1', 'ap-south'],
+    ] as const)
+      await activeNode(mesh, id, region);
+    await activeNode(mesh, 'x1');
+    await sweepOnce(mesh.mesh);
+    expect(await changes(mesh)).toEqual([]);
+    expect((await mesh.api.info()).regionConcentration.concentrated).toBe(false);
+
+    await activeNode(mesh, 'w2', 'eu-west');
+    expect((await mesh.api.info()).regionConcentration).toEqual({
+      concentrated: true,
+      region: 'eu-west',
+      regionActiveNodes: 2,
+      activeNodes: 5,
+      share: 0.4,
+    });
+    const topology = await mesh.api.node.topology();
+    expect(topology.regions['eu-west']?.active).toBe(2);
+    expect(topology.regions[NO_REGION]?.active).toBe(1);
+    expect(topology.regionConcentration.concentrated).toBe(true);
+    expect((await scrape(mesh)).value('mesh_region_concentrated')).toBe(1);
+    expect((await scrape(mesh)).value('mesh_region_largest_share')).toBe(0.4);
+
+    await sweepOnce(mesh.mesh);
+    await sweepOnce(mesh.mesh);
+    expect(await changes(mesh)).toEqual([
+      { change: 'entered', state: expect.objectContaining({ region: 'eu-west', activeNodes: 5 }) },
+    ]);
+
+    await activeNode(mesh, 's1', 'sa-east');
+    await activeNode(mesh, 's2', 'sa-east');
+    expect((await mesh.api.info()).regionConcentration).toMatchObject({ concentrated: false, activeNodes: 7 });
+    await sweepOnce(mesh.mesh);
+    expect((await changes(mesh)).map((change) => change?.change)).toEqual(['entered', 'exited']);
+    expect((await scrape(mesh)).value('mesh_region_concentrated')).toBe(0);
+  });
+});

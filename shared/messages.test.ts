@@ -126,20 +126,7 @@ describe('signed messages, version 1', () => {
     ];
     expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2', 'set-region']);
     const built: Record<string, string> = {
-      register: registerMessage(
-        'tana',
-        registerRequestSchema.parse({
-          nodeId: 'validator-002',
-          publicKey: RFC8032_KEY_1.publicKey,
-          tailscaleHostname: 'validator-b.ts.net',
-          tailscaleIP: '100.64.0.5',
-          services: [
-            { type: 'ledger', port: 8080, publicKey: '11'.repeat(32) },
-            { type: 't4', port: 8180 },
-          ],
-          timestamp: 1764000000000,
-        }),
-      ),
+      register: registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
       'register-v2': registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION })),
       'set-region': setRegionMessage('tana', {
         nodeId: 'validator-002',

@@ -7,7 +7,8 @@ export function loopbackPool(origin: string, localAddress: string, connections: 
   return new Pool(origin, {
     connections,
     pipelining: 1,
-    connect: { localAddress },
+    // The client's own option: undici passes it to every connect, over any `connect: { localAddress }`.
+    localAddress,
     // A soak must notice a request mesh never answers, without waiting undici's default 5 minutes.
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

@@ -31,17 +31,9 @@ import type {
   LoaderMessage,
   LoadResult,
 } from './jobs.js';
+import { runForkedJob, sendToParent } from './forked-job.js';
 
-function send(message: LoaderMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) {
-      process.stdout.write(`${JSON.stringify(message)}\n`);
-      resolve();
-      return;
-    }
-    process.send(message, () => resolve());
-  });
-}
+const send = (message: LoaderMessage): Promise<void> => sendToParent(message);
 
 const newHistogram = (): RecordableHistogram => createHistogram({ lowest: 1, highest: 600_000_000, figures: 3 });
 
@@ -462,22 +454,5 @@ async function run(job: Job): Promise<LoadResult | EventsResult> {
   }
 }
 
-// A hard stop whatever happens: no job here needs more than two minutes.
-setTimeout(() => {
-  process.stderr.write('load generator: hard time limit reached\n');
-  process.exit(3);
-}, 120_000).unref();
-process.once('disconnect', () => process.exit(2));
-
-process.once('message', (job: Job) => {
-  run(job).then(
-    async (result) => {
-      await send({ type: 'result', result });
-      process.exit(0);
-    },
-    async (error: unknown) => {
-      await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      process.exit(1);
-    },
-  );
-});
+// No job here needs more than two minutes.
+runForkedJob('load generator', run, () => 120_000);

@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { runForkedJob, sendToParent } from '../bench/forked-job.js';
 import type { KeysFile } from '../bench/jobs.js';
 import { floodRegistrations, sendBigBatches, subscribeWithoutReading } from './abusers.js';
 import { sendHeartbeats } from './heartbeats.js';
@@ -75,26 +76,8 @@ async function runAbuse(job: AbuseJob): Promise<AbuseResult> {
   return { kind: 'abuse', wsSubscriber: await readSubscriber(), batches, flood };
 }
 
-function send(message: TrafficMessage): Promise<void> {
-  return new Promise((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
-}
+const send = (message: TrafficMessage): Promise<void> => sendToParent(message);
 
-process.once('disconnect', () => process.exit(2));
-process.once('message', (job: TrafficJob) => {
-  // A hard stop whatever happens: the job's time, plus the answers and drains it waits for.
-  setTimeout(() => {
-    process.stderr.write(`soak traffic (${job.kind}): hard time limit reached\n`);
-    process.exit(3);
-  }, job.durationMs + 90_000).unref();
-  const run: Promise<TrafficResult> = job.kind === 'legit' ? runLegit(job) : runAbuse(job);
-  run.then(
-    async (result) => {
-      await send({ type: 'result', result });
-      process.exit(0);
-    },
-    async (error: unknown) => {
-      await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      process.exit(1);
-    },
-  );
-});
+const runJob = (job: TrafficJob): Promise<TrafficResult> => (job.kind === 'legit' ? runLegit(job) : runAbuse(job));
+// A hard stop whatever happens: the job's time, plus the answers and drains it waits for.
+runForkedJob('soak traffic', runJob, (job) => job.durationMs + 90_000);

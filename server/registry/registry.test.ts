@@ -1,26 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../shared/events.js';
-import { UNKNOWN_UPTIME, type NodeView } from '../../shared/responses.js';
+import type { NodeView } from '../../shared/responses.js';
+import { nodeViewFixture } from '../testing/fixtures.js';
 import { TestClock } from '../testing/harness.js';
 import { HEARTBEAT_REFRESH_MS, Registry } from './registry.js';
 
-const node = (id: string, status: NodeView['status'], extra: Partial<NodeView> = {}): NodeView => ({
-  id,
-  public_key: id.padEnd(64, '0'),
-  tailscale_hostname: `${id}.ts.net`,
-  tailscale_ip: null,
-  region: null,
-  zone: null,
-  status,
-  registered_at: 1,
-  approved_at: null,
-  approved_by: null,
-  last_heartbeat: null,
-  services: [],
-  uptime: UNKNOWN_UPTIME,
-  reputation: null,
-  ...extra,
-});
+const node = (id: string, status: NodeView['status'], extra: Partial<NodeView> = {}): NodeView =>
+  nodeViewFixture({
+    id,
+    public_key: id.padEnd(64, '0'),
+    tailscale_ip: null,
+    status,
+    approved_at: null,
+    approved_by: null,
+    ...extra,
+  });
 
 const event = (revision: number, view: NodeView): MeshEvent => ({
   revision,

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../shared/events.js';
-import { UNKNOWN_HEALTH, UNKNOWN_UPTIME, type NodeView, type ServiceHealth } from '../../shared/responses.js';
+import { UNKNOWN_HEALTH, type NodeView, type ServiceHealth } from '../../shared/responses.js';
+import { nodeViewFixture } from '../testing/fixtures.js';
 import { Registry } from './registry.js';
 
-const node = (overrides: Partial<NodeView> = {}, health: ServiceHealth = UNKNOWN_HEALTH): NodeView => ({
-  id: 'n1',
-  public_key: 'ab'.repeat(32),
-  tailscale_hostname: 'n1.ts.net',
-  tailscale_ip: '100.64.0.5',
-  region: null,
-  zone: null,
-  status: 'active',
-  registered_at: 1,
-  approved_at: 2,
-  approved_by: 'cd'.repeat(32),
-  last_heartbeat: null,
-  services: [{ type: 'ledger', port: 8080, publicKey: null, health }],
-  uptime: UNKNOWN_UPTIME,
-  reputation: null,
-  ...overrides,
-});
+const node = (overrides: Partial<NodeView> = {}, health: ServiceHealth = UNKNOWN_HEALTH): NodeView =>
+  nodeViewFixture({ services: [{ type: 'ledger', port: 8080, publicKey: null, health }], ...overrides });
 
 const event = (revision: number, type: MeshEvent['type'], view: NodeView | null): MeshEvent => ({
   revision,

@@ -1,18 +1,32 @@
 import { UNKNOWN_HEALTH, UNKNOWN_UPTIME, type NodeView } from '../../shared/responses.js';
 
-/** A node announcing 32 services with keys: about 4 kB of JSON, for tests that need volume. */
-export function bulkyNodeView(id: string): NodeView {
+/** An approved node's view, as the registry holds it, with `overrides` laid over it. */
+export function nodeViewFixture(overrides: Partial<NodeView> = {}): NodeView {
+  const id = overrides.id ?? 'n1';
   return {
     id,
     public_key: 'ab'.repeat(32),
     tailscale_hostname: `${id}.ts.net`,
-    tailscale_ip: '100.64.0.1',
+    tailscale_ip: '100.64.0.5',
     region: null,
     zone: null,
     status: 'active',
     registered_at: 1,
     approved_at: 2,
     approved_by: 'cd'.repeat(32),
+    last_heartbeat: null,
+    services: [],
+    uptime: UNKNOWN_UPTIME,
+    reputation: null,
+    ...overrides,
+  };
+}
+
+/** A node announcing 32 services with keys: about 4 kB of JSON, for tests that need volume. */
+export function bulkyNodeView(id: string): NodeView {
+  return nodeViewFixture({
+    id,
+    tailscale_ip: '100.64.0.1',
     last_heartbeat: 3,
     services: Array.from({ length: 32 }, (_, i) => ({
       type: `service-${i}`,
@@ -20,7 +34,5 @@ export function bulkyNodeView(id: string): NodeView {
       publicKey: 'ef'.repeat(32),
       health: UNKNOWN_HEALTH,
     })),
-    uptime: UNKNOWN_UPTIME,
-    reputation: null,
-  };
+  });
 }

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMeshClient } from '../client/client.js';
-import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
 import type { EventPage } from '../shared/events.js';
 import type { Info, Topology } from '../shared/responses.js';
 import type { MeshConfig } from './config.js';
@@ -9,6 +8,7 @@ import { createContext } from './context.js';
 import { createCaller } from './routers/_app.js';
 import { sweepOnce } from './sweeper.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from './testing/harness.js';
+import { activeNodes, sweepingNetwork, sweepMinutes, type TestNode } from './testing/sweeping-network.js';
 import { Scrape } from './testing/prometheus.js';
 import { startTestServer, useCleanups } from './testing/servers.js';
 
@@ -21,49 +21,16 @@ afterEach(() => {
   t = undefined;
 });
 
-interface TestNode {
-  id: string;
-  heartbeat(): Promise<unknown>;
-}
-
-async function activeNodes(mesh: TestMesh, count: number): Promise<TestNode[]> {
-  const options = { network: mesh.network };
-  const nodes: TestNode[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = `n${String(i).padStart(2, '0')}`;
-    const key = newSigner(mesh.clock);
-    await mesh.api.node.register(signedRegister(key, { nodeId: id, tailscaleHostname: `${id}.ts.net` }, options));
-    await mesh.api.sovereign.approve(
-      signedNodeDecision(mesh.sovereign, 'approve', { nodeId: id, nodePublicKey: key.publicKey }, options),
-    );
-    nodes.push({ id, heartbeat: () => mesh.api.health.heartbeat(signedHeartbeat(key, { nodeId: id }, options)) });
-  }
-  return nodes;
-}
-
 /** A network of 40 active nodes whose start-up grace is over, every node having just sent a heartbeat. */
 async function network(config: Partial<MeshConfig> = {}, logger?: Logger) {
-  const mesh = await createTestMesh({ config, ...(logger ? { logger } : {}) });
-  t = mesh;
-  const nodes = await activeNodes(mesh, NETWORK_SIZE);
-  mesh.clock.advance(OFFLINE_AFTER);
-  for (const node of nodes) await node.heartbeat();
-  return { mesh, nodes };
+  const built = await sweepingNetwork(NETWORK_SIZE, config, logger ? { logger } : {});
+  t = built.mesh;
+  return built;
 }
 
-/**
- * Lets `ms` pass a minute at a time, as the sweeper would see it: every node in `alive` sends a
- * heartbeat each minute, the others stay silent, and one sweeper pass runs at the end of each minute.
- */
-async function run(mesh: TestMesh, ms: number, alive: readonly TestNode[]) {
-  const passes: string[][] = [];
-  for (let left = ms; left > 0; left -= MINUTE) {
-    mesh.clock.advance(Math.min(MINUTE, left));
-    for (const node of alive) await node.heartbeat();
-    passes.push((await sweepOnce(mesh.mesh)).wentOffline);
-  }
-  return passes;
-}
+/** sweepMinutes, by the ids each pass marked offline. */
+const run = async (mesh: TestMesh, ms: number, alive: readonly TestNode[]) =>
+  (await sweepMinutes(mesh, ms, alive)).map((pass) => pass.wentOffline);
 
 const statusOf = async (mesh: TestMesh, status: 'active' | 'offline') =>
   (await mesh.api.node.list({ status })).nodes.map((node) => node.id);

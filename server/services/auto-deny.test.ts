@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
-import type { Signer } from '../../client/signer.js';
+import { signedNodeDecision } from '../../client/signed-requests.js';
 import type { MeshConfig } from '../config.js';
 import type { Logger, LogFields } from '../log.js';
-import { sweepOnce } from '../sweeper.js';
-import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
+import { createTestMesh, TestClock, type TestMesh } from '../testing/harness.js';
+import { sweepingNetwork, sweepMinutes, type TestNode } from '../testing/sweeping-network.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { Scrape } from '../testing/prometheus.js';
 
-const OFFLINE_AFTER = 300_000;
 const MINUTE = 60_000;
 const meshes: TestMesh[] = [];
 const dirs: Array<{ cleanup(): void }> = [];
@@ -18,47 +16,16 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) dir.cleanup();
 });
 
-interface TestNode {
-  id: string;
-  key: Signer;
-  heartbeat(): Promise<unknown>;
-}
-
-async function activeNodes(mesh: TestMesh, count: number): Promise<TestNode[]> {
-  const options = { network: mesh.network };
-  const nodes: TestNode[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = `n${String(i).padStart(2, '0')}`;
-    const key = newSigner(mesh.clock);
-    await mesh.api.node.register(signedRegister(key, { nodeId: id, tailscaleHostname: `${id}.ts.net` }, options));
-    await mesh.api.sovereign.approve(
-      signedNodeDecision(mesh.sovereign, 'approve', { nodeId: id, nodePublicKey: key.publicKey }, options),
-    );
-    nodes.push({ id, key, heartbeat: () => mesh.api.health.heartbeat(signedHeartbeat(key, { nodeId: id }, options)) });
-  }
-  return nodes;
-}
-
 /** `count` active nodes, the start-up grace over, every node having just sent a heartbeat. */
 async function network(count: number, config: Partial<MeshConfig>, options: { clock?: TestClock; logger?: Logger } = {}) {
-  const mesh = await createTestMesh({ config, ...options });
-  meshes.push(mesh);
-  const nodes = await activeNodes(mesh, count);
-  mesh.clock.advance(OFFLINE_AFTER);
-  for (const node of nodes) await node.heartbeat();
-  return { mesh, nodes };
+  const built = await sweepingNetwork(count, config, options);
+  meshes.push(built.mesh);
+  return built;
 }
 
-/** A minute at a time: `alive` heartbeat, then one sweeper pass; the ids denied, pass by pass. */
-async function run(mesh: TestMesh, ms: number, alive: readonly TestNode[]) {
-  const denied: string[][] = [];
-  for (let left = ms; left > 0; left -= MINUTE) {
-    mesh.clock.advance(Math.min(MINUTE, left));
-    for (const node of alive) await node.heartbeat();
-    denied.push((await sweepOnce(mesh.mesh)).denied);
-  }
-  return denied;
-}
+/** sweepMinutes, by the ids each pass denied. */
+const run = async (mesh: TestMesh, ms: number, alive: readonly TestNode[]) =>
+  (await sweepMinutes(mesh, ms, alive)).map((pass) => pass.denied);
 
 const statusOf = async (mesh: TestMesh, nodeId: string) => (await mesh.api.node.get({ nodeId })).status;
 

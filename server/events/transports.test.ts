@@ -6,10 +6,8 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readSseFrames, type SseFrame } from '../../client/sse.js';
-import { SYSTEM_ACTOR, type WatchMessage } from '../../shared/events.js';
-import { appendEvents } from './log.js';
-import { writeAndPublish } from '../write.js';
-import { bulkyNodeView } from '../testing/fixtures.js';
+import type { WatchMessage } from '../../shared/events.js';
+import { writeBulkyBacklog } from '../testing/fixtures.js';
 import type { RunningMesh } from '../app.js';
 import type { AppRouter } from '../routers/_app.js';
 import { startRelay } from '../../shared/testing/ports.js';
@@ -121,21 +119,7 @@ describe('GET /events, clients that leave', () => {
   it('frees the watcher of a client that stops reading and leaves in the middle of a backlog', async () => {
     const running = await start();
     // A backlog of several megabytes, more than socket buffers hold: 2,000 events of 4 kB.
-    const node = bulkyNodeView('n');
-    await writeAndPublish(running.mesh.database, running.mesh.hub, (tx, record) =>
-      appendEvents(
-        tx,
-        record,
-        Array.from({ length: 2000 }, () => ({
-          type: 'node.updated' as const,
-          actor: SYSTEM_ACTOR,
-          nodeId: 'n',
-          publicKey: node.public_key,
-          node,
-        })),
-        1,
-      ),
-    );
+    await writeBulkyBacklog(running.mesh, 2000);
     const socket = connect(running.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     socket.write('GET /events?since=0 HTTP/1.1\r\nhost: x\r\n\r\n');

@@ -5,7 +5,7 @@ import { MAX_BATCH_CALLS, WS_MAX_SUBSCRIPTIONS } from '../../shared/limits.js';
 import { Arrivals, waitUntil } from '../../shared/testing/wait.js';
 import type { RunningMesh } from '../app.js';
 import { appendEvents } from '../events/log.js';
-import { bulkyNodeView } from '../testing/fixtures.js';
+import { bulkyNodeView, writeBulkyBacklog } from '../testing/fixtures.js';
 import { startTestServer, useCleanups } from '../testing/servers.js';
 import { writeAndPublish } from '../write.js';
 
@@ -111,23 +111,7 @@ describe('WebSocket limits per connection', () => {
   it('closes a connection that stops reading once its unread answers pass the bound, freeing its watchers', async () => {
     const running = await startTestServer(defer);
     // About 24 MB of events, far more than the sockets' kernel buffers take.
-    const node = bulkyNodeView('n');
-    for (let batch = 0; batch < 3; batch++) {
-      await writeAndPublish(running.mesh.database, running.mesh.hub, (tx, record) =>
-        appendEvents(
-          tx,
-          record,
-          Array.from({ length: 2000 }, () => ({
-            type: 'node.updated' as const,
-            actor: SYSTEM_ACTOR,
-            nodeId: 'n',
-            publicKey: node.public_key,
-            node,
-          })),
-          1,
-        ),
-      );
-    }
+    for (let batch = 0; batch < 3; batch++) await writeBulkyBacklog(running.mesh, 2000);
     // A backlog read from the database page by page: the watcher's own queue never fills, only the socket does.
     const ws = await connect(running);
     ws.socket.pause(); // read nothing: the server's sends back up

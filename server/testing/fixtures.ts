@@ -1,4 +1,8 @@
+import { SYSTEM_ACTOR } from '../../shared/events.js';
 import { UNKNOWN_HEALTH, UNKNOWN_UPTIME, type NodeView } from '../../shared/responses.js';
+import { appendEvents } from '../events/log.js';
+import type { Mesh } from '../mesh.js';
+import { writeAndPublish } from '../write.js';
 
 /** An approved node's view, as the registry holds it, with `overrides` laid over it. */
 export function nodeViewFixture(overrides: Partial<NodeView> = {}): NodeView {
@@ -35,4 +39,26 @@ export function bulkyNodeView(id: string): NodeView {
       health: UNKNOWN_HEALTH,
     })),
   });
+}
+
+/**
+ * Commits and publishes `count` node.updated events of one bulky node (about 4 kB each): a backlog
+ * of megabytes, more than socket buffers hold, for tests of readers that fall behind.
+ */
+export async function writeBulkyBacklog(mesh: Mesh, count: number): Promise<void> {
+  const node = bulkyNodeView('n');
+  await writeAndPublish(mesh.database, mesh.hub, (tx, record) =>
+    appendEvents(
+      tx,
+      record,
+      Array.from({ length: count }, () => ({
+        type: 'node.updated' as const,
+        actor: SYSTEM_ACTOR,
+        nodeId: 'n',
+        publicKey: node.public_key,
+        node,
+      })),
+      1,
+    ),
+  );
 }

@@ -418,30 +418,25 @@ describe('heartbeats', () => {
 });
 
 describe('sovereign keys', () => {
+  /** sovereign.add signed by the sovereign over fields the SDK would refuse to send: only the server judges them. */
+  const addSignedAsIs = (publicKey: string, description: string) => {
+    const unsigned = { publicKey, description, timestamp: t.sovereign.nextTimestamp() };
+    return t.api.sovereign.add({
+      ...unsigned,
+      approverPublicKey: t.sovereign.publicKey,
+      signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
+    });
+  };
+
   it('refuses a description with a NUL, though signed, naming the field, instead of storing it to be shown truncated', async () => {
-    const second = newSigner(t.clock);
-    const unsigned = { publicKey: second.publicKey, description: 'before\0after', timestamp: t.sovereign.nextTimestamp() };
-    const error = await failure(
-      t.api.sovereign.add({
-        ...unsigned,
-        approverPublicKey: t.sovereign.publicKey,
-        signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
-      }),
-    );
+    const error = await failure(addSignedAsIs(newSigner(t.clock).publicKey, 'before\0after'));
     expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
     expect(error.message).toMatch(/description: must not contain control characters/);
     expect((await t.api.sovereign.list()).sovereigns).toHaveLength(1);
   });
 
   it('refuses to add a mixed-order key as a sovereign, even signed by a sovereign', async () => {
-    const unsigned = { publicKey: mixedOrderKey().publicKey, description: 'mixed', timestamp: t.sovereign.nextTimestamp() };
-    const error = await failure(
-      t.api.sovereign.add({
-        ...unsigned,
-        approverPublicKey: t.sovereign.publicKey,
-        signature: t.sovereign.sign(sovereignAddMessage(t.network, unsigned)),
-      }),
-    );
+    const error = await failure(addSignedAsIs(mixedOrderKey().publicKey, 'mixed'));
     expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: 400 });
     expect(error.message).toMatch(/publicKey: is not torsion-free/);
     expect((await t.api.sovereign.list()).sovereigns).toHaveLength(1);

@@ -1,5 +1,5 @@
 import type { PendingFullNotes } from './limits/pending-full-notes.js';
-import type { RateLimitTally } from './limits/rate-limit-report.js';
+import type { RateLimitTally } from './limits/rate-limit-tally.js';
 import type { MeshDatabase } from '../db/database.js';
 import type { Clock } from './clock.js';
 import type { MeshConfig } from './config.js';

@@ -15,7 +15,7 @@ import { readAllNodeViews } from './services/node-views.js';
 import { Registry } from './registry/registry.js';
 import { RegionConcentrationWatch } from './registry/region-concentration.js';
 import { RateLimiter } from './limits/rate-limiter.js';
-import { RateLimitTally } from './limits/rate-limit-report.js';
+import { RateLimitTally } from './limits/rate-limit-tally.js';
 import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';

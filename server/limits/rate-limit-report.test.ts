@@ -4,7 +4,8 @@ import { signedRegister } from '../../client/signed-requests.js';
 import { readEventsAfter } from '../events/log.js';
 import { newSigner, TestClock } from '../testing/harness.js';
 import { startTestServer, useCleanups } from '../testing/servers.js';
-import { RATE_LIMITED_WINDOW_MS, RateLimitTally, reportRateLimited } from './rate-limit-report.js';
+import { RATE_LIMITED_WINDOW_MS, reportRateLimited } from './rate-limit-report.js';
+import { RateLimitTally } from './rate-limit-tally.js';
 
 const defer = useCleanups();
 

@@ -93,6 +93,8 @@ export const nodeViewSchema = z.object({
     ),
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
+/** What the uptime rollup says of a node: the part of its view mesh computes from heartbeat history. */
+export type UptimeFigures = Pick<NodeView, 'uptime' | 'reputation'>;
 
 /** The events-log revision a discovery answer reflects: watch from it to miss nothing and see nothing twice. */
 const revision = z.number();

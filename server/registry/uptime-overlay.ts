@@ -1,6 +1,5 @@
 import type { NodeListSort } from '../../shared/requests.js';
-import type { NodeView } from '../../shared/responses.js';
-import type { UptimeFigures } from '../services/uptime.js';
+import type { NodeView, UptimeFigures } from '../../shared/responses.js';
 
 export type { UptimeFigures };
 

@@ -1,6 +1,6 @@
 import { and, asc, gt, gte, lte, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { NodeUptime } from '../../shared/responses.js';
+import type { NodeUptime, UptimeFigures } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { meshUptimeHours, nodes, nodeUptimeHours } from '../../db/schema.js';
 import { HOUR_MS, MINUTE_MS } from './uptime-rollup.js';
@@ -11,11 +11,6 @@ export interface UptimeSettings {
   now: number;
   /** MESH_HEARTBEAT_INTERVAL_MS: the interval in which one heartbeat is expected (at least a minute, the rollup's grain). */
   heartbeatIntervalMs: number;
-}
-
-export interface UptimeFigures {
-  uptime: NodeUptime;
-  reputation: number | null;
 }
 
 // An hour's 60-bit bitmap read as two halves of 30 bits: JavaScript numbers hold 53 bits exactly.

@@ -111,6 +111,27 @@ export function signedProcedureNotingRefusals<A extends SignedAction>(
 }
 
 /**
+ * A signed procedure with work to do after its signature is checked and before its write
+ * transaction opens: asking another process (tailscaled), which must not hold the write lock.
+ * What `prepare` returns reaches the procedure as ctx.prepared; what it throws refuses the request.
+ * `afterRefusal` is as for signedProcedureNotingRefusals.
+ */
+export function signedProcedurePrepared<A extends SignedAction, P>(
+  action: A,
+  prepare: (ctx: Context, input: SignedFields<A>) => Promise<P>,
+  afterRefusal: (ctx: Context, error: unknown) => Promise<void>,
+) {
+  return signedInput(action)
+    .use(async ({ ctx, input, next }) => next({ ctx: { prepared: await prepare(ctx, input as SignedFields<A>) } }))
+    .use(async ({ ctx, next }) => {
+      const result = await next();
+      if (!result.ok) await afterRefusal(ctx, result.error);
+      return result;
+    })
+    .use(inWriteTransaction);
+}
+
+/**
  * A signed procedure that stores its work in batches with others (heartbeats): the signature is
  * checked here, and replay protection is the batch's, in the same statement that stores it.
  */

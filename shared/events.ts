@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
+import { identityChangeSchema, identityCheckedSchema } from './identity.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
@@ -11,6 +12,8 @@ export const EVENT_TYPES = [
   'node.expired',
   'node.online',
   'node.offline',
+  'node.identity',
+  'node.identity-changed',
   'service.health',
   'sovereign.added',
   'sovereign.removed',
@@ -97,6 +100,10 @@ export const meshEventSchema = z.object({
   pendingFull: pendingFullChangeSchema.optional(),
   /** Present on mesh.concentration events only. */
   regionConcentration: regionConcentrationChangeSchema.optional(),
+  /** Present on node.identity events only: a Tailscale identity check and what mesh did with it. */
+  identity: identityCheckedSchema.optional(),
+  /** Present on node.identity-changed events only. */
+  identityChange: identityChangeSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

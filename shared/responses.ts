@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nodeStatusSchema } from './fields.js';
+import { identityEvidenceSchema } from './identity.js';
 
 // The documented response shapes of the seed design (snake_case node fields), which the REST
 // adapter passes through unchanged. Times are milliseconds since the Unix epoch.
@@ -102,7 +103,12 @@ const revision = z.number();
 export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema), revision });
 export type NodeList = z.infer<typeof nodeListSchema>;
 
-export const nodeDetailSchema = nodeViewSchema.extend({ revision });
+export const nodeDetailSchema = nodeViewSchema.extend({
+  revision,
+  // Only in the detail of one node, not in lists or events: the last Tailscale identity check.
+  identity: identityEvidenceSchema.nullable().default(null),
+});
+export type NodeDetail = z.infer<typeof nodeDetailSchema>;
 
 export const statusCountsSchema = z.record(nodeStatusSchema, z.number());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;

@@ -2,7 +2,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import { NODE_LIST_SORTS, type NodeListSort } from '../../shared/requests.js';
 import { CliContext } from './context.js';
-import type { Topology } from '../../shared/responses.js';
+import type { NodeView, Topology } from '../../shared/responses.js';
+import type { IdentityEvidence } from '../../shared/identity.js';
+import { identityDetails, identityVerdict } from './identity-output.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
 
 function reputationArg(value: string): number {
@@ -41,7 +43,7 @@ export function addNodeQueries(program: Command): void {
     .action(async (nodeId: string, _options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
       const node = await ctx.client().trpc.node.get.query({ nodeId });
-      ctx.out.result(node, () => nodeDetails(ctx.out, node));
+      ctx.out.result(node, () => `${nodeDetails(ctx.out, node)}\n${identityDetails(ctx.out, node.identity)}`);
     });
 
   program
@@ -59,12 +61,39 @@ export function addNodeQueries(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
       const list = await ctx.client().trpc.node.list.query({ status: 'pending' });
-      ctx.out.result(list, ({ nodes }) =>
+      const identities = await pendingIdentities(ctx, list.nodes);
+      ctx.out.result({ ...list, identities: Object.fromEntries(identities) }, ({ nodes }) =>
         nodes.length
-          ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+          ? `${nodeTable(ctx.out, nodes)}\n\n${identityLines(ctx.out, identities)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
           : 'no node is waiting for approval',
       );
     });
+}
+
+/** The Tailscale identity evidence of each pending node, from its detail (a few requests at a time). */
+async function pendingIdentities(ctx: CliContext, nodes: readonly NodeView[]): Promise<Map<string, IdentityEvidence | null>> {
+  const found = new Map<string, IdentityEvidence | null>();
+  const queue = [...nodes];
+  const worker = async () => {
+    for (let node = queue.shift(); node; node = queue.shift()) {
+      const detail = await ctx.client().trpc.node.get.query({ nodeId: node.id });
+      found.set(node.id, detail.identity);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, nodes.length) }, worker));
+  return found;
+}
+
+function identityLines(out: Output, identities: ReadonlyMap<string, IdentityEvidence | null>): string {
+  const rows = [...identities].sort(([a], [b]) => a.localeCompare(b));
+  return out.table(rows, [
+    { header: 'NODE', value: ([id]) => id },
+    { header: 'IDENTITY', value: ([, identity]) => identityVerdict(identity) },
+    { header: 'STABLE ID', value: ([, identity]) => identity?.stableId ?? '-' },
+    { header: 'TAGS', value: ([, identity]) => (identity?.tags.length ? identity.tags.join(',') : '-') },
+    { header: 'USER', value: ([, identity]) => identity?.user ?? '-' },
+    { header: 'REASON', value: ([, identity]) => identity?.reason ?? '-' },
+  ]);
 }
 
 function topologyText(out: Output, topology: Topology): string {

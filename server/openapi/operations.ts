@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { MeshErrorCode } from '../../shared/errors.js';
+import { IDENTITY_CODES } from '../../shared/identity.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
 import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../shared/heartbeat-history.js';
@@ -90,7 +91,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'Register a node (it starts pending), or update its address and services',
     signed: 'register',
     response: nodeResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NODE_DENIED', 'NODE_ID_TAKEN', 'PUBLIC_KEY_TAKEN', 'PENDING_FULL'],
+    errors: [...SIGNATURE_ERRORS, 'NODE_DENIED', 'NODE_ID_TAKEN', 'PUBLIC_KEY_TAKEN', 'PENDING_FULL', ...IDENTITY_CODES],
   },
   {
     method: 'GET',
@@ -164,7 +165,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: "A node's sign of life (every 2 minutes); brings an offline node back online",
     signed: 'heartbeat',
     response: heartbeatResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED'],
+    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED', ...IDENTITY_CODES],
   },
   {
     method: 'POST',

@@ -7,12 +7,15 @@ export function identityVerdict(identity: IdentityEvidence | null): string {
   return identity.code ? `${identity.result} (${identity.code})` : identity.result;
 }
 
-/** The last Tailscale identity check of a node, as `mesh node` and `mesh pending` show it. */
+/**
+ * The last Tailscale identity check of a node, as `mesh node` shows it below the node; nothing when
+ * it was never checked (MESH_IDENTITY off).
+ */
 export function identityDetails(out: Output, identity: IdentityEvidence | null, now = Date.now()): string {
-  const head = out.fields([['identity', identityVerdict(identity)]]);
-  if (!identity) return head;
-  return `${head}\n${indent(
+  if (!identity) return '';
+  return `\nidentity\n${indent(
     out.fields([
+      ['result', identityVerdict(identity)],
       ['reason', identity.reason],
       ['peer address', identity.peerAddress],
       ['stable id', identity.stableId ?? '-'],

@@ -43,7 +43,7 @@ export function addNodeQueries(program: Command): void {
     .action(async (nodeId: string, _options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
       const node = await ctx.client().trpc.node.get.query({ nodeId });
-      ctx.out.result(node, () => `${nodeDetails(ctx.out, node)}\n${identityDetails(ctx.out, node.identity)}`);
+      ctx.out.result(node, () => nodeDetails(ctx.out, node) + identityDetails(ctx.out, node.identity));
     });
 
   program
@@ -64,7 +64,7 @@ export function addNodeQueries(program: Command): void {
       const identities = await pendingIdentities(ctx, list.nodes);
       ctx.out.result({ ...list, identities: Object.fromEntries(identities) }, ({ nodes }) =>
         nodes.length
-          ? `${nodeTable(ctx.out, nodes)}\n\n${identityLines(ctx.out, identities)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+          ? `${nodeTable(ctx.out, nodes)}${identityLines(ctx.out, identities)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
           : 'no node is waiting for approval',
       );
     });
@@ -84,16 +84,21 @@ async function pendingIdentities(ctx: CliContext, nodes: readonly NodeView[]): P
   return found;
 }
 
+/** The identity evidence of the pending nodes, as a second table; nothing when none was checked (MESH_IDENTITY off). */
 function identityLines(out: Output, identities: ReadonlyMap<string, IdentityEvidence | null>): string {
   const rows = [...identities].sort(([a], [b]) => a.localeCompare(b));
-  return out.table(rows, [
-    { header: 'NODE', value: ([id]) => id },
-    { header: 'IDENTITY', value: ([, identity]) => identityVerdict(identity) },
-    { header: 'STABLE ID', value: ([, identity]) => identity?.stableId ?? '-' },
-    { header: 'TAGS', value: ([, identity]) => (identity?.tags.length ? identity.tags.join(',') : '-') },
-    { header: 'USER', value: ([, identity]) => identity?.user ?? '-' },
-    { header: 'REASON', value: ([, identity]) => identity?.reason ?? '-' },
-  ]);
+  if (rows.every(([, identity]) => identity === null)) return '';
+  return (
+    '\n\n' +
+    out.table(rows, [
+      { header: 'NODE', value: ([id]) => id },
+      { header: 'IDENTITY', value: ([, identity]) => identityVerdict(identity) },
+      { header: 'STABLE ID', value: ([, identity]) => identity?.stableId ?? '-' },
+      { header: 'TAGS', value: ([, identity]) => (identity?.tags.length ? identity.tags.join(',') : '-') },
+      { header: 'USER', value: ([, identity]) => identity?.user ?? '-' },
+      { header: 'REASON', value: ([, identity]) => identity?.reason ?? '-' },
+    ])
+  );
 }
 
 function topologyText(out: Output, topology: Topology): string {

@@ -3,6 +3,7 @@ import { signedHeartbeat, signedRegister } from '../../client/signed-requests.js
 import type { MeshEvent } from '../../shared/events.js';
 import type { IdentityMode } from '../../shared/identity.js';
 import type { Signer } from '../../client/signer.js';
+import { runMesh } from '../../client/testing/processes.js';
 import { newSigner } from '../testing/harness.js';
 import { startTestServer, useCleanups } from '../testing/servers.js';
 import { LocalApiStandIn, whoIsFixture, type WhoIsNodeFixture } from './testing/local-api.js';
@@ -365,5 +366,29 @@ describe('a registration checked against tailscaled (MESH_IDENTITY)', () => {
     expect(detail.body.tailscale_ip).toBe('127.0.0.1');
     expect(detail.body.identity).toMatchObject({ result: 'match' });
     expect((await events(url, 'node.identity')).at(-1)?.identity).toMatchObject({ decision: 'recorded', request: 'heartbeat' });
+  });
+});
+
+describe('the CLI shows the evidence', () => {
+  it('mesh node and mesh pending print what tailscaled said', async () => {
+    const { localApi, url } = await start('advisory');
+    localApi.answer('127.0.0.1', { kind: 'whois', body: whoIsFixture(validator) });
+    expect((await register(url)).status).toBe(200);
+    expect((await register(url, { nodeId: 'validator-2', hostname: 'validator-9.tail-scale.ts.net' })).status).toBe(200);
+
+    const env = { MESH_URL: url, NO_COLOR: '1' };
+    const [node, pending] = await Promise.all([runMesh(['node', 'validator-1'], { env }), runMesh(['pending'], { env })]);
+    expect(node.code).toBe(0);
+    expect(node.stdout).toMatch(/^identity$/m);
+    expect(node.stdout).toMatch(/result\s+match$/m);
+    expect(node.stdout).toMatch(/stable id\s+nK7xQ3CNTRL$/m);
+    expect(node.stdout).toMatch(/node key\s+nodekey:[0-9a-f]{64}$/m);
+    expect(node.stdout).toMatch(/tags\s+tag:validator$/m);
+    expect(node.stdout).toMatch(/user\s+tagged-devices$/m);
+
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toMatch(/^NODE\s+IDENTITY\s+STABLE ID\s+TAGS\s+USER\s+REASON$/m);
+    expect(pending.stdout).toMatch(/^validator-1\s+match\s+nK7xQ3CNTRL\s+tag:validator\s+tagged-devices\s/m);
+    expect(pending.stdout).toMatch(/^validator-2\s+mismatch \(IDENTITY_HOSTNAME_MISMATCH\)\s+nK7xQ3CNTRL\s.*validator-9/m);
   });
 });

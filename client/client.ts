@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import type { AppRouter } from '../server/routers/_app.js';
 import type { NodeDecisionAction } from '../shared/actions.js';
 import type { NodeDecisionFields } from '../shared/requests.js';
-import type { HeartbeatResult, Info, NodeResult, NodeView, RemoveResult, SovereignResult } from '../shared/responses.js';
+import type { HeartbeatResult, Info, NodeResult, NodeDetail, RemoveResult, SovereignResult } from '../shared/responses.js';
 import { invalidInput, isMeshError } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
 import {
@@ -31,8 +31,11 @@ export type DecisionResult<A extends NodeDecisionAction> = A extends 'remove' ? 
 export interface PreparedDecision<A extends NodeDecisionAction> {
   action: A;
   network: string;
-  /** The node as mesh holds it now. The signature names its id and `node.public_key`, so it cannot apply to another registration. */
-  node: NodeView;
+  /**
+   * The node as mesh holds it now, with its Tailscale identity evidence. The signature names its id
+   * and `node.public_key`, so it cannot apply to another registration.
+   */
+  node: NodeDetail;
   /** A signed request body with a fresh timestamp, as `POST /<action>/<nodeId>` takes it. */
   sign(): NodeDecisionFields;
   /** Signs with a fresh timestamp and sends. */

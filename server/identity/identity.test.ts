@@ -349,6 +349,23 @@ describe('a registration checked against tailscaled (MESH_IDENTITY)', () => {
     expect(audit.at(-1)?.identity).toMatchObject({ decision: 'refused', request: 'heartbeat' });
   });
 
+  it('does not ask about a replayed heartbeat: its batch refuses it', async () => {
+    const { localApi, url } = await start('advisory');
+    const signer = newSigner();
+    localApi.answer('127.0.0.1', { kind: 'whois', body: whoIsFixture(validator) });
+    expect((await register(url, { signer })).status).toBe(200);
+    const away = signedHeartbeat(signer, { nodeId: 'validator-1', tailscaleIP: '127.0.0.2' }, { network: NETWORK });
+    expect((await post(`${url}/heartbeat`, away)).status).toBe(200);
+    const back = signedHeartbeat(signer, { nodeId: 'validator-1', tailscaleIP: '127.0.0.1' }, { network: NETWORK });
+    expect((await post(`${url}/heartbeat`, back)).status).toBe(200);
+    expect(localApi.requests).toHaveLength(3);
+
+    const replayed = await post(`${url}/heartbeat`, away);
+    expect(replayed.status).toBe(401);
+    expect(errorCode(replayed.body)).toBe('REPLAYED_TIMESTAMP');
+    expect(localApi.requests).toHaveLength(3);
+  });
+
   it('advisory keeps the evidence of a heartbeat that moved the node', async () => {
     const { localApi, url } = await start('advisory');
     const signer = newSigner();

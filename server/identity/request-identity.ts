@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { nodes } from '../../db/schema.js';
+import { nodes, signerClocks } from '../../db/schema.js';
 import type { IdentityChecked, IdentityEvidence } from '../../shared/identity.js';
 import type { HeartbeatFields } from '../../shared/requests.js';
 import type { Context } from '../context.js';
@@ -62,6 +62,12 @@ export async function checkMovedNodeIdentity(
   if (ctx.mesh.config.identity.mode === 'off' || !request.tailscaleIP) return null;
   const known = ctx.mesh.registry.getNode(request.nodeId);
   if (!known || known.public_key !== nodeKey || known.tailscale_ip === request.tailscaleIP) return null;
+  // A replayed heartbeat is refused by its batch anyway: asking tailscaled about it would let whoever
+  // captured one fill the events log with refusals.
+  const [clock] = await ctx.mesh.database.read((db) =>
+    db.select({ last: signerClocks.lastTimestamp }).from(signerClocks).where(eq(signerClocks.publicKey, nodeKey)),
+  );
+  if (clock && clock.last >= request.timestamp) return null;
   const node = { id: request.nodeId, publicKey: nodeKey };
   const evidence = await checkRequestIdentity(
     ctx,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { DECISION_KINDS } from '../shared/decisions.js';
 import { NODE_STATUSES } from '../shared/fields.js';
 
 const statusList = sql.raw(NODE_STATUSES.map((status) => `'${status}'`).join(', '));
@@ -106,7 +107,7 @@ export const sovereignKeys = sqliteTable('sovereign_keys', {
 export const decisionSignatures = sqliteTable(
   'decision_signatures',
   {
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: DECISION_KINDS }).notNull(),
     target: text('target').notNull(),
     targetKey: text('target_key').notNull(),
     signer: text('signer').notNull(),

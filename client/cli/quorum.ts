@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { decisionTally, type DecisionList, type SovereignDecision } from '../../shared/decisions.js';
 import type { NodeView } from '../../shared/responses.js';
 import { CliContext } from './context.js';
-import { duration, nodeTable, when, type Output } from './output.js';
+import { duration, nodeTable, type Output } from './output.js';
 
 const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
 
@@ -19,6 +19,12 @@ export function pendingUnderQuorum(out: Output, nodes: NodeView[], waiting: Deci
   return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)`;
 }
 
+/** `2026-11-25 22:09:03Z (in 23h)`: when the oldest signature stops counting. */
+function expiry(at: number, now: number): string {
+  const time = `${new Date(at).toISOString().replace('T', ' ').slice(0, 19)}Z`;
+  return at > now ? `${time} (in ${duration(at - now)})` : `${time} (passed)`;
+}
+
 function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): string {
   if (waiting.quorum <= 1) return 'MESH_QUORUM is 1: every sovereign decision takes effect when it is signed, none waits';
   if (waiting.decisions.length === 0) return `no decision is waiting for signatures (MESH_QUORUM ${waiting.quorum})`;
@@ -27,7 +33,7 @@ function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): st
     { header: 'TARGET', value: (decision) => (decision.target.length > 32 ? short(decision.target) : decision.target) },
     { header: 'SIGNED', value: decisionTally },
     { header: 'SIGNERS', value: (decision) => decision.signers.map((signer) => short(signer.publicKey)).join(',') },
-    { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : when(decision.expiresAt, now)) },
+    { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : expiry(decision.expiresAt, now)) },
   ]);
 }
 

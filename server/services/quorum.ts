@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, ne } from 'drizzle-orm';
 import {
   NODE_DECISION_KINDS,
   type DecisionEvent,
@@ -8,7 +8,7 @@ import {
   type SovereignDecision,
 } from '../../shared/decisions.js';
 import type { Db, Tx } from '../../db/database.js';
-import { decisionSignatures, nodes, type DecisionSignatureRow } from '../../db/schema.js';
+import { decisionSignatures, nodes, sovereignKeys, type DecisionSignatureRow } from '../../db/schema.js';
 import { appendEvent } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
 import { readNodeView } from './node-views.js';
@@ -110,13 +110,52 @@ async function dropSignatures(
   }
 }
 
-/** Signatures that have been waiting longer than MESH_QUORUM_WINDOW_MS no longer count. */
+/**
+ * Signatures that no longer count: those waiting longer than MESH_QUORUM_WINDOW_MS, and those of
+ * keys that are no longer sovereign (removed on the host, by `bootstrap --recover`).
+ */
 export async function expireStaleSignatures(tx: Tx, record: WriteRecord, rule: QuorumRule, now: number): Promise<void> {
+  if (rule.quorum <= 1) return;
   const stale = await tx
     .select()
     .from(decisionSignatures)
     .where(lte(decisionSignatures.signedAt, now - rule.windowMs));
   if (stale.length > 0) await dropSignatures(tx, record, rule, stale, 'window', now);
+  const unsigned = await tx
+    .select({ signature: decisionSignatures })
+    .from(decisionSignatures)
+    .leftJoin(sovereignKeys, eq(sovereignKeys.publicKey, decisionSignatures.signer))
+    .where(isNull(sovereignKeys.publicKey));
+  if (unsigned.length > 0) {
+    await dropSignatures(
+      tx,
+      record,
+      rule,
+      unsigned.map((row) => row.signature),
+      'signer-removed',
+      now,
+    );
+  }
+}
+
+/**
+ * The sweeper's share: what expired, and node decisions whose node is gone or holds another key
+ * (expired undecided, or rotated), so nothing signed about a registration outlives it.
+ */
+export async function sweepDecisions(tx: Tx, record: WriteRecord, rule: QuorumRule, now: number): Promise<void> {
+  if (rule.quorum <= 1) return;
+  await expireStaleSignatures(tx, record, rule, now);
+  const rows = await tx
+    .select({ signature: decisionSignatures, nodeKey: nodes.publicKey })
+    .from(decisionSignatures)
+    .leftJoin(nodes, eq(nodes.id, decisionSignatures.target))
+    .where(inArray(decisionSignatures.kind, [...NODE_DECISION_KINDS]));
+  const gone = rows.filter((row) => row.nodeKey === null).map((row) => row.signature);
+  const rekeyed = rows
+    .filter((row) => row.nodeKey !== null && row.nodeKey !== row.signature.targetKey)
+    .map((row) => row.signature);
+  if (gone.length > 0) await dropSignatures(tx, record, rule, gone, 'target-gone', now);
+  if (rekeyed.length > 0) await dropSignatures(tx, record, rule, rekeyed, 'key-changed', now);
 }
 
 /**
@@ -204,12 +243,13 @@ export async function recordSovereignDecision(
  */
 export async function listPendingDecisions(db: Db | Tx, rule: QuorumRule, now: number): Promise<DecisionList> {
   const rows = await db
-    .select({ signature: decisionSignatures, nodeKey: nodes.publicKey })
+    .select({ signature: decisionSignatures, nodeKey: nodes.publicKey, sovereign: sovereignKeys.publicKey })
     .from(decisionSignatures)
-    .leftJoin(nodes, eq(nodes.id, decisionSignatures.target));
+    .leftJoin(nodes, eq(nodes.id, decisionSignatures.target))
+    .leftJoin(sovereignKeys, eq(sovereignKeys.publicKey, decisionSignatures.signer));
   const byDecision = new Map<string, DecisionSignatureRow[]>();
-  for (const { signature, nodeKey } of rows) {
-    if (signature.signedAt <= now - rule.windowMs) continue;
+  for (const { signature, nodeKey, sovereign } of rows) {
+    if (signature.signedAt <= now - rule.windowMs || sovereign === null) continue;
     if (isNodeKind(signature.kind) && nodeKey !== signature.targetKey) continue;
     byDecision.set(idOf(signature), [...(byDecision.get(idOf(signature)) ?? []), signature]);
   }

@@ -10,11 +10,12 @@ import { createMeshClient } from '../../../client/client.js';
 import type { DecisionList } from '../../../shared/decisions.js';
 import type { MeshEvent } from '../../../shared/events.js';
 import type { NodeDecisionAction } from '../../../shared/actions.js';
-import { nodes } from '../../../db/schema.js';
+import { nodes, sovereignKeys } from '../../../db/schema.js';
 import { newSigner, TestClock } from '../../testing/harness.js';
 import { startTestServer, useCleanups } from '../../testing/servers.js';
 import type { MeshConfig } from '../../config.js';
 import { reloadRegistry } from '../../mesh.js';
+import { sweepOnce } from '../../sweeper.js';
 import { eq } from 'drizzle-orm';
 
 const defer = useCleanups();
@@ -296,6 +297,47 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
     expect((await m.decisions()).decisions).toEqual([]);
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).status).toBe(202);
     expect(await m.nodeStatus('validator-1')).toBe('pending');
+  });
+
+  it('the sweeper clears decisions about a node that expired undecided, and signatures past the window', async () => {
+    const m = await quorumMesh(2, 2, { pendingTtlMs: 60_000 });
+    const node = await m.register('validator-1');
+    const newcomer = newSigner(m.clock);
+    expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).status).toBe(202);
+    m.clock.advance(30_000);
+    expect((await m.addSovereign(m.keys[0] as Signer, newcomer.publicKey)).status).toBe(202);
+
+    m.clock.advance(30_001);
+    expect((await sweepOnce(m.running.mesh)).expired).toEqual(['validator-1']);
+    expect((await m.events('decision.expired')).map((event) => [event.decision?.kind, event.decision?.expiredBecause])).toEqual([
+      ['approve', 'target-gone'],
+    ]);
+    expect((await m.decisions()).decisions.map((decision) => decision.kind)).toEqual(['sovereign-add']);
+
+    m.clock.advance(WINDOW_MS);
+    await sweepOnce(m.running.mesh);
+    expect((await m.events('decision.expired')).map((event) => [event.decision?.kind, event.decision?.expiredBecause])).toEqual([
+      ['approve', 'target-gone'],
+      ['sovereign-add', 'window'],
+    ]);
+    expect((await m.decisions()).decisions).toEqual([]);
+    // The node registers again with the same key: nothing signed about its first registration counts.
+    await m.register('validator-1', node);
+    expect((await m.decide(m.keys[1] as Signer, 'approve', 'validator-1', node)).body.decision).toMatchObject({ signatures: 1 });
+  });
+
+  it('signatures of a key removed on the host (bootstrap --recover) stop counting', async () => {
+    const m = await quorumMesh(2, 3);
+    const node = await m.register('validator-1');
+    const lost = m.keys[0] as Signer;
+    expect((await m.decide(lost, 'approve', 'validator-1', node)).status).toBe(202);
+    await m.running.mesh.database.write((tx) => tx.delete(sovereignKeys).where(eq(sovereignKeys.publicKey, lost.publicKey)));
+    await reloadRegistry(m.running.mesh.database, m.running.mesh.registry);
+    expect((await m.decisions()).decisions).toEqual([]);
+    const answer = await m.decide(m.keys[1] as Signer, 'approve', 'validator-1', node);
+    expect(answer.status).toBe(202);
+    expect(answer.body.decision).toMatchObject({ signatures: 1, signers: [{ publicKey: m.keys[1]?.publicKey }] });
+    expect((await m.events('decision.expired')).map((event) => event.decision?.expiredBecause)).toEqual(['signer-removed']);
   });
 
   it('the client SDK lists decisions and returns the pending tally over tRPC', async () => {

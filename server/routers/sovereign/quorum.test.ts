@@ -16,6 +16,7 @@ import { startTestServer, useCleanups } from '../../testing/servers.js';
 import type { MeshConfig } from '../../config.js';
 import { reloadRegistry } from '../../mesh.js';
 import { sweepOnce } from '../../sweeper.js';
+import { describeStartupFailure, STARTUP_EXIT } from '../../startup-failure.js';
 import { eq } from 'drizzle-orm';
 
 const defer = useCleanups();
@@ -351,10 +352,18 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
 });
 
 describe('MESH_QUORUM at start-up', () => {
-  it('refuses to start with fewer sovereign keys than the quorum needs', async () => {
-    await expect(quorumMesh(3, 2)).rejects.toThrow(
-      /MESH_QUORUM=3 needs at least 3 sovereign keys, but the database has 2: no decision could ever take effect/,
-    );
+  it('refuses to start with fewer sovereign keys than the quorum needs: an invalid configuration, exit 2', async () => {
+    const refusal: unknown = await quorumMesh(3, 2).catch((error: unknown) => error);
+    expect(describeStartupFailure(refusal, undefined)).toEqual({
+      exitCode: STARTUP_EXIT.config,
+      message:
+        'invalid configuration: MESH_QUORUM=3 needs at least 3 sovereign keys, but the database has 2: no decision could ever take effect. List the keys in MESH_SOVEREIGN_KEYS, or lower MESH_QUORUM',
+    });
+  });
+
+  it('starts with exactly as many sovereign keys as the quorum', async () => {
+    const m = await quorumMesh(3, 3);
+    expect(await m.decisions()).toEqual({ quorum: 3, windowMs: WINDOW_MS, decisions: [] });
   });
 });
 

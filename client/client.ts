@@ -19,6 +19,7 @@ import type { Signer } from './signer.js';
 import { createMeshTrpc, type TransportOptions } from './transport.js';
 import { watchMesh, type WatchOptions } from './watch.js';
 import type { WatchMessage } from '../shared/events.js';
+import type { DecisionList } from '../shared/decisions.js';
 
 export interface MeshClientOptions extends TransportOptions {
   /** This machine's clock; mesh's time corrects it for signing. Default Date.now (tests pass another). */
@@ -145,6 +146,14 @@ export class MeshClient {
 
   async remove(sovereignKey: SigningKey, nodeId: string): Promise<RemoveResult> {
     return (await this.prepareDecision(sovereignKey, 'remove', nodeId)).send();
+  }
+
+  /**
+   * The sovereign decisions waiting for more signatures under MESH_QUORUM, with their signers (empty
+   * with MESH_QUORUM=1). A decision method's answer carries `decision` while it waits.
+   */
+  decisions(): Promise<DecisionList> {
+    return this.trpc.sovereign.decisions.query();
   }
 
   /** Sets or corrects a node's region and zone (an absent one is cleared), signed by a sovereign key. */

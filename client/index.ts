@@ -35,4 +35,5 @@ export type {
   SovereignView,
   Topology,
 } from '../shared/responses.js';
+export type { DecisionKind, DecisionList, DecisionOutcome, SovereignDecision } from '../shared/decisions.js';
 export type { Logger } from './log.js';

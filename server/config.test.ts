@@ -38,7 +38,18 @@ describe('loadConfig', () => {
       serviceProbeIntervalMs: 60_000,
       serviceProbeTimeoutMs: 5_000,
       serviceProbeConcurrency: 16,
+      quorum: 1,
+      quorumWindowMs: 24 * 60 * 60 * 1000,
     });
+  });
+
+  it('reads MESH_QUORUM and MESH_QUORUM_WINDOW_MS, and refuses a quorum below 1', () => {
+    expect(loadConfig({ MESH_QUORUM: '3', MESH_QUORUM_WINDOW_MS: '600000' })).toMatchObject({
+      quorum: 3,
+      quorumWindowMs: 600_000,
+    });
+    expect(() => loadConfig({ MESH_QUORUM: '0' })).toThrow(/MESH_QUORUM: must be at least 1/);
+    expect(() => loadConfig({ MESH_QUORUM_WINDOW_MS: '0' })).toThrow(/MESH_QUORUM_WINDOW_MS/);
   });
 
   it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {

@@ -115,6 +115,10 @@ const variablesSchema = z.object({
   MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
   MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  // Sovereign signatures a decision takes (approve, deny, remove, sovereign add and remove), and
+  // how long a signature waits for the others: a day lets sovereigns in other time zones co-sign.
+  MESH_QUORUM: z.coerce.number().int().min(1, 'must be at least 1 (1: one sovereign decides alone)').max(100).default(1),
+  MESH_QUORUM_WINDOW_MS: milliseconds(24 * 60 * 60 * 1000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -181,6 +185,10 @@ export interface MeshConfig {
   serviceProbeTimeoutMs: number;
   /** Service probes in flight at most. */
   serviceProbeConcurrency: number;
+  /** Distinct sovereigns who must sign the same decision before it takes effect; 1: each decides alone. */
+  quorum: number;
+  /** How long a sovereign's signature on a decision counts while it waits for the quorum. */
+  quorumWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -238,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
     serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
     serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
+    quorum: c.MESH_QUORUM,
+    quorumWindowMs: c.MESH_QUORUM_WINDOW_MS,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
+import { quorumRule } from './services/quorum.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
@@ -42,6 +43,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
         heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
         autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
         pendingTtlMs: mesh.config.pendingTtlMs,
+        quorum: quorumRule(mesh.config),
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionEventSchema } from './decisions.js';
 import { nodeIdSchema } from './fields.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
@@ -18,6 +19,8 @@ export const EVENT_TYPES = [
   'mesh.rate-limited',
   'mesh.pending-full',
   'mesh.concentration',
+  'decision.signed',
+  'decision.expired',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -97,6 +100,8 @@ export const meshEventSchema = z.object({
   pendingFull: pendingFullChangeSchema.optional(),
   /** Present on mesh.concentration events only. */
   regionConcentration: regionConcentrationChangeSchema.optional(),
+  /** Present on decision.signed and decision.expired events only: the sovereign decision, as far as it is signed. */
+  decision: decisionEventSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionOutcomeSchema } from './decisions.js';
 import { nodeStatusSchema } from './fields.js';
 
 // The documented response shapes of the seed design (snake_case node fields), which the REST
@@ -174,6 +175,8 @@ export const nodeResultSchema = z.object({
   nodeId: z.string(),
   status: nodeStatusSchema,
   message: z.string(),
+  /** Only with MESH_QUORUM above 1: the sovereign decision this signature counted towards. */
+  decision: decisionOutcomeSchema.optional(),
 });
 /** register, approve and deny answer with the node's status after the request. */
 export type NodeResult = z.infer<typeof nodeResultSchema>;
@@ -181,8 +184,10 @@ export type NodeResult = z.infer<typeof nodeResultSchema>;
 export const removeResultSchema = z.object({
   success: z.literal(true),
   nodeId: z.string(),
-  removed: z.literal(true),
+  /** false only while a removal waits for more sovereigns (MESH_QUORUM): see `decision`. */
+  removed: z.boolean(),
   message: z.string(),
+  decision: decisionOutcomeSchema.optional(),
 });
 export type RemoveResult = z.infer<typeof removeResultSchema>;
 
@@ -208,6 +213,8 @@ export const sovereignResultSchema = z.object({
   success: z.literal(true),
   publicKey: z.string(),
   message: z.string(),
+  /** Only with MESH_QUORUM above 1: the sovereign decision this signature counted towards. */
+  decision: decisionOutcomeSchema.optional(),
 });
 export type SovereignResult = z.infer<typeof sovereignResultSchema>;
 

@@ -4,6 +4,7 @@ import { NODE_LIST_SORTS, type NodeListSort } from '../../shared/requests.js';
 import { CliContext } from './context.js';
 import type { Topology } from '../../shared/responses.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
+import { pendingUnderQuorum } from './quorum.js';
 
 function reputationArg(value: string): number {
   const score = Number(value);
@@ -58,12 +59,18 @@ export function addNodeQueries(program: Command): void {
     .description('list the nodes waiting for a sovereign')
     .action(async (_options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
-      const list = await ctx.client().trpc.node.list.query({ status: 'pending' });
-      ctx.out.result(list, ({ nodes }) =>
-        nodes.length
-          ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
-          : 'no node is waiting for approval',
-      );
+      const client = ctx.client();
+      const [list, waiting] = await Promise.all([client.trpc.node.list.query({ status: 'pending' }), client.decisions()]);
+      // Under MESH_QUORUM=1 nothing waits for signatures: the answer stays as it always was.
+      if (waiting.quorum <= 1) {
+        ctx.out.result(list, ({ nodes }) =>
+          nodes.length
+            ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+            : 'no node is waiting for approval',
+        );
+        return;
+      }
+      ctx.out.result({ ...list, decisions: waiting.decisions }, ({ nodes }) => pendingUnderQuorum(ctx.out, nodes, waiting));
     });
 }
 

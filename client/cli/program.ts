@@ -6,6 +6,7 @@ import { addKeyCommands } from './keys.js';
 import { addNodeCommands } from './node.js';
 import { addNodeQueries } from './nodes.js';
 import { addSignCommands } from './sign.js';
+import { addQuorumCommands } from './quorum.js';
 import { addSovereignCommands } from './sovereign.js';
 import { addWatchCommand } from './watch.js';
 import { packageVersion } from '../../shared/version.js';
@@ -34,6 +35,7 @@ export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   addNodeQueries(program);
   addDecisionCommands(program);
   addSovereignCommands(program);
+  addQuorumCommands(program);
   addNodeCommands(program);
   addSignCommands(program);
   addWatchCommand(program);

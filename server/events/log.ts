@@ -9,6 +9,7 @@ import {
   type RegionConcentrationChange,
   type SelfPreservationChange,
 } from '../../shared/events.js';
+import type { DecisionEvent } from '../../shared/decisions.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
@@ -29,18 +30,20 @@ export interface NewEvent {
   rateLimited?: RateLimitedSummary | undefined;
   pendingFull?: PendingFullChange | undefined;
   regionConcentration?: RegionConcentrationChange | undefined;
+  decision?: DecisionEvent | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
 function detailOf(
   event: NewEvent,
-): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration'> {
+): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'decision'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
+    ...(event.decision === undefined ? {} : { decision: event.decision }),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   SelfPreservationChange,
 } from '../../shared/events.js';
 import type { Logger } from '../log.js';
+import { decisionTally } from '../../shared/decisions.js';
 
 const WORDS: Record<EventType, string> = {
   'node.registered': 'registered',
@@ -24,6 +25,8 @@ const WORDS: Record<EventType, string> = {
   'mesh.rate-limited': 'unauthenticated writes refused',
   'mesh.pending-full': 'pending registrations full',
   'mesh.concentration': 'region concentration',
+  'decision.signed': 'sovereign decision signed',
+  'decision.expired': 'sovereign decision expired unmet',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -100,6 +103,20 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
     }
     if (event.regionConcentration) {
       logRegionConcentration(logger, event, event.regionConcentration);
+      continue;
+    }
+    if (event.decision) {
+      const { decision } = event;
+      logger.info(`${decision.kind} ${decision.target}: ${WORDS[event.type]} (${decisionTally(decision)})`, {
+        event: event.type,
+        revision: event.revision,
+        kind: decision.kind,
+        target: decision.target,
+        targetKey: decision.targetKey,
+        actor: event.actor,
+        effective: decision.effective,
+        ...(decision.expiredBecause === undefined ? {} : { expiredBecause: decision.expiredBecause }),
+      });
       continue;
     }
     const subject = event.type.startsWith('sovereign.')

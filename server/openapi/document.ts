@@ -122,6 +122,7 @@ function restOperation(operation: DocumentedOperation, network: string): Record<
     ...(isPost && input ? { requestBody: requestBody(operation, input, network) } : {}),
     responses: {
       '200': { description: 'OK', headers, content },
+      ...(operation.accepted ? { '202': { description: operation.accepted, content } } : {}),
       ...(operation.conditional
         ? { '304': { description: 'Not modified since the ETag sent as If-None-Match', headers: { ETag: HEADER.etag } } }
         : {}),

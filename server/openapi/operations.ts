@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { decisionListSchema } from '../../shared/decisions.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
@@ -54,6 +55,8 @@ export interface DocumentedOperation {
   response: z.ZodType;
   /** A GET answer with an ETag, answered 304 to a matching If-None-Match. */
   conditional?: boolean;
+  /** When the path may answer 202 Accepted (a sovereign decision waiting for MESH_QUORUM), what that means. */
+  accepted?: string;
   /** The mesh error codes this path answers with (besides the ones every path can). */
   errors: MeshErrorCode[];
 }
@@ -68,6 +71,10 @@ const SIGNATURE_ERRORS: MeshErrorCode[] = [
 ];
 const DECISION_ERRORS: MeshErrorCode[] = [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'NODE_NOT_FOUND', 'NODE_CHANGED'];
 
+// Sovereign decisions under MESH_QUORUM: see shared/decisions.ts.
+const QUORUM_PENDING =
+  'With MESH_QUORUM above 1: the signature is recorded, and the decision waits for more sovereigns (its tally in `decision`). A sovereign signing the same decision again gets 200 with `decision.duplicate` true: nothing changed.';
+
 const decision = (action: 'approve' | 'deny' | 'remove', summary: string, response: z.ZodType): DocumentedOperation => ({
   method: 'POST',
   path: `/${action}/:nodeId`,
@@ -77,6 +84,7 @@ const decision = (action: 'approve' | 'deny' | 'remove', summary: string, respon
   signed: action,
   pathFields: { nodeId: 'nodeId' },
   response,
+  accepted: QUORUM_PENDING,
   errors: DECISION_ERRORS,
 });
 
@@ -174,6 +182,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'Add a sovereign key (signed by an existing sovereign)',
     signed: 'sovereign-add',
     response: sovereignResultSchema,
+    accepted: QUORUM_PENDING,
     errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_EXISTS'],
   },
   {
@@ -184,7 +193,18 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'Remove a sovereign key (never the last one)',
     signed: 'sovereign-remove',
     response: sovereignResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_NOT_FOUND', 'LAST_SOVEREIGN'],
+    accepted: QUORUM_PENDING,
+    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_NOT_FOUND', 'LAST_SOVEREIGN', 'QUORUM_FLOOR'],
+  },
+  {
+    method: 'GET',
+    path: '/decisions',
+    procedure: 'sovereign.decisions',
+    summary: 'Sovereign decisions waiting for more signatures (MESH_QUORUM), oldest first, each with its signers',
+    description:
+      'Signatures count for MESH_QUORUM_WINDOW_MS; a node decision counts only while the node keeps the key it names. Empty with MESH_QUORUM=1.',
+    response: decisionListSchema,
+    errors: [],
   },
   {
     method: 'GET',

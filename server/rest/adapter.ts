@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trpc/server';
+import { isPendingDecision } from '../../shared/decisions.js';
 import type { WatchMessage } from '../../shared/events.js';
 import { createContext, type MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
@@ -98,7 +99,8 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
         await streamEvents(res, untracked(result), mesh.hub.revision, streamStart(req, url, mesh.hub.revision));
       else if (isRead)
         await answers.send(req, res, answers.prepare(cacheKey, version, result, match.route.keptByRegistryVersion));
-      else sendJson(res, 200, result);
+      // A signature recorded towards a sovereign quorum, the decision not yet taken: 202 Accepted.
+      else sendJson(res, isPendingDecision(result) ? 202 : 200, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       if (clientErrorView(error).meshCode === 'INTERNAL') {

@@ -127,6 +127,7 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { body }) => api.sovereign.removeKey(unvalidated<Inputs['sovereign']['removeKey']>(body)),
   },
   { method: 'GET', path: '/sovereign', call: (api) => api.sovereign.list() },
+  { method: 'GET', path: '/decisions', call: (api) => api.sovereign.decisions() },
   { method: 'GET', path: '/health', call: (api) => api.info() },
   {
     method: 'GET',

@@ -7,6 +7,7 @@ import type { OfflineDecision } from '../self-preservation.js';
 import { denyLongSilentNodes } from './auto-deny.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 import { expirePending } from './pending-expiry.js';
+import { sweepDecisions, type QuorumRule } from './quorum.js';
 import { pruneUptimeRollup, recordMeshUp } from './uptime-rollup.js';
 
 export interface SweepSettings {
@@ -26,6 +27,8 @@ export interface SweepSettings {
   autoDenyAfterMissed: number;
   /** A registration still pending this long after it was made is removed, with a node.expired event. */
   pendingTtlMs: number;
+  /** MESH_QUORUM: sovereign signatures that stopped counting are cleared, with decision.expired events. */
+  quorum: QuorumRule;
 }
 
 export interface SweepResult {
@@ -108,6 +111,7 @@ export async function sweep(
     }
   }
   const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
+  await sweepDecisions(tx, record, settings.quorum, now);
   const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
   // Each pass is mesh's proof that it ran this minute: nodes are not blamed for minutes it did not.

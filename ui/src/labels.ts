@@ -29,6 +29,8 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'mesh.rate-limited': 'writes rate-limited',
   'mesh.pending-full': 'pending registrations full',
   'mesh.concentration': 'region concentration',
+  'decision.signed': 'decision signed',
+  'decision.expired': 'decision expired',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

@@ -1,6 +1,7 @@
 import { router } from '../../trpc.js';
 import { addProcedure } from './add.js';
 import { approveProcedure } from './approve.js';
+import { decisionsProcedure } from './decisions.js';
 import { denyProcedure } from './deny.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
@@ -17,4 +18,5 @@ export const sovereignRouter = router({
   removeKey: removeKeyProcedure,
   list: listSovereignsProcedure,
   setRegion: setRegionProcedure,
+  decisions: decisionsProcedure,
 });

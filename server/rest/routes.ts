@@ -43,7 +43,7 @@ const queryNumber = (query: URLSearchParams, name: string) => {
 };
 const QUERY_NUMBERS: Record<string, string> = {
   since: 'a revision, e.g. the revision of GET /nodes',
-  limit: '1 to 1000 events',
+  limit: 'a count: events, nodes a page, or changes',
   minReputation: '0 to 100',
 };
 const queryList = (query: URLSearchParams, name: string) =>
@@ -64,16 +64,30 @@ export const restRoutes: readonly RestRoute[] = [
     method: 'GET',
     path: '/nodes',
     keptByRegistryVersion: true,
-    call: (api, { query }) =>
-      api.node.list(
+    // ?since=R answers what changed since R (a delta), otherwise the list, whole or paged.
+    call: (api, { query }) => {
+      const filter = {
+        status: queryValue(query, 'status'),
+        service: queryValue(query, 'service'),
+        region: queryValue(query, 'region'),
+        limit: queryNumber(query, 'limit'),
+      };
+      if (query.has('since')) {
+        for (const name of ['sort', 'minReputation', 'after'])
+          if (query.has(name)) throw new MeshError('INVALID_INPUT', `invalid input: ${name} cannot be combined with since`);
+        return api.node.changes(
+          unvalidated<Inputs['node']['changes']>({ ...filter, sinceRevision: queryNumber(query, 'since') }),
+        );
+      }
+      return api.node.list(
         unvalidated<Inputs['node']['list']>({
-          status: queryValue(query, 'status'),
-          service: queryValue(query, 'service'),
+          ...filter,
           sort: queryValue(query, 'sort'),
           minReputation: queryNumber(query, 'minReputation'),
-          region: queryValue(query, 'region'),
+          after: queryValue(query, 'after'),
         }),
-      ),
+      );
+    },
   },
   {
     method: 'GET',
@@ -86,7 +100,12 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { params, query }) =>
       api.node.heartbeats(unvalidated<Inputs['node']['heartbeats']>({ nodeId: params.id, limit: queryNumber(query, 'limit') })),
   },
-  { method: 'GET', path: '/topology', keptByRegistryVersion: true, call: (api) => api.node.topology() },
+  {
+    method: 'GET',
+    path: '/topology',
+    keptByRegistryVersion: true,
+    call: (api, { query }) => api.node.topology(unvalidated<Inputs['node']['topology']>({ nodes: queryValue(query, 'nodes') })),
+  },
   {
     method: 'POST',
     path: '/approve/:nodeId',

@@ -18,6 +18,7 @@ export interface PeerFilter {
 export type PeerChange =
   | { type: 'added'; node: NodeView }
   | { type: 'updated'; node: NodeView; previous: NodeView }
+  /** `node`: as it is now (a status the filter does not select), or as it was last when mesh removed it. */
   | { type: 'removed'; node: NodeView };
 
 export interface PeersOptions extends PeerFilter {
@@ -224,7 +225,8 @@ export class PeerInformer {
       this.#emit(before ? { type: 'updated', node, previous: before } : { type: 'added', node });
     } else if (before) {
       this.#peers.delete(event.nodeId);
-      this.#emit({ type: 'removed', node: before });
+      // As it is now when it still exists (e.g. denied), so the caller sees why it left.
+      this.#emit({ type: 'removed', node: node ?? before });
     } else return;
     this.#save();
   }

@@ -204,6 +204,11 @@ describe('GET /nodes paged', () => {
       'p1',
     ]);
     expect((await call(net.running, '/nodes?after=zzz')).body).toMatchObject({ nodes: [], next: null });
+    // Later pages are not kept by URL, but are still answered 304 when unchanged.
+    const page = await call(net.running, '/nodes?after=n03&limit=2');
+    expect((await call(net.running, '/nodes?after=n03&limit=2', { headers: { 'if-none-match': page.etag ?? '' } })).status).toBe(
+      304,
+    );
   });
 
   it('refuses a page size above the maximum, and a sort with pages, with 400 and a message', async () => {

@@ -16,8 +16,11 @@ export interface RestRequest {
 export interface RestRoute {
   method: 'GET' | 'POST';
   path: string;
-  /** Its answer changes only when the registry's answers version does: kept as bytes by URL until then. */
-  keptByRegistryVersion?: true;
+  /**
+   * Its answer changes only when the registry's answers version does: kept as bytes by URL until
+   * then. A function says it per request.
+   */
+  keptByRegistryVersion?: true | ((query: URLSearchParams) => boolean);
   call(api: Caller, request: RestRequest): Promise<unknown>;
 }
 
@@ -63,7 +66,9 @@ export const restRoutes: readonly RestRoute[] = [
   {
     method: 'GET',
     path: '/nodes',
-    keptByRegistryVersion: true,
+    // Lists, first pages and deltas are asked again and again by URL; the later pages of a walk are
+    // asked once each, and keeping them would push the lists out of the answer cache.
+    keptByRegistryVersion: (query) => !query.has('after'),
     // ?since=R answers what changed since R (a delta), otherwise the list, whole or paged.
     call: (api, { query }) => {
       const filter = {

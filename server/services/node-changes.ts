@@ -12,7 +12,7 @@ export interface NodeSnapshot {
 const reset = (revision: number, reason: string): NodeChanges => ({ revision, reset: true, reason });
 
 /**
- * What changed among the nodes `filter` selects after `sinceRevision`, up to the snapshot's revision:
+ * What changed among the nodes `selects` picks after `sinceRevision`, up to the snapshot's revision:
  * the events log says which nodes changed, the snapshot what they look like now, so a node changed
  * ten times is answered once, and one the filter no longer selects is a delete. A view may be newer
  * than the answer's revision (the snapshot moved on while the log was read): asking again from that
@@ -33,20 +33,20 @@ export async function readNodeChanges(
   if (sinceRevision < pruned) {
     return reset(
       revision,
-      `events up to revision ${pruned} have been pruned: list again (GET /nodes?limit=…), then ask for changes since ${revision}`,
+      `events up to revision ${pruned} have been pruned: list again (GET /nodes?limit=…), then ask for changes from the list's revision`,
     );
   }
   if (revision - sinceRevision > MAX_DELTA_EVENTS) {
     return reset(
       revision,
-      `more than ${MAX_DELTA_EVENTS} events since revision ${sinceRevision}: list again (GET /nodes?limit=…), then ask for changes since ${revision}`,
+      `more than ${MAX_DELTA_EVENTS} events since revision ${sinceRevision}: list again (GET /nodes?limit=…), then ask for changes from the list's revision`,
     );
   }
   const changed = await nodesChangedBetween(db, sinceRevision, revision, maxChanges + 1);
   if (changed.length > maxChanges) {
     return reset(
       revision,
-      `more than ${maxChanges} nodes changed since revision ${sinceRevision}: list again (GET /nodes?limit=…), then ask for changes since ${revision}`,
+      `more than ${maxChanges} nodes changed since revision ${sinceRevision}: list again (GET /nodes?limit=…), then ask for changes from the list's revision`,
     );
   }
   const changes: NodeChange[] = changed.sort().map((id) => {

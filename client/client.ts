@@ -18,6 +18,7 @@ import {
 import type { Signer } from './signer.js';
 import { createMeshTrpc, type TransportOptions } from './transport.js';
 import { watchMesh, type WatchOptions } from './watch.js';
+import { PeerInformer, type PeersOptions } from './peers.js';
 import type { WatchMessage } from '../shared/events.js';
 import type { DecisionList } from '../shared/decisions.js';
 
@@ -71,6 +72,14 @@ export class MeshClient {
    */
   watch(options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
     return watchMesh(this.#urls, options);
+  }
+
+  /**
+   * A local, always-current map of the peers `options` selects (default: active ones), from one paged
+   * list and then the event stream; see PeerInformer. Close it when done.
+   */
+  peers(options: PeersOptions = {}): PeerInformer {
+    return new PeerInformer(this, this.#urls, options);
   }
 
   /** mesh's info; its serverTime also corrects this client's clock for signing (halfway through the round trip). */

@@ -16,6 +16,8 @@ export {
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
 export { watchMesh, type WatchOptions } from './watch.js';
+export { PeerInformer, type PeerChange, type PeerFilter, type PeerSource, type PeersOptions } from './peers.js';
+export type { NodeChange, NodeChanges } from '../shared/node-changes.js';
 export type { EventType, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
 export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       sweepIntervalMs: 30_000,
-      heartbeatRetentionMs: 86_400_000,
+      heartbeatRetentionMs: 600_000,
       eventRetentionMs: 604_800_000,
       uptimeRetentionMs: 691_200_000,
       eventPollMs: 200,

@@ -78,7 +78,9 @@ const variablesSchema = z.object({
   MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
   MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
-  MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
+  // Raw rows are the dashboard's recent history only (uptime comes from the hourly rollup): at
+  // 1,000,000 nodes every minute of window is 500,000 rows.
+  MESH_HEARTBEAT_RETENTION_MS: milliseconds(10 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   // A week of uptime, and a day more so that the week's window never starts in a pruned hour.
   MESH_UPTIME_RETENTION_MS: milliseconds(8 * 24 * 60 * 60 * 1000),

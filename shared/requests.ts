@@ -90,6 +90,10 @@ export const setRegionRequestSchema = z.object({
   ...signed,
 });
 
+/** Page sizes of GET /nodes: without `limit` or `after`, the whole list, as before paging existed. */
+export const NODE_PAGE_DEFAULT = 1000;
+export const NODE_PAGE_MAX = 10_000;
+
 export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
@@ -99,6 +103,19 @@ export const nodeListRequestSchema = z
     /** Only nodes with a reputation of at least this (nodes without one are left out). */
     minReputation: z.number().min(0).max(100).optional(),
     region: locationSchema.optional(),
+    /** Pages, in id order: at most this many nodes (default NODE_PAGE_DEFAULT once `after` is given). */
+    limit: z
+      .number()
+      .int()
+      .min(1, 'limit must be at least 1')
+      .max(NODE_PAGE_MAX, `limit must be at most ${NODE_PAGE_MAX} nodes a page: follow \`next\` for the rest`)
+      .optional(),
+    /** The page after this node id (the `next` of the previous page). */
+    after: nodeIdSchema.optional(),
+  })
+  .refine((filter) => !filter.sort || (filter.limit === undefined && filter.after === undefined), {
+    message: 'pages (limit, after) follow node ids: ask for sort without them',
+    path: ['sort'],
   })
   .default({});
 

@@ -100,7 +100,12 @@ export type UptimeFigures = Pick<NodeView, 'uptime' | 'reputation'>;
 /** The events-log revision a discovery answer reflects: watch from it to miss nothing and see nothing twice. */
 const revision = z.number();
 
-export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema), revision });
+export const nodeListSchema = z.object({
+  nodes: z.array(nodeViewSchema),
+  revision,
+  /** Paged answers only: the `after` of the next page, null on the last. */
+  next: z.string().nullable().optional(),
+});
 export type NodeList = z.infer<typeof nodeListSchema>;
 
 export const nodeDetailSchema = nodeViewSchema.extend({ revision });
@@ -167,8 +172,22 @@ export const topologySchema = z.object({
   regionConcentration: regionConcentrationSchema,
   revision,
   selfPreservation: selfPreservationSchema,
+  /** Present when `nodes` was left empty (a large network, or ?nodes=none): how many there are and how to ask. */
+  nodesOmitted: z.object({ count: z.number(), how: z.string() }).optional(),
 });
 export type Topology = z.infer<typeof topologySchema>;
+
+/**
+ * Up to this many nodes, GET /topology lists them all as it always did; beyond, only counts and the
+ * service index unless ?nodes=all asks (GET /nodes?limit=… pages through them instead).
+ */
+export const TOPOLOGY_INLINE_NODES = 10_000;
+export const topologyRequestSchema = z
+  .object({
+    /** all: every visible node (the answer of a million nodes is hundreds of megabytes); none: counts and services only. */
+    nodes: z.enum(['all', 'none']).optional(),
+  })
+  .default({});
 
 export const nodeResultSchema = z.object({
   success: z.literal(true),

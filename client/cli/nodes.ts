@@ -5,6 +5,7 @@ import { CliContext } from './context.js';
 import type { Topology } from '../../shared/responses.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
 import { pendingUnderQuorum } from './quorum.js';
+import { watchNodes } from './nodes-watch.js';
 
 function reputationArg(value: string): number {
   const score = Number(value);
@@ -24,13 +25,28 @@ export function addNodeQueries(program: Command): void {
     .addOption(
       new Option('--min-reputation <score>', 'only nodes with at least this reputation (0-100)').argParser(reputationArg),
     )
+    .addOption(
+      new Option(
+        '--watch',
+        'list, then print each change as it happens (default --status active), resuming by itself (Ctrl-C stops)',
+      ).conflicts(['sort', 'minReputation']),
+    )
     .action(
       async (
-        options: { status?: NodeStatus; service?: string; region?: string; sort?: NodeListSort; minReputation?: number },
+        options: {
+          status?: NodeStatus;
+          service?: string;
+          region?: string;
+          sort?: NodeListSort;
+          minReputation?: number;
+          watch?: boolean;
+        },
         command: Command,
       ) => {
         const ctx = CliContext.of(command);
-        const list = await ctx.client().trpc.node.list.query(options);
+        const { watch, ...filter } = options;
+        if (watch) return watchNodes(ctx, filter);
+        const list = await ctx.client().trpc.node.list.query(filter);
         ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));
       },
     );

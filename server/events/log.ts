@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lt, lte, max, notLike, sql } from 'drizzle-orm';
 import {
   meshEventSchema,
   type EventFilter,
@@ -176,4 +176,25 @@ export async function pruneEvents(tx: Tx, before: number, keepAfter: number): Pr
     .values({ key: PRUNED_THROUGH, value: through })
     .onConflictDoUpdate({ target: meshMeta.key, set: { value: sql`max(${meshMeta.value}, excluded.value)` } });
   return deleted.rowsAffected;
+}
+
+/**
+ * The nodes named by events after `after` up to `through`, each once, at most `limit` of them: what a
+ * delta answer looks up in the discovery snapshot. A range of the primary key, so its cost follows
+ * the events in the range, not the size of the log.
+ */
+export async function nodesChangedBetween(db: Db | Tx, after: number, through: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ nodeId: events.nodeId })
+    .from(events)
+    .where(
+      and(
+        gt(events.revision, after),
+        lte(events.revision, through),
+        isNotNull(events.nodeId),
+        notLike(events.type, 'sovereign.%'),
+      ),
+    )
+    .limit(limit);
+  return rows.flatMap((row) => (row.nodeId === null ? [] : [row.nodeId]));
 }

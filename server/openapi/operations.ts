@@ -4,6 +4,7 @@ import type { MeshErrorCode } from '../../shared/errors.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
 import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../shared/heartbeat-history.js';
+import { nodeChangesRequestSchema, nodeChangesSchema } from '../../shared/node-changes.js';
 import { livenessSchema, readinessSchema } from '../../shared/operations.js';
 import {
   heartbeatRequestSchema,
@@ -24,6 +25,7 @@ import {
   removeResultSchema,
   sovereignListSchema,
   sovereignResultSchema,
+  topologyRequestSchema,
   topologySchema,
 } from '../../shared/responses.js';
 
@@ -59,6 +61,8 @@ export interface DocumentedOperation {
   accepted?: string;
   /** The mesh error codes this path answers with (besides the ones every path can). */
   errors: MeshErrorCode[];
+  /** A second procedure the same path calls when a query parameter asks for it (GET /nodes?since=…). */
+  variant?: { procedure: string; input: z.ZodType; response: z.ZodType; when: string };
 }
 
 // Every signed write may be refused RATE_LIMITED (429) when nobody known signed it (see server/trpc.ts).
@@ -107,14 +111,24 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     input: nodeListRequestSchema,
     summary:
       'Nodes by status, service type and region (without a status: every node but denied ones), by id or by reputation or uptime, optionally only those of a minimum reputation',
+    description:
+      'Without `limit`, `after` or `since`: the whole list (streamed). With `limit` and/or `after`: one page in id order ' +
+      '(default 1000, at most 10000 nodes), whose `next` is the `after` of the next page (null on the last). ' +
+      'With `since`: only what changed after that revision, `{revision, changes: [{op: "upsert", node} | {op: "delete", id}]}`, ' +
+      'each node once with its current view, a node the filter no longer selects as a delete; or `{revision, reset: true, reason}` ' +
+      'when the revision was pruned, is ahead of the log, or more changed than `limit` (default and at most 10000): list again.',
     query: [
       { name: 'status' },
       { name: 'service' },
       { name: 'region' },
       { name: 'sort', description: 'reputation or uptime (the day’s): highest first, ties by id, nodes without a figure last' },
       { name: 'minReputation', description: 'a whole number 0..100: only nodes with at least this reputation' },
+      { name: 'limit', description: 'a page of at most this many nodes (1..10000); with since: at most this many changes' },
+      { name: 'after', description: 'the page after this node id (the previous page’s next)' },
+      { name: 'since', field: 'sinceRevision', description: 'only what changed after this revision (a delta)' },
     ],
     response: nodeListSchema,
+    variant: { procedure: 'node.changes', input: nodeChangesRequestSchema, response: nodeChangesSchema, when: 'since' },
     conditional: true,
     errors: [],
   },
@@ -145,7 +159,12 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     method: 'GET',
     path: '/topology',
     procedure: 'node.topology',
+    input: topologyRequestSchema,
     summary: 'The network: counts by status, active and offline nodes, and services by type',
+    description:
+      'Up to 10000 active and offline nodes, `nodes` lists them; beyond, `nodes` is empty and `nodesOmitted` says how many ' +
+      'there are and how to ask (GET /nodes?limit=…, or ?nodes=all). ?nodes=all or ?nodes=none chooses either way.',
+    query: [{ name: 'nodes', description: 'all: list every node; none: counts and services only' }],
     response: topologySchema,
     conditional: true,
     errors: [],

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { AnswerCache } from './answer-cache.js';
 import { createRouteMatcher, type RouteMatch } from './match.js';
-import { restRoutes } from './routes.js';
+import { restRoutes, type RestRoute } from './routes.js';
 import { streamEvents } from './sse.js';
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -29,6 +29,11 @@ function streamStart(req: IncomingMessage, url: URL, current: number): number {
     (value) => typeof value === 'string' && /^\d+$/.test(value),
   );
   return asked === undefined ? current : Number(asked);
+}
+
+function keptByVersion(route: RestRoute, query: URLSearchParams): boolean {
+  const kept = route.keptByRegistryVersion;
+  return typeof kept === 'function' ? kept(query) : kept === true;
 }
 
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
@@ -98,7 +103,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       if (isAsyncIterable(result))
         await streamEvents(res, untracked(result), mesh.hub.revision, streamStart(req, url, mesh.hub.revision));
       else if (isRead)
-        await answers.send(req, res, answers.prepare(cacheKey, version, result, match.route.keptByRegistryVersion));
+        await answers.send(req, res, answers.prepare(cacheKey, version, result, keptByVersion(match.route, url.searchParams)));
       // A signature recorded towards a sovereign quorum, the decision not yet taken: 202 Accepted.
       else sendJson(res, isPendingDecision(result) ? 202 : 200, result);
     } catch (cause) {

@@ -1,4 +1,5 @@
 import { router } from '../../trpc.js';
+import { changesProcedure } from './changes.js';
 import { getProcedure } from './get.js';
 import { heartbeatsProcedure } from './heartbeats.js';
 import { listProcedure } from './list.js';
@@ -8,6 +9,7 @@ import { topologyProcedure } from './topology.js';
 export const nodeRouter = router({
   register: registerProcedure,
   list: listProcedure,
+  changes: changesProcedure,
   get: getProcedure,
   topology: topologyProcedure,
   heartbeats: heartbeatsProcedure,

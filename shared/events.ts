@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   'node.expired',
   'node.online',
   'node.offline',
+  'node.key_rotated',
   'service.health',
   'sovereign.added',
   'sovereign.removed',
@@ -74,6 +75,15 @@ export const regionConcentrationChangeSchema = z.object({
 });
 export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
 
+/** A node.key_rotated event: the key a node had, the one it has now, and whether a sovereign forced it. */
+export const keyRotationSchema = z.object({
+  oldPublicKey: z.string(),
+  newPublicKey: z.string(),
+  /** True when a sovereign replaced a lost key (the node went back to pending); false when the node rotated it. */
+  forced: z.boolean(),
+});
+export type KeyRotation = z.infer<typeof keyRotationSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -97,6 +107,8 @@ export const meshEventSchema = z.object({
   pendingFull: pendingFullChangeSchema.optional(),
   /** Present on mesh.concentration events only. */
   regionConcentration: regionConcentrationChangeSchema.optional(),
+  /** Present on node.key_rotated events only. */
+  keyRotation: keyRotationSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

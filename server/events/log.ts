@@ -3,6 +3,7 @@ import {
   meshEventSchema,
   type EventFilter,
   type EventType,
+  type KeyRotation,
   type MeshEvent,
   type PendingFullChange,
   type RateLimitedSummary,
@@ -29,18 +30,20 @@ export interface NewEvent {
   rateLimited?: RateLimitedSummary | undefined;
   pendingFull?: PendingFullChange | undefined;
   regionConcentration?: RegionConcentrationChange | undefined;
+  keyRotation?: KeyRotation | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
 function detailOf(
   event: NewEvent,
-): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration'> {
+): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'keyRotation'> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
+    ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
   };
 }
 

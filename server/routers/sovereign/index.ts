@@ -2,6 +2,7 @@ import { router } from '../../trpc.js';
 import { addProcedure } from './add.js';
 import { approveProcedure } from './approve.js';
 import { denyProcedure } from './deny.js';
+import { forceRotateKeyProcedure } from './force-rotate-key.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
 import { removeNodeProcedure } from './remove-node.js';
@@ -17,4 +18,5 @@ export const sovereignRouter = router({
   removeKey: removeKeyProcedure,
   list: listSovereignsProcedure,
   setRegion: setRegionProcedure,
+  forceRotateKey: forceRotateKeyProcedure,
 });

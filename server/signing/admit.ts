@@ -11,6 +11,6 @@ import type { SignedCheck } from './check.js';
 export async function admitSignedRequest(tx: Tx, check: SignedCheck): Promise<void> {
   await acceptTimestamp(tx, check.signerKey, check.timestamp);
   // The new key of a rotation signed this timestamp as well: its own requests must come later.
-  if (check.newKey !== undefined) await acceptTimestamp(tx, check.newKey, check.timestamp);
+  if (check.newKey !== undefined && check.newKey !== check.signerKey) await acceptTimestamp(tx, check.newKey, check.timestamp);
   if (SIGNER_OF[check.action] === 'sovereign') await requireSovereign(tx, check.signerKey);
 }

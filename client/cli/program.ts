@@ -5,6 +5,7 @@ import { addInfoCommand } from './info.js';
 import { addKeyCommands } from './keys.js';
 import { addNodeCommands } from './node.js';
 import { addNodeQueries } from './nodes.js';
+import { addKeyRotationCommands } from './rotate-key.js';
 import { addSignCommands } from './sign.js';
 import { addSovereignCommands } from './sovereign.js';
 import { addWatchCommand } from './watch.js';
@@ -35,6 +36,7 @@ export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   addDecisionCommands(program);
   addSovereignCommands(program);
   addNodeCommands(program);
+  addKeyRotationCommands(program);
   addSignCommands(program);
   addWatchCommand(program);
   // Dispatched by bin/mesh.js before this program runs: they open the database, which the SDK never does.

@@ -140,8 +140,17 @@ describe('a node rotating its own key', () => {
     const [first, second] = [newKey(), newKey()];
     await activeNode('rotating-2', first);
     const forward = signedRotateKey(signerAfterClient(first), new Signer(second), 'rotating-2', { network });
+    const listedKey = async () => {
+      const { nodes } = (await (await fetch(`${live.url}/nodes?status=active`)).json()) as {
+        nodes: Array<{ id: string; public_key: string }>;
+      };
+      return nodes.find((node) => node.id === 'rotating-2')?.public_key;
+    };
+    // Asked before and after: the list kept by the registry's version is not served stale.
+    expect(await listedKey()).toBe(publicKeyHex(first));
     const rotated = await post('/rotate-key', forward);
     expect(rotated).toMatchObject({ status: 200, body: { status: 'active', publicKey: publicKeyHex(second) } });
+    expect(await listedKey()).toBe(publicKeyHex(second));
     // Replayed at once: the node's key is no longer the one that signed it.
     expect(await post('/rotate-key', forward)).toMatchObject({ status: 401, body: { error: { code: 'BAD_SIGNATURE' } } });
 

@@ -5,9 +5,11 @@ export { generateKey, KeyFileError, loadKey, publicKeyHex, saveKey } from './key
 export type { SigningKey } from './key-ring.js';
 export { Signer } from './signer.js';
 export {
+  signedForceRotateKey,
   signedHeartbeat,
   signedNodeDecision,
   signedRegister,
+  signedRotateKey,
   signedSovereignAdd,
   signedSovereignRemove,
   type Registration,
@@ -18,7 +20,7 @@ export { startAgent, type Agent, type AgentOptions, type Schedule } from './agen
 export { watchMesh, type WatchOptions } from './watch.js';
 export { PeerInformer, type PeerChange, type PeerFilter, type PeerSource, type PeersOptions } from './peers.js';
 export type { NodeChange, NodeChanges } from '../shared/node-changes.js';
-export type { EventType, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
+export type { EventType, KeyRotation, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
 export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
@@ -26,6 +28,7 @@ export type { ServiceInput } from '../shared/requests.js';
 export type {
   HeartbeatResult,
   Info,
+  KeyRotationResult,
   NodeList,
   NodeResult,
   NodeView,

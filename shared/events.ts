@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'node.expired',
   'node.online',
   'node.offline',
+  'node.key_rotated',
   'service.health',
   'sovereign.added',
   'sovereign.removed',
@@ -77,6 +78,15 @@ export const regionConcentrationChangeSchema = z.object({
 });
 export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
 
+/** A node.key_rotated event: the key a node had, the one it has now, and whether a sovereign forced it. */
+export const keyRotationSchema = z.object({
+  oldPublicKey: z.string(),
+  newPublicKey: z.string(),
+  /** True when a sovereign replaced a lost key (the node went back to pending); false when the node rotated it. */
+  forced: z.boolean(),
+});
+export type KeyRotation = z.infer<typeof keyRotationSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -102,6 +112,8 @@ export const meshEventSchema = z.object({
   regionConcentration: regionConcentrationChangeSchema.optional(),
   /** Present on decision.signed and decision.expired events only: the sovereign decision, as far as it is signed. */
   decision: decisionEventSchema.optional(),
+  /** Present on node.key_rotated events only. */
+  keyRotation: keyRotationSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

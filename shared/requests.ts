@@ -78,6 +78,25 @@ export const sovereignRemoveRequestSchema = z.object({
   ...signed,
 });
 
+/**
+ * A node replaces its key: `signature` by its current key, `newKeySignature` by the new one (proof
+ * that the node holds it), both over the same rotate-key message (docs/protocol.md).
+ */
+export const rotateKeyRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  newPublicKey: newPublicKeySchema,
+  newKeySignature: signatureSchema,
+  ...signed,
+});
+
+/** A sovereign replaces the key of a node whose key is lost: the node goes back to pending with the new key. */
+export const forceRotateKeyRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  newPublicKey: newPublicKeySchema,
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
 export const NODE_LIST_SORTS = ['reputation', 'uptime'] as const;
 export type NodeListSort = (typeof NODE_LIST_SORTS)[number];
 
@@ -128,6 +147,8 @@ export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
 export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
 export type SetRegionFields = z.output<typeof setRegionRequestSchema>;
+export type RotateKeyFields = z.output<typeof rotateKeyRequestSchema>;
+export type ForceRotateKeyFields = z.output<typeof forceRotateKeyRequestSchema>;
 export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */
@@ -140,6 +161,8 @@ export const SIGNED_REQUEST_SCHEMAS = {
   'sovereign-add': sovereignAddRequestSchema,
   'sovereign-remove': sovereignRemoveRequestSchema,
   'set-region': setRegionRequestSchema,
+  'rotate-key': rotateKeyRequestSchema,
+  'force-rotate-key': forceRotateKeyRequestSchema,
 } as const satisfies Record<SignedAction, z.ZodType>;
 
 export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

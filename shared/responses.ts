@@ -200,6 +200,10 @@ export const nodeResultSchema = z.object({
 /** register, approve and deny answer with the node's status after the request. */
 export type NodeResult = z.infer<typeof nodeResultSchema>;
 
+/** A key rotation answers with the node's status after it and the key the node has now. */
+export const keyRotationResultSchema = nodeResultSchema.extend({ publicKey: z.string() });
+export type KeyRotationResult = z.infer<typeof keyRotationResultSchema>;
+
 export const removeResultSchema = z.object({
   success: z.literal(true),
   nodeId: z.string(),

@@ -3,6 +3,7 @@ import {
   meshEventSchema,
   type EventFilter,
   type EventType,
+  type KeyRotation,
   type MeshEvent,
   type PendingFullChange,
   type RateLimitedSummary,
@@ -31,12 +32,16 @@ export interface NewEvent {
   pendingFull?: PendingFullChange | undefined;
   regionConcentration?: RegionConcentrationChange | undefined;
   decision?: DecisionEvent | undefined;
+  keyRotation?: KeyRotation | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
 function detailOf(
   event: NewEvent,
-): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'decision'> {
+): Pick<
+  MeshEvent,
+  'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'decision' | 'keyRotation'
+> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
@@ -44,6 +49,7 @@ function detailOf(
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
     ...(event.decision === undefined ? {} : { decision: event.decision }),
+    ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
   };
 }
 

@@ -18,6 +18,7 @@ const WORDS: Record<EventType, string> = {
   'node.expired': 'expired: still pending after MESH_PENDING_TTL_MS',
   'node.online': 'back online',
   'node.offline': 'offline',
+  'node.key_rotated': 'changed its key',
   'service.health': 'service health changed',
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
@@ -129,6 +130,7 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
       publicKey: event.publicKey,
       actor: event.actor,
       ...(event.reason === undefined ? {} : { reason: event.reason }),
+      ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
     });
   }
 }

@@ -7,18 +7,21 @@ import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../sha
 import { nodeChangesRequestSchema, nodeChangesSchema } from '../../shared/node-changes.js';
 import { livenessSchema, readinessSchema } from '../../shared/operations.js';
 import {
+  forceRotateKeyRequestSchema,
   heartbeatRequestSchema,
   nodeDecisionRequestSchema,
   nodeGetRequestSchema,
   nodeListRequestSchema,
   setRegionRequestSchema,
   registerRequestSchema,
+  rotateKeyRequestSchema,
   sovereignAddRequestSchema,
   sovereignRemoveRequestSchema,
 } from '../../shared/requests.js';
 import {
   heartbeatResultSchema,
   infoSchema,
+  keyRotationResultSchema,
   nodeDetailSchema,
   nodeListSchema,
   nodeResultSchema,
@@ -192,6 +195,29 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     signed: 'heartbeat',
     response: heartbeatResultSchema,
     errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED'],
+  },
+  {
+    method: 'POST',
+    path: '/rotate-key',
+    procedure: 'node.rotateKey',
+    input: rotateKeyRequestSchema,
+    summary:
+      'A node replaces its key: signed by its current key (`signature`) and by the new key (`newKeySignature`); status, approval, services and history stay, the old key is refused from then on; records node.key_rotated',
+    signed: 'rotate-key',
+    response: keyRotationResultSchema,
+    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED', 'PUBLIC_KEY_TAKEN'],
+  },
+  {
+    method: 'POST',
+    path: '/force-rotate-key/:nodeId',
+    procedure: 'sovereign.forceRotateKey',
+    input: forceRotateKeyRequestSchema,
+    summary:
+      'A sovereign replaces the key of a node whose key is lost: the node goes back to pending under the new key, to be approved again; records node.key_rotated',
+    signed: 'force-rotate-key',
+    pathFields: { nodeId: 'nodeId' },
+    response: keyRotationResultSchema,
+    errors: [...DECISION_ERRORS, 'NODE_DENIED', 'PUBLIC_KEY_TAKEN'],
   },
   {
     method: 'POST',

@@ -142,6 +142,17 @@ export const restRoutes: readonly RestRoute[] = [
   },
   {
     method: 'POST',
+    path: '/rotate-key',
+    call: (api, { body }) => api.node.rotateKey(unvalidated<Inputs['node']['rotateKey']>(body)),
+  },
+  {
+    method: 'POST',
+    path: '/force-rotate-key/:nodeId',
+    call: (api, { params, body }) =>
+      api.sovereign.forceRotateKey(unvalidated<Inputs['sovereign']['forceRotateKey']>({ ...body, nodeId: params.nodeId })),
+  },
+  {
+    method: 'POST',
     path: '/sovereign/add',
     call: (api, { body }) => api.sovereign.add(unvalidated<Inputs['sovereign']['add']>(body)),
   },

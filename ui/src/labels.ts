@@ -22,6 +22,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.expired': 'expired undecided',
   'node.online': 'back online',
   'node.offline': 'went offline',
+  'node.key_rotated': 'key rotated',
   'service.health': 'service health changed',
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',

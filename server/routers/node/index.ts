@@ -4,6 +4,7 @@ import { getProcedure } from './get.js';
 import { heartbeatsProcedure } from './heartbeats.js';
 import { listProcedure } from './list.js';
 import { registerProcedure } from './register.js';
+import { rotateKeyProcedure } from './rotate-key.js';
 import { topologyProcedure } from './topology.js';
 
 export const nodeRouter = router({
@@ -13,4 +14,5 @@ export const nodeRouter = router({
   get: getProcedure,
   topology: topologyProcedure,
   heartbeats: heartbeatsProcedure,
+  rotateKey: rotateKeyProcedure,
 });

@@ -3,6 +3,7 @@ import { addProcedure } from './add.js';
 import { approveProcedure } from './approve.js';
 import { decisionsProcedure } from './decisions.js';
 import { denyProcedure } from './deny.js';
+import { forceRotateKeyProcedure } from './force-rotate-key.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
 import { removeNodeProcedure } from './remove-node.js';
@@ -19,4 +20,5 @@ export const sovereignRouter = router({
   list: listSovereignsProcedure,
   setRegion: setRegionProcedure,
   decisions: decisionsProcedure,
+  forceRotateKey: forceRotateKeyProcedure,
 });

@@ -10,6 +10,7 @@ import { generateKey } from './keys.js';
 import { loadPeers } from './peer-cache.js';
 import type { Registration } from './signed-requests.js';
 import { startRelay } from '../shared/testing/ports.js';
+import { waitUntil } from '../shared/testing/wait.js';
 import { startLiveMesh, type LiveMesh } from './testing/mesh.js';
 import { ManualSchedule } from './testing/schedule.js';
 
@@ -71,7 +72,9 @@ describe('the validator agent', () => {
     expect(agent.status).toBe('active');
     expect(logger.lines.slice(1)).toEqual(['agent-1: pending → active']);
     expect((await client.trpc.node.get.query({ nodeId: 'agent-1' })).last_heartbeat).toBe(clock.now());
-    expect((await loadPeers(peerCachePath))?.nodes.map((n) => n.id)).toEqual(['agent-1']);
+    // The agent's informer saw the node become active and saved it as the last-known-good peer list.
+    await waitUntil(async () => (await loadPeers(peerCachePath))?.nodes.some((n) => n.id === 'agent-1') ?? false, 'peer cache');
+    expect(agent.peers && [...agent.peers.keys()]).toEqual(['agent-1']);
 
     // Six silent minutes: mesh's sweeper marks the node offline; the next beat brings it back.
     clock.advance(6 * 60_000);

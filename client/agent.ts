@@ -1,10 +1,10 @@
 import { consoleLogger, type Logger } from './log.js';
 import type { NodeStatus } from '../shared/fields.js';
-import type { Info } from '../shared/responses.js';
+import type { Info, NodeView } from '../shared/responses.js';
 import type { MeshClient } from './client.js';
 import { isMeshError } from './errors.js';
 import type { SigningKey } from './key-ring.js';
-import { discoverPeers } from './peer-cache.js';
+import type { PeerChange, PeerInformer } from './peers.js';
 import type { Registration } from './signed-requests.js';
 
 /** Calls `task` once after `delayMs`; the returned function cancels it. Tests pass one they drive by hand. */
@@ -31,8 +31,13 @@ export interface AgentOptions {
   jitter?: number;
   /** The first wait after a failure; it doubles with each failure, up to the interval. Default 5 s. */
   retryDelayMs?: number;
-  /** Refresh the last-known-good peer list (see peer-cache.ts) after each heartbeat. */
+  /**
+   * Keep the active peers in an informer (client.peers()), saved here as the last-known-good list
+   * (see peer-cache.ts) and read from here while mesh is down: no full list after each heartbeat.
+   */
   peerCachePath?: string;
+  /** Told of each change to the peers the agent keeps (with peerCachePath). */
+  onPeersChange?: (change: PeerChange) => void;
   schedule?: Schedule;
   random?: () => number;
   now?: () => number;
@@ -41,6 +46,8 @@ export interface AgentOptions {
 export interface Agent {
   /** The node's status as mesh last told it; undefined until mesh has answered. */
   readonly status: NodeStatus | undefined;
+  /** The active peers, always current (with peerCachePath; undefined without). */
+  readonly peers: ReadonlyMap<string, NodeView> | undefined;
   /** Stops beating. Resolves once a round in progress has finished, so nothing is cut off mid-request. */
   stop(): Promise<void>;
 }
@@ -70,6 +77,8 @@ class HeartbeatAgent implements Agent {
   #round: Promise<void> = Promise.resolve();
   #cancel: (() => void) | undefined;
   #stopped = false;
+  #informer: PeerInformer | undefined;
+  #lastPeerFailure: string | undefined;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -82,14 +91,30 @@ class HeartbeatAgent implements Agent {
     return this.#status;
   }
 
+  get peers(): ReadonlyMap<string, NodeView> | undefined {
+    return this.#informer?.peers;
+  }
+
   start(): void {
+    const { client, peerCachePath, onPeersChange } = this.#options;
+    if (peerCachePath) {
+      this.#informer = client.peers({
+        cachePath: peerCachePath,
+        onChange: onPeersChange,
+        // Each distinct failure once, as for heartbeats: a mesh that stays down would otherwise fill the log.
+        onError: (error) => {
+          if (error.message !== this.#lastPeerFailure) this.#log.error(`${this.#nodeId}: peers: ${error.message}`);
+          this.#lastPeerFailure = error.message;
+        },
+      });
+    }
     this.#wake();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cancel?.();
-    await this.#round;
+    await Promise.all([this.#round, this.#informer?.close()]);
   }
 
   readonly #wake = (): void => {
@@ -104,7 +129,7 @@ class HeartbeatAgent implements Agent {
 
   /** One round: register if need be, one heartbeat; resolves to the wait before the next round. */
   async #beat(): Promise<number> {
-    const { client, key, registration, peerCachePath } = this.#options;
+    const { client, key, registration } = this.#options;
     try {
       this.#info ??= await client.info();
       if (!this.#registered) {
@@ -120,7 +145,6 @@ class HeartbeatAgent implements Agent {
       const beat = await client.heartbeat(key, this.#nodeId, registration.tailscaleIP);
       this.#lastBeatAt = this.#now();
       this.#setStatus(beat.status);
-      if (peerCachePath) await discoverPeers(client, { cachePath: peerCachePath });
       if (this.#failures > 0)
         this.#log.info(`${this.#nodeId}: heartbeats go through again after ${this.#failures} failed attempt(s)`);
       this.#failures = 0;

@@ -3,14 +3,24 @@ import { ZodError } from 'zod';
 import type { AppRouter } from '../server/routers/_app.js';
 import type { NodeDecisionAction } from '../shared/actions.js';
 import type { NodeDecisionFields } from '../shared/requests.js';
-import type { HeartbeatResult, Info, NodeResult, NodeDetail, RemoveResult, SovereignResult } from '../shared/responses.js';
+import type {
+  HeartbeatResult,
+  Info,
+  KeyRotationResult,
+  NodeDetail,
+  NodeResult,
+  RemoveResult,
+  SovereignResult,
+} from '../shared/responses.js';
 import { invalidInput, isMeshError } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
 import {
+  signedForceRotateKey,
   signedHeartbeat,
   signedNodeDecision,
   signedSetRegion,
   signedRegister,
+  signedRotateKey,
   signedSovereignAdd,
   signedSovereignRemove,
   type Registration,
@@ -18,7 +28,9 @@ import {
 import type { Signer } from './signer.js';
 import { createMeshTrpc, type TransportOptions } from './transport.js';
 import { watchMesh, type WatchOptions } from './watch.js';
+import { PeerInformer, type PeersOptions } from './peers.js';
 import type { WatchMessage } from '../shared/events.js';
+import type { DecisionList } from '../shared/decisions.js';
 
 export interface MeshClientOptions extends TransportOptions {
   /** This machine's clock; mesh's time corrects it for signing. Default Date.now (tests pass another). */
@@ -73,6 +85,14 @@ export class MeshClient {
    */
   watch(options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
     return watchMesh(this.#urls, options);
+  }
+
+  /**
+   * A local, always-current map of the peers `options` selects (default: active ones), from one paged
+   * list and then the event stream; see PeerInformer. Close it when done.
+   */
+  peers(options: PeersOptions = {}): PeerInformer {
+    return new PeerInformer(this, this.#urls, options);
   }
 
   /** mesh's info; its serverTime also corrects this client's clock for signing (halfway through the round trip). */
@@ -150,6 +170,14 @@ export class MeshClient {
     return (await this.prepareDecision(sovereignKey, 'remove', nodeId)).send();
   }
 
+  /**
+   * The sovereign decisions waiting for more signatures under MESH_QUORUM, with their signers (empty
+   * with MESH_QUORUM=1). A decision method's answer carries `decision` while it waits.
+   */
+  decisions(): Promise<DecisionList> {
+    return this.trpc.sovereign.decisions.query();
+  }
+
   /** Sets or corrects a node's region and zone (an absent one is cleared), signed by a sovereign key. */
   async setRegion(
     sovereignKey: SigningKey,
@@ -160,6 +188,46 @@ export class MeshClient {
     return this.#signed(sovereignKey, (signer, network) =>
       this.trpc.sovereign.setRegion.mutate(
         signedSetRegion(signer, { nodeId, nodePublicKey: node.public_key, ...location }, { network }),
+      ),
+    );
+  }
+
+  /**
+   * Moves a node from `nodeKey` (the key mesh knows) to `newKey`, which signs the request too as
+   * proof of holding it. Status, approval, services and history stay; from then on mesh refuses
+   * `nodeKey`, and this client signs the node's requests with `newKey` in order after the rotation.
+   */
+  async rotateKey(nodeKey: SigningKey, newKey: SigningKey, nodeId: string): Promise<KeyRotationResult> {
+    const network = await this.network();
+    const send = (oldSigner: Signer, newSigner: Signer) => {
+      const newBefore = newSigner.lastTimestamp;
+      return this.#onMeshTime(oldSigner, () => {
+        // A retry after a timestamp refused as off mesh's clock takes back the new key's timestamp too.
+        newSigner.rewindTo(newBefore);
+        return validated(() => this.trpc.node.rotateKey.mutate(signedRotateKey(oldSigner, newSigner, nodeId, { network })));
+      });
+    };
+    // One key given twice takes its turn once (waiting for its own turn would never end); mesh refuses the request.
+    if (this.#keys.signer(nodeKey) === this.#keys.signer(newKey))
+      return this.#keys.run(nodeKey, (signer) => send(signer, signer));
+    return this.#keys.run(nodeKey, (oldSigner) => this.#keys.run(newKey, (newSigner) => send(oldSigner, newSigner)));
+  }
+
+  /**
+   * A sovereign replaces the key of a node whose key is lost; the node goes back to pending under
+   * `newPublicKey` until a sovereign approves it again. The signature names the node's current key:
+   * `nodePublicKey` if given (the key a caller showed before signing), else the one mesh holds now.
+   */
+  async forceRotateKey(
+    sovereignKey: SigningKey,
+    nodeId: string,
+    newPublicKey: string,
+    nodePublicKey?: string,
+  ): Promise<KeyRotationResult> {
+    const current = nodePublicKey ?? (await this.trpc.node.get.query({ nodeId })).public_key;
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.sovereign.forceRotateKey.mutate(
+        signedForceRotateKey(signer, { nodeId, nodePublicKey: current, newPublicKey }, { network }),
       ),
     );
   }

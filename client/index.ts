@@ -5,9 +5,11 @@ export { generateKey, KeyFileError, loadKey, publicKeyHex, saveKey } from './key
 export type { SigningKey } from './key-ring.js';
 export { Signer } from './signer.js';
 export {
+  signedForceRotateKey,
   signedHeartbeat,
   signedNodeDecision,
   signedRegister,
+  signedRotateKey,
   signedSovereignAdd,
   signedSovereignRemove,
   type Registration,
@@ -16,7 +18,9 @@ export {
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
 export { watchMesh, type WatchOptions } from './watch.js';
-export type { EventType, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
+export { PeerInformer, type PeerChange, type PeerFilter, type PeerSource, type PeersOptions } from './peers.js';
+export type { NodeChange, NodeChanges } from '../shared/node-changes.js';
+export type { EventType, KeyRotation, MeshEvent, SelfPreservationChange, WatchMessage } from '../shared/events.js';
 export type { AppRouter } from '../server/routers/_app.js';
 export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
@@ -26,6 +30,7 @@ export type {
   HeartbeatResult,
   Info,
   NodeDetail,
+  KeyRotationResult,
   NodeList,
   NodeResult,
   NodeView,
@@ -37,4 +42,5 @@ export type {
   SovereignView,
   Topology,
 } from '../shared/responses.js';
+export type { DecisionKind, DecisionList, DecisionOutcome, SovereignDecision } from '../shared/decisions.js';
 export type { Logger } from './log.js';

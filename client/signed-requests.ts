@@ -1,23 +1,29 @@
 import {
+  forceRotateKeyMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  rotateKeyMessage,
   setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
 } from '../shared/messages.js';
 import type { NodeDecisionAction } from '../shared/actions.js';
 import {
+  forceRotateKeyRequestSchema,
   heartbeatRequestSchema,
   nodeDecisionRequestSchema,
   registerRequestSchema,
+  rotateKeyRequestSchema,
   setRegionRequestSchema,
   sovereignAddRequestSchema,
   sovereignRemoveRequestSchema,
+  type ForceRotateKeyFields,
   type HeartbeatFields,
   type NodeDecisionFields,
   type RegisterFields,
   type RegisterRequest,
+  type RotateKeyFields,
   type SetRegionFields,
   type SovereignAddFields,
   type SovereignRemoveFields,
@@ -110,4 +116,34 @@ export function signedSovereignRemove(signer: Signer, publicKey: string, options
     timestamp: options.timestamp ?? signer.nextTimestamp(),
   });
   return { ...fields, signature: signer.sign(sovereignRemoveMessage(options.network, fields)) };
+}
+
+/**
+ * A node's rotation from `oldSigner`'s key (the one mesh knows) to `newSigner`'s: one message, signed
+ * by both, with one timestamp later than either key's last. mesh then expects both keys' next
+ * timestamps to be later still, and both signers are advanced to it.
+ */
+export function signedRotateKey(oldSigner: Signer, newSigner: Signer, nodeId: string, options: SignOptions): RotateKeyFields {
+  const timestamp = options.timestamp ?? Math.max(oldSigner.nextTimestamp(), newSigner.nextTimestamp());
+  oldSigner.advanceTo(timestamp);
+  newSigner.advanceTo(timestamp);
+  const fields = rotateKeyRequestSchema.parse({ nodeId, newPublicKey: newSigner.publicKey, timestamp });
+  const message = rotateKeyMessage(options.network, { ...fields, oldPublicKey: oldSigner.publicKey });
+  return { ...fields, signature: oldSigner.sign(message), newKeySignature: newSigner.sign(message) };
+}
+
+/** A sovereign's replacement of a node's lost key, bound to the key the node has now (`nodePublicKey`). */
+export function signedForceRotateKey(
+  signer: Signer,
+  node: { nodeId: string; nodePublicKey: string; newPublicKey: string },
+  options: SignOptions,
+): ForceRotateKeyFields {
+  const fields = forceRotateKeyRequestSchema.parse({
+    nodeId: node.nodeId,
+    newPublicKey: node.newPublicKey,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  const message = forceRotateKeyMessage(options.network, { ...fields, oldPublicKey: node.nodePublicKey.toLowerCase() });
+  return { ...fields, signature: signer.sign(message) };
 }

@@ -29,6 +29,14 @@ export class Signer {
     this.#lastTimestamp = Math.min(this.#lastTimestamp, timestamp);
   }
 
+  /**
+   * Notes a timestamp this key signed elsewhere (a key rotation, which the new key signs with the
+   * old key's timestamp): mesh accepted it for this key, so the next one must be later.
+   */
+  advanceTo(timestamp: number): void {
+    this.#lastTimestamp = Math.max(this.#lastTimestamp, timestamp);
+  }
+
   nextTimestamp(): number {
     this.#lastTimestamp = Math.max(this.now(), this.#lastTimestamp + 1);
     return this.#lastTimestamp;

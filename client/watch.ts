@@ -14,6 +14,8 @@ export interface WatchOptions {
   retryDelayMs?: (failures: number) => number;
   /** Told of each failure before a reconnect (mesh unreachable, stream cut), for logging. */
   onRetry?: (error: Error, failures: number) => void;
+  /** Told each time a stream is open again (mesh answered), before any of its messages. */
+  onConnect?: () => void;
 }
 
 const defaultRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
@@ -66,6 +68,7 @@ export async function* watchMesh(urls: readonly string[], options: WatchOptions 
       });
       if (response.status === 400) throw await refusal(response);
       if (!response.ok || !response.body) throw new Error(`${base} answered ${response.status}`);
+      options.onConnect?.();
       for await (const frame of readSseFrames(response.body as AsyncIterable<Uint8Array>)) {
         if (frame.event === 'error') throw new Error(`${base} ended the stream: ${frame.data}`);
         // What comes over the wire is checked, not trusted: a frame that is not mesh's ends this stream.

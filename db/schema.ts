@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { DECISION_KINDS } from '../shared/decisions.js';
 import { NODE_STATUSES } from '../shared/fields.js';
 
 const statusList = sql.raw(NODE_STATUSES.map((status) => `'${status}'`).join(', '));
@@ -98,6 +99,27 @@ export const sovereignKeys = sqliteTable('sovereign_keys', {
   addedBy: text('added_by'),
 });
 
+/**
+ * Signatures of sovereign decisions still short of MESH_QUORUM: one row per sovereign and
+ * decision (kind, target, and the key the decision is bound to). Rows go when the decision takes
+ * effect, when they leave MESH_QUORUM_WINDOW_MS, or when what they are about changed.
+ */
+export const decisionSignatures = sqliteTable(
+  'decision_signatures',
+  {
+    kind: text('kind', { enum: DECISION_KINDS }).notNull(),
+    target: text('target').notNull(),
+    targetKey: text('target_key').notNull(),
+    signer: text('signer').notNull(),
+    signedAt: integer('signed_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.target, table.targetKey, table.signer] }),
+    index('decision_signatures_signed_at_idx').on(table.signedAt),
+    index('decision_signatures_target_idx').on(table.target),
+  ],
+);
+
 /** Per signing key, the last timestamp mesh accepted from it: a signed request is never accepted twice. */
 export const signerClocks = sqliteTable('signer_clocks', {
   publicKey: text('public_key').primaryKey(),
@@ -134,6 +156,7 @@ export const nodeIdentities = sqliteTable(
 export type NodeRow = typeof nodes.$inferSelect;
 export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;
 export type NodeIdentityRow = typeof nodeIdentities.$inferSelect;
+export type DecisionSignatureRow = typeof decisionSignatures.$inferSelect;
 
 /**
  * The events log: one row per state change, written in the transaction of the change. AUTOINCREMENT

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 120_000,
       offlineAfterMs: 300_000,
       sweepIntervalMs: 30_000,
-      heartbeatRetentionMs: 86_400_000,
+      heartbeatRetentionMs: 600_000,
       eventRetentionMs: 604_800_000,
       uptimeRetentionMs: 691_200_000,
       eventPollMs: 200,
@@ -38,6 +38,8 @@ describe('loadConfig', () => {
       serviceProbeIntervalMs: 60_000,
       serviceProbeTimeoutMs: 5_000,
       serviceProbeConcurrency: 16,
+      quorum: 1,
+      quorumWindowMs: 24 * 60 * 60 * 1000,
       identity: {
         mode: 'off',
         socketPath: '/var/run/tailscale/tailscaled.sock',
@@ -70,6 +72,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MESH_TAILNET_PREFIXES: '100.64.0.0/10,fd7a::/200' })).toThrow(/MESH_TAILNET_PREFIXES/);
     expect(() => loadConfig({ MESH_IDENTITY_TAGS: 'validator' })).toThrow(/MESH_IDENTITY_TAGS.*tag:/);
     expect(() => loadConfig({ MESH_IDENTITY_TIMEOUT_MS: '0' })).toThrow(/MESH_IDENTITY_TIMEOUT_MS/);
+  });
+
+  it('reads MESH_QUORUM and MESH_QUORUM_WINDOW_MS, and refuses a quorum below 1', () => {
+    expect(loadConfig({ MESH_QUORUM: '3', MESH_QUORUM_WINDOW_MS: '600000' })).toMatchObject({
+      quorum: 3,
+      quorumWindowMs: 600_000,
+    });
+    expect(() => loadConfig({ MESH_QUORUM: '0' })).toThrow(/MESH_QUORUM: must be at least 1/);
+    expect(() => loadConfig({ MESH_QUORUM_WINDOW_MS: '0' })).toThrow(/MESH_QUORUM_WINDOW_MS/);
   });
 
   it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {

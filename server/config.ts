@@ -103,7 +103,9 @@ const variablesSchema = z.object({
   MESH_HEARTBEAT_INTERVAL_MS: milliseconds(120_000),
   MESH_OFFLINE_AFTER_MS: milliseconds(300_000),
   MESH_SWEEP_INTERVAL_MS: milliseconds(30_000),
-  MESH_HEARTBEAT_RETENTION_MS: milliseconds(24 * 60 * 60 * 1000),
+  // Raw rows are the dashboard's recent history only (uptime comes from the hourly rollup): at
+  // 1,000,000 nodes every minute of window is 500,000 rows.
+  MESH_HEARTBEAT_RETENTION_MS: milliseconds(10 * 60 * 1000),
   MESH_EVENT_RETENTION_MS: milliseconds(7 * 24 * 60 * 60 * 1000),
   // A week of uptime, and a day more so that the week's window never starts in a pruned hour.
   MESH_UPTIME_RETENTION_MS: milliseconds(8 * 24 * 60 * 60 * 1000),
@@ -145,6 +147,10 @@ const variablesSchema = z.object({
   MESH_IDENTITY_TAGS: identityTagsSchema,
   MESH_TAILNET_PREFIXES: tailnetPrefixesSchema,
   MESH_IDENTITY_TIMEOUT_MS: milliseconds(2_000),
+  // Sovereign signatures a decision takes (approve, deny, remove, sovereign add and remove), and
+  // how long a signature waits for the others: a day lets sovereigns in other time zones co-sign.
+  MESH_QUORUM: z.coerce.number().int().min(1, 'must be at least 1 (1: one sovereign decides alone)').max(100).default(1),
+  MESH_QUORUM_WINDOW_MS: milliseconds(24 * 60 * 60 * 1000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -213,6 +219,10 @@ export interface MeshConfig {
   serviceProbeConcurrency: number;
   /** The Tailscale identity check of registrations (server/identity/). */
   identity: IdentitySettings;
+  /** Distinct sovereigns who must sign the same decision before it takes effect; 1: each decides alone. */
+  quorum: number;
+  /** How long a sovereign's signature on a decision counts while it waits for the quorum. */
+  quorumWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -277,6 +287,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tailnetPrefixes: c.MESH_TAILNET_PREFIXES,
       timeoutMs: c.MESH_IDENTITY_TIMEOUT_MS,
     },
+    quorum: c.MESH_QUORUM,
+    quorumWindowMs: c.MESH_QUORUM_WINDOW_MS,
   };
 }
 

@@ -1,5 +1,5 @@
 import { databaseFile, databaseUrl, openDatabase, type MeshDatabase } from '../db/database.js';
-import type { MeshConfig } from './config.js';
+import { ConfigError, type MeshConfig } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import type { MeshContext } from './context.js';
 import { InlineVerifier, VerifierPool } from './crypto/verify-pool.js';
@@ -18,7 +18,7 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { RateLimitTally } from './limits/rate-limit-tally.js';
 import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
-import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
+import { bootstrapSovereign, countSovereigns, readAllSovereignViews } from './services/sovereigns.js';
 import { recordMeshUp } from './services/uptime-rollup.js';
 import { refreshUptime } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
@@ -52,6 +52,20 @@ export async function reloadRegistry(database: MeshDatabase, registry: Registry)
 }
 
 /**
+ * Refuses to start with fewer sovereign keys than MESH_QUORUM: no decision could ever take effect,
+ * not even the addition of the keys that are missing, so every signature would wait and expire
+ * unnoticed. Keys come from MESH_SOVEREIGN_KEYS (or the host's bootstrap), or the quorum is lowered.
+ */
+async function requireReachableQuorum(database: MeshDatabase, quorum: number): Promise<void> {
+  if (quorum <= 1) return;
+  const sovereigns = await database.read((db) => countSovereigns(db));
+  if (sovereigns >= quorum) return;
+  throw new ConfigError(
+    `invalid configuration: MESH_QUORUM=${quorum} needs at least ${quorum} sovereign keys, but the database has ${sovereigns}: no decision could ever take effect. List the keys in MESH_SOVEREIGN_KEYS, or lower MESH_QUORUM`,
+  );
+}
+
+/**
  * Opens the database (applying migrations), adds the MESH_SOVEREIGN_KEYS that are missing, and
  * loads the discovery snapshot: everything a mesh needs before it answers its first request.
  */
@@ -67,6 +81,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       );
       if (added) options.logger.info(`sovereign key ${publicKey} added from MESH_SOVEREIGN_KEYS`);
     }
+    await requireReachableQuorum(database, config.quorum);
     // Mesh's own running minutes are the denominator of every node's uptime: this one counts too.
     await database.write((tx) => recordMeshUp(tx, startedAt));
     const registry = new Registry(() => clock.now());

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../client/signed-requests.js';
-import { sweepOnce } from './sweeper.js';
+import { lastHeartbeatIdBefore, pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
+import { pruneHeartbeatsInBatches, sweepOnce } from './sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from './testing/harness.js';
 
 const OFFLINE_AFTER = 300_000;
@@ -76,6 +77,22 @@ describe('health sweeper', () => {
     await node.heartbeat();
     t.clock.advance(30_001);
     expect((await sweepOnce(t.mesh)).heartbeatsDeleted).toBe(1);
+    const rows = await t.mesh.database.client.execute('SELECT count(*) AS n FROM heartbeats');
+    expect(rows.rows[0]?.n).toBe(1);
+  });
+
+  it('deletes a large backlog of old heartbeat rows a batch per transaction, and only rows past the retention', async () => {
+    const test = await createTestMesh({ config: { heartbeatRetentionMs: 60_000 } });
+    t = test;
+    const node = await activeNode(test, 'n1');
+    for (let beat = 0; beat < 7; beat++) await node.heartbeat();
+    test.clock.advance(60_001);
+    await node.heartbeat();
+    const edge = await test.mesh.database.write((tx) => lastHeartbeatIdBefore(tx, test.clock.now() - 60_000));
+    expect(edge).not.toBeNull();
+    const first = await t.mesh.database.write((tx) => pruneHeartbeatBatch(tx, edge as number, 3));
+    expect(first).toEqual({ deleted: 3, more: true });
+    expect(await pruneHeartbeatsInBatches(t.mesh, edge as number, 3)).toBe(4);
     const rows = await t.mesh.database.client.execute('SELECT count(*) AS n FROM heartbeats');
     expect(rows.rows[0]?.n).toBe(1);
   });

@@ -1,6 +1,8 @@
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
+import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
+import { quorumRule } from './services/quorum.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
@@ -13,6 +15,10 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepInTransaction(mesh);
+    if (result.heartbeatsLeftThrough !== null) {
+      result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
+      result.heartbeatsLeftThrough = null;
+    }
     if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
     if (result.regionChange) mesh.regionWatch.settle(result.regionChange);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
@@ -20,6 +26,20 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   } catch (error) {
     mesh.metrics.sweepFinished('failed', seconds(), 0);
     throw error;
+  }
+}
+
+/**
+ * Deletes the heartbeat rows up to id `edge` a batch per write transaction, letting the requests
+ * queued meanwhile (heartbeats, above all) run between two batches.
+ */
+export async function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, batch?: number): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const step = await mesh.database.write((tx) => pruneHeartbeatBatch(tx, edge, batch));
+    deleted += step.deleted;
+    if (!step.more) return deleted;
   }
 }
 
@@ -42,6 +62,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
         heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
         autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
         pendingTtlMs: mesh.config.pendingTtlMs,
+        quorum: quorumRule(mesh.config),
         keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
       },
       suspects,

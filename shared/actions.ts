@@ -9,6 +9,8 @@ export const SIGNED_ACTIONS = [
   'sovereign-add',
   'sovereign-remove',
   'set-region',
+  'rotate-key',
+  'force-rotate-key',
 ] as const;
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
@@ -27,4 +29,7 @@ export const SIGNER_OF = {
   'sovereign-add': 'sovereign',
   'sovereign-remove': 'sovereign',
   'set-region': 'sovereign',
+  // Signed by the node's current key; the new key's proof of possession is a second signature (check.ts).
+  'rotate-key': 'node',
+  'force-rotate-key': 'sovereign',
 } as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionEventSchema } from './decisions.js';
 import { nodeIdSchema } from './fields.js';
 import { identityChangeSchema, identityCheckedSchema } from './identity.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
@@ -14,6 +15,7 @@ export const EVENT_TYPES = [
   'node.offline',
   'node.identity',
   'node.identity-changed',
+  'node.key_rotated',
   'service.health',
   'sovereign.added',
   'sovereign.removed',
@@ -21,6 +23,8 @@ export const EVENT_TYPES = [
   'mesh.rate-limited',
   'mesh.pending-full',
   'mesh.concentration',
+  'decision.signed',
+  'decision.expired',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -77,6 +81,15 @@ export const regionConcentrationChangeSchema = z.object({
 });
 export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
 
+/** A node.key_rotated event: the key a node had, the one it has now, and whether a sovereign forced it. */
+export const keyRotationSchema = z.object({
+  oldPublicKey: z.string(),
+  newPublicKey: z.string(),
+  /** True when a sovereign replaced a lost key (the node went back to pending); false when the node rotated it. */
+  forced: z.boolean(),
+});
+export type KeyRotation = z.infer<typeof keyRotationSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -104,6 +117,10 @@ export const meshEventSchema = z.object({
   identity: identityCheckedSchema.optional(),
   /** Present on node.identity-changed events only. */
   identityChange: identityChangeSchema.optional(),
+  /** Present on decision.signed and decision.expired events only: the sovereign decision, as far as it is signed. */
+  decision: decisionEventSchema.optional(),
+  /** Present on node.key_rotated events only. */
+  keyRotation: keyRotationSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
 
-/** At most a day of heartbeats at the default two-minute interval, with room to spare. */
+/** Far more than the default window holds (10 minutes: 5 heartbeats at the two-minute interval). */
 export const MAX_HEARTBEAT_HISTORY = 1000;
 
 export const heartbeatHistoryRequestSchema = z.object({
@@ -12,8 +12,10 @@ export type HeartbeatHistoryRequest = z.input<typeof heartbeatHistoryRequestSche
 
 export const heartbeatHistorySchema = z.object({
   nodeId: z.string(),
-  /** How long mesh keeps heartbeats: the window the list covers, unless `truncated`. */
+  /** How long mesh keeps raw heartbeats (MESH_HEARTBEAT_RETENTION_MS): the window the list covers, unless `truncated`. */
   retentionMs: z.number(),
+  /** The window's start (now − retentionMs): older heartbeats are not kept; the node's uptime figures cover longer spans. */
+  windowStart: z.number(),
   /** Oldest first; each is the server's time of a heartbeat it accepted. */
   heartbeats: z.array(z.object({ time: z.number(), tailscaleIp: z.string().nullable() })),
   /** True when the window holds more heartbeats than `limit`: the list has the newest ones. */

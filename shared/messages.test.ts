@@ -1,13 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage, setRegionMessage } from './messages.js';
-import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
+import {
+  heartbeatMessage,
+  nodeDecisionMessage,
+  registerMessage,
+  canonicalMessage,
+  setRegionMessage,
+  rotateKeyMessage,
+  forceRotateKeyMessage,
+} from './messages.js';
+import { heartbeatRequestSchema, registerRequestSchema, rotateKeyRequestSchema } from './requests.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
-import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
+import { RFC8032_KEY_1, RFC8032_KEY_2, RFC8032_KEY_3 } from './testing/rfc8032.js';
 
 // The vectors of docs/protocol.md, byte for byte.
 const nodeKey = privateKeyFromSeed(RFC8032_KEY_1.seed);
 const sovereignKey = privateKeyFromSeed(RFC8032_KEY_2.seed);
+const rotatedKey = privateKeyFromSeed(RFC8032_KEY_3.seed);
+const SIGNERS = { node: nodeKey, sovereign: sovereignKey, 'new key': rotatedKey } as const;
+const VECTOR_ROTATION = {
+  nodeId: 'validator-002',
+  oldPublicKey: RFC8032_KEY_1.publicKey,
+  newPublicKey: RFC8032_KEY_3.publicKey,
+};
 
 const VECTOR_REGISTRATION = {
   nodeId: 'validator-002',
@@ -49,6 +64,39 @@ describe('signed messages, version 2 (register with a location)', () => {
     for (const region of ['EU-West', 'eu west', '-eu', 'a'.repeat(65), 'eu\nwest', 'eu\u0000']) {
       expect(registerRequestSchema.safeParse({ ...VECTOR_REGISTRATION, region }).success).toBe(false);
     }
+  });
+});
+
+describe('key rotation messages (mesh-v1 actions)', () => {
+  it('reproduces the rotate-key vector, signed by the old key and by the new one', () => {
+    const fields = rotateKeyRequestSchema.parse({
+      nodeId: 'validator-002',
+      newPublicKey: RFC8032_KEY_3.publicKey.toUpperCase(),
+      timestamp: 1764000240000,
+    });
+    const message = rotateKeyMessage('tana', { ...fields, oldPublicKey: RFC8032_KEY_1.publicKey });
+    expect(message).toBe(
+      'mesh-v1\ntana\nrotate-key\nvalidator-002\nd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\nfc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025\n1764000240000',
+    );
+    expect(publicKeyHex(rotatedKey)).toBe(RFC8032_KEY_3.publicKey);
+    expect(signMessage(nodeKey, message)).toBe(
+      '7ecc561187bc4234add521d850fe79dec582c13f497e5d738da8f4adaa1562bc9ad85e8d70c64813fcba6558b4cae6210f566fde4c9816df8c859db192c9e809',
+    );
+    expect(signMessage(rotatedKey, message)).toBe(
+      '2b7dd7506636bbbf077a040bb85e5a781eec86637c0eead25f34a8ca75f6187c697d0e9c01db3911ad2519aa2678a7c534dbee8d2c8dbd78696d7ec0386e920d',
+    );
+  });
+
+  it("never lets a forced rotation pass for a node's own, nor a rotation for another node or key", () => {
+    const own = rotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1 });
+    expect(forceRotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1 })).not.toBe(own);
+    expect(rotateKeyMessage('tana', { ...VECTOR_ROTATION, nodeId: 'validator-003', timestamp: 1 })).not.toBe(own);
+    expect(rotateKeyMessage('tana', { ...VECTOR_ROTATION, oldPublicKey: RFC8032_KEY_2.publicKey, timestamp: 1 })).not.toBe(own);
+  });
+
+  it('refuses a new key that is no real Ed25519 key', () => {
+    const smallOrder = '01' + '00'.repeat(31);
+    expect(rotateKeyRequestSchema.safeParse({ nodeId: 'n1', newPublicKey: smallOrder, timestamp: 1 }).success).toBe(false);
   });
 });
 
@@ -122,9 +170,18 @@ describe('signed messages, version 1', () => {
   it('matches every vector docs/protocol.md publishes, with the key its section names', () => {
     const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
     const vectors = [
-      ...doc.matchAll(/^([\w-]+) \(signed by the (node|sovereign)\)[^\n]*:\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm),
+      ...doc.matchAll(/^([\w-]+) \(signed by the (node|sovereign|new key)\)[^\n]*:\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm),
     ];
-    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2', 'set-region']);
+    expect(vectors.map((vector) => vector[1])).toEqual([
+      'register',
+      'heartbeat',
+      'approve',
+      'register-v2',
+      'set-region',
+      'rotate-key',
+      'rotate-key-proof',
+      'force-rotate-key',
+    ]);
     const built: Record<string, string> = {
       register: registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
       'register-v2': registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION })),
@@ -136,6 +193,9 @@ describe('signed messages, version 1', () => {
         timestamp: 1764000180000,
       }),
       heartbeat: heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 }),
+      'rotate-key': rotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000240000 }),
+      'rotate-key-proof': rotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000240000 }),
+      'force-rotate-key': forceRotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000300000 }),
       approve: nodeDecisionMessage('tana', 'approve', {
         nodeId: 'validator-002',
         nodePublicKey: RFC8032_KEY_1.publicKey,
@@ -145,7 +205,7 @@ describe('signed messages, version 1', () => {
     for (const [, action, signer, quoted, signature] of vectors) {
       const message = JSON.parse(quoted as string) as string;
       expect(message).toBe(built[action as string]);
-      expect(signMessage(signer === 'node' ? nodeKey : sovereignKey, message)).toBe(signature);
+      expect(signMessage(SIGNERS[signer as keyof typeof SIGNERS], message)).toBe(signature);
     }
   });
 

@@ -3,6 +3,8 @@ import type {
   HeartbeatFields,
   NodeDecisionFields,
   RegisterFields,
+  ForceRotateKeyFields,
+  RotateKeyFields,
   SetRegionFields,
   SovereignAddFields,
   SovereignRemoveFields,
@@ -99,4 +101,29 @@ export function sovereignAddMessage(
 
 export function sovereignRemoveMessage(network: string, fields: Pick<SovereignRemoveFields, 'publicKey' | 'timestamp'>): string {
   return canonicalMessage(network, 'sovereign-remove', [fields.publicKey], fields.timestamp);
+}
+
+/**
+ * A node's own key rotation. One message, signed twice: by the node's current key (the rotation is
+ * the node's will) and by the new key (the node holds it). It names both keys, so neither signature
+ * can be lifted onto another rotation.
+ */
+export function rotateKeyMessage(
+  network: string,
+  fields: Pick<RotateKeyFields, 'nodeId' | 'newPublicKey' | 'timestamp'> & { oldPublicKey: string },
+): string {
+  return canonicalMessage(network, 'rotate-key', [fields.nodeId, fields.oldPublicKey, fields.newPublicKey], fields.timestamp);
+}
+
+/** A sovereign's forced rotation, bound like a decision to the node's registered (lost) key. */
+export function forceRotateKeyMessage(
+  network: string,
+  fields: Pick<ForceRotateKeyFields, 'nodeId' | 'newPublicKey' | 'timestamp'> & { oldPublicKey: string },
+): string {
+  return canonicalMessage(
+    network,
+    'force-rotate-key',
+    [fields.nodeId, fields.oldPublicKey, fields.newPublicKey],
+    fields.timestamp,
+  );
 }

@@ -78,6 +78,25 @@ export const sovereignRemoveRequestSchema = z.object({
   ...signed,
 });
 
+/**
+ * A node replaces its key: `signature` by its current key, `newKeySignature` by the new one (proof
+ * that the node holds it), both over the same rotate-key message (docs/protocol.md).
+ */
+export const rotateKeyRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  newPublicKey: newPublicKeySchema,
+  newKeySignature: signatureSchema,
+  ...signed,
+});
+
+/** A sovereign replaces the key of a node whose key is lost: the node goes back to pending with the new key. */
+export const forceRotateKeyRequestSchema = z.object({
+  nodeId: nodeIdSchema,
+  newPublicKey: newPublicKeySchema,
+  approverPublicKey: publicKeyHexSchema,
+  ...signed,
+});
+
 export const NODE_LIST_SORTS = ['reputation', 'uptime'] as const;
 export type NodeListSort = (typeof NODE_LIST_SORTS)[number];
 
@@ -90,6 +109,10 @@ export const setRegionRequestSchema = z.object({
   ...signed,
 });
 
+/** Page sizes of GET /nodes: without `limit` or `after`, the whole list, as before paging existed. */
+export const NODE_PAGE_DEFAULT = 1000;
+export const NODE_PAGE_MAX = 10_000;
+
 export const nodeListRequestSchema = z
   .object({
     status: nodeStatusSchema.optional(),
@@ -99,6 +122,19 @@ export const nodeListRequestSchema = z
     /** Only nodes with a reputation of at least this (nodes without one are left out). */
     minReputation: z.number().min(0).max(100).optional(),
     region: locationSchema.optional(),
+    /** Pages, in id order: at most this many nodes (default NODE_PAGE_DEFAULT once `after` is given). */
+    limit: z
+      .number()
+      .int()
+      .min(1, 'limit must be at least 1')
+      .max(NODE_PAGE_MAX, `limit must be at most ${NODE_PAGE_MAX} nodes a page: follow \`next\` for the rest`)
+      .optional(),
+    /** The page after this node id (the `next` of the previous page). */
+    after: nodeIdSchema.optional(),
+  })
+  .refine((filter) => !filter.sort || (filter.limit === undefined && filter.after === undefined), {
+    message: 'pages (limit, after) follow node ids: ask for sort without them',
+    path: ['sort'],
   })
   .default({});
 
@@ -111,6 +147,8 @@ export type NodeDecisionFields = z.output<typeof nodeDecisionRequestSchema>;
 export type SovereignAddFields = z.output<typeof sovereignAddRequestSchema>;
 export type SovereignRemoveFields = z.output<typeof sovereignRemoveRequestSchema>;
 export type SetRegionFields = z.output<typeof setRegionRequestSchema>;
+export type RotateKeyFields = z.output<typeof rotateKeyRequestSchema>;
+export type ForceRotateKeyFields = z.output<typeof forceRotateKeyRequestSchema>;
 export type NodeListFilter = z.output<typeof nodeListRequestSchema>;
 
 /** The request schema of each signed action: a signed procedure's input follows from its action. */
@@ -123,6 +161,8 @@ export const SIGNED_REQUEST_SCHEMAS = {
   'sovereign-add': sovereignAddRequestSchema,
   'sovereign-remove': sovereignRemoveRequestSchema,
   'set-region': setRegionRequestSchema,
+  'rotate-key': rotateKeyRequestSchema,
+  'force-rotate-key': forceRotateKeyRequestSchema,
 } as const satisfies Record<SignedAction, z.ZodType>;
 
 export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionOutcomeSchema } from './decisions.js';
 import { nodeStatusSchema } from './fields.js';
 import { identityEvidenceSchema } from './identity.js';
 
@@ -100,7 +101,12 @@ export type UptimeFigures = Pick<NodeView, 'uptime' | 'reputation'>;
 /** The events-log revision a discovery answer reflects: watch from it to miss nothing and see nothing twice. */
 const revision = z.number();
 
-export const nodeListSchema = z.object({ nodes: z.array(nodeViewSchema), revision });
+export const nodeListSchema = z.object({
+  nodes: z.array(nodeViewSchema),
+  revision,
+  /** Paged answers only: the `after` of the next page, null on the last. */
+  next: z.string().nullable().optional(),
+});
 export type NodeList = z.infer<typeof nodeListSchema>;
 
 export const nodeDetailSchema = nodeViewSchema.extend({
@@ -172,23 +178,45 @@ export const topologySchema = z.object({
   regionConcentration: regionConcentrationSchema,
   revision,
   selfPreservation: selfPreservationSchema,
+  /** Present when `nodes` was left empty (a large network, or ?nodes=none): how many there are and how to ask. */
+  nodesOmitted: z.object({ count: z.number(), how: z.string() }).optional(),
 });
 export type Topology = z.infer<typeof topologySchema>;
+
+/**
+ * Up to this many nodes, GET /topology lists them all as it always did; beyond, only counts and the
+ * service index unless ?nodes=all asks (GET /nodes?limit=… pages through them instead).
+ */
+export const TOPOLOGY_INLINE_NODES = 10_000;
+export const topologyRequestSchema = z
+  .object({
+    /** all: every visible node (the answer of a million nodes is hundreds of megabytes); none: counts and services only. */
+    nodes: z.enum(['all', 'none']).optional(),
+  })
+  .default({});
 
 export const nodeResultSchema = z.object({
   success: z.literal(true),
   nodeId: z.string(),
   status: nodeStatusSchema,
   message: z.string(),
+  /** Only with MESH_QUORUM above 1: the sovereign decision this signature counted towards. */
+  decision: decisionOutcomeSchema.optional(),
 });
 /** register, approve and deny answer with the node's status after the request. */
 export type NodeResult = z.infer<typeof nodeResultSchema>;
 
+/** A key rotation answers with the node's status after it and the key the node has now. */
+export const keyRotationResultSchema = nodeResultSchema.extend({ publicKey: z.string() });
+export type KeyRotationResult = z.infer<typeof keyRotationResultSchema>;
+
 export const removeResultSchema = z.object({
   success: z.literal(true),
   nodeId: z.string(),
-  removed: z.literal(true),
+  /** false only while a removal waits for more sovereigns (MESH_QUORUM): see `decision`. */
+  removed: z.boolean(),
   message: z.string(),
+  decision: decisionOutcomeSchema.optional(),
 });
 export type RemoveResult = z.infer<typeof removeResultSchema>;
 
@@ -214,6 +242,8 @@ export const sovereignResultSchema = z.object({
   success: z.literal(true),
   publicKey: z.string(),
   message: z.string(),
+  /** Only with MESH_QUORUM above 1: the sovereign decision this signature counted towards. */
+  decision: decisionOutcomeSchema.optional(),
 });
 export type SovereignResult = z.infer<typeof sovereignResultSchema>;
 

@@ -105,6 +105,21 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
     }
   });
 
+  it('nodes --watch prints the list, then each change, and stops on SIGTERM', async () => {
+    const watch = startMeshCli(['nodes', '--watch', '--service', 'ledger'], env);
+    try {
+      await watch.waitFor(/^validator-002 +active +validator-b\.ts\.net/m);
+      const denied = await runMesh(['deny', 'validator-002', '--yes'], asSovereign());
+      expect(denied.code).toBe(0);
+      await watch.waitFor(/Z {2}removed {2}validator-002 {2}denied {2}validator-b\.ts\.net {2}100\.64\.0\.5$/m);
+      const approved = await runMesh(['approve', 'validator-002', '--yes'], asSovereign());
+      expect(approved.code).toBe(0);
+      await watch.waitFor(/Z {2}added {4}validator-002 {2}active {2}validator-b\.ts\.net/m);
+    } finally {
+      expect(await watch.stop()).toBe(0);
+    }
+  });
+
   it('agent heartbeats, registers again after a removal, and stops on SIGTERM', async () => {
     const agent = startMeshCli(['agent', ...NODE, '--service', 'ledger:8080', '--interval', '200'], asNode().env);
     try {

@@ -6,6 +6,8 @@ import type { NodeView, Topology } from '../../shared/responses.js';
 import type { IdentityEvidence } from '../../shared/identity.js';
 import { identityDetails, identityVerdict } from './identity-output.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
+import { pendingUnderQuorum } from './quorum.js';
+import { watchNodes } from './nodes-watch.js';
 
 function reputationArg(value: string): number {
   const score = Number(value);
@@ -25,13 +27,28 @@ export function addNodeQueries(program: Command): void {
     .addOption(
       new Option('--min-reputation <score>', 'only nodes with at least this reputation (0-100)').argParser(reputationArg),
     )
+    .addOption(
+      new Option(
+        '--watch',
+        'list, then print each change as it happens (default --status active), resuming by itself (Ctrl-C stops)',
+      ).conflicts(['sort', 'minReputation']),
+    )
     .action(
       async (
-        options: { status?: NodeStatus; service?: string; region?: string; sort?: NodeListSort; minReputation?: number },
+        options: {
+          status?: NodeStatus;
+          service?: string;
+          region?: string;
+          sort?: NodeListSort;
+          minReputation?: number;
+          watch?: boolean;
+        },
         command: Command,
       ) => {
         const ctx = CliContext.of(command);
-        const list = await ctx.client().trpc.node.list.query(options);
+        const { watch, ...filter } = options;
+        if (watch) return watchNodes(ctx, filter);
+        const list = await ctx.client().trpc.node.list.query(filter);
         ctx.out.result(list, ({ nodes }) => nodeTable(ctx.out, nodes));
       },
     );
@@ -60,12 +77,24 @@ export function addNodeQueries(program: Command): void {
     .description('list the nodes waiting for a sovereign')
     .action(async (_options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
-      const list = await ctx.client().trpc.node.list.query({ status: 'pending' });
+      const client = ctx.client();
+      const [list, waiting] = await Promise.all([client.trpc.node.list.query({ status: 'pending' }), client.decisions()]);
       const identities = await pendingIdentities(ctx, list.nodes);
-      ctx.out.result({ ...list, identities: Object.fromEntries(identities) }, ({ nodes }) =>
-        nodes.length
-          ? `${nodeTable(ctx.out, nodes)}${identityLines(ctx.out, identities)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
-          : 'no node is waiting for approval',
+      const identityTable = identityLines(ctx.out, identities);
+      // The evidence is added only once something was checked (MESH_IDENTITY on).
+      const evidence = identityTable ? { identities: Object.fromEntries(identities) } : {};
+      // Under MESH_QUORUM=1 nothing waits for signatures: the answer stays as it always was.
+      if (waiting.quorum <= 1) {
+        ctx.out.result({ ...list, ...evidence }, ({ nodes }) =>
+          nodes.length
+            ? `${nodeTable(ctx.out, nodes)}${identityTable}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+            : 'no node is waiting for approval',
+        );
+        return;
+      }
+      ctx.out.result(
+        { ...list, decisions: waiting.decisions, ...evidence },
+        ({ nodes }) => pendingUnderQuorum(ctx.out, nodes, waiting) + identityTable,
       );
     });
 }

@@ -52,7 +52,7 @@ export class Output {
   }
 }
 
-interface Column<T> {
+export interface Column<T> {
   header: string;
   value(row: T): string;
   style?(row: T): Style | undefined;
@@ -97,7 +97,7 @@ export function uptimeText(uptime: NodeView['uptime'], now = Date.now()): string
 }
 
 /** The node table of `mesh nodes` and `mesh pending`. */
-export function nodeTable(out: Output, nodes: NodeView[], now = Date.now()): string {
+export function nodeTable(out: Output, nodes: NodeView[], now = Date.now(), extra: ReadonlyArray<Column<NodeView>> = []): string {
   if (nodes.length === 0) return 'no nodes';
   return out.table(nodes, [
     { header: 'ID', value: (node) => node.id },
@@ -108,6 +108,7 @@ export function nodeTable(out: Output, nodes: NodeView[], now = Date.now()): str
     { header: 'LAST HEARTBEAT', value: (node) => (node.last_heartbeat === null ? 'never' : ago(now - node.last_heartbeat)) },
     { header: 'UPTIME 1D', value: (node) => percent(node.uptime.day) },
     { header: 'REPUTATION', value: (node) => (node.reputation === null ? '-' : String(node.reputation)) },
+    ...extra,
   ]);
 }
 

@@ -5,7 +5,9 @@ import { addInfoCommand } from './info.js';
 import { addKeyCommands } from './keys.js';
 import { addNodeCommands } from './node.js';
 import { addNodeQueries } from './nodes.js';
+import { addKeyRotationCommands } from './rotate-key.js';
 import { addSignCommands } from './sign.js';
+import { addQuorumCommands } from './quorum.js';
 import { addSovereignCommands } from './sovereign.js';
 import { addWatchCommand } from './watch.js';
 import { packageVersion } from '../../shared/version.js';
@@ -34,7 +36,9 @@ export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   addNodeQueries(program);
   addDecisionCommands(program);
   addSovereignCommands(program);
+  addQuorumCommands(program);
   addNodeCommands(program);
+  addKeyRotationCommands(program);
   addSignCommands(program);
   addWatchCommand(program);
   // Dispatched by bin/mesh.js before this program runs: they open the database, which the SDK never does.

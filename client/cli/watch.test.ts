@@ -39,6 +39,27 @@ describe('mesh watch lines', () => {
     );
   });
 
+  it('give the tally of a sovereign decision under MESH_QUORUM', () => {
+    const signed: MeshEvent = {
+      ...event(12, 'validator-002'),
+      type: 'decision.signed',
+      decision: {
+        kind: 'approve',
+        target: 'validator-002',
+        targetKey: 'cd'.repeat(32),
+        signatures: 1,
+        needed: 2,
+        signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],
+        effective: false,
+        expiresAt: 86_400_000,
+        duplicate: false,
+      },
+    };
+    expect(describeMessage(new Output(false, false), { kind: 'event', event: signed })).toBe(
+      '2026-11-24T22:17:32.000Z  #12        decision.signed         approve validator-002: 1 of 2 approvals  by abababab…abab',
+    );
+  });
+
   it('say whether pending registrations are full', () => {
     const full: MeshEvent = {
       ...event(11, 'x'),

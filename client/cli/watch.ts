@@ -8,6 +8,7 @@ import {
   type SelfPreservationChange,
   type WatchMessage,
 } from '../../shared/events.js';
+import { decisionTally } from '../../shared/decisions.js';
 import { CliContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -60,7 +61,9 @@ export function describeMessage(out: Output, message: WatchMessage): string {
         ? pendingFullSubject(event.pendingFull)
         : event.regionConcentration
           ? regionConcentrationSubject(event.regionConcentration)
-          : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
+          : event.decision
+            ? `${event.decision.kind} ${event.nodeId ?? short(event.decision.target)}: ${decisionTally(event.decision)}`
+            : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;
   const revision = `#${event.revision}`.padEnd(REVISION_WIDTH);

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lt, lte, max, notLike, sql } from 'drizzle-orm';
 import {
   meshEventSchema,
   type EventFilter,
   type EventType,
+  type KeyRotation,
   type MeshEvent,
   type PendingFullChange,
   type RateLimitedSummary,
@@ -10,6 +11,7 @@ import {
   type SelfPreservationChange,
 } from '../../shared/events.js';
 import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
+import type { DecisionEvent } from '../../shared/decisions.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
@@ -32,6 +34,8 @@ export interface NewEvent {
   regionConcentration?: RegionConcentrationChange | undefined;
   identity?: IdentityChecked | undefined;
   identityChange?: IdentityChange | undefined;
+  decision?: DecisionEvent | undefined;
+  keyRotation?: KeyRotation | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
@@ -39,7 +43,15 @@ function detailOf(
   event: NewEvent,
 ): Pick<
   MeshEvent,
-  'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'identity' | 'identityChange'
+  | 'reason'
+  | 'selfPreservation'
+  | 'rateLimited'
+  | 'pendingFull'
+  | 'regionConcentration'
+  | 'identity'
+  | 'identityChange'
+  | 'decision'
+  | 'keyRotation'
 > {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
@@ -49,6 +61,8 @@ function detailOf(
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
     ...(event.identity === undefined ? {} : { identity: event.identity }),
     ...(event.identityChange === undefined ? {} : { identityChange: event.identityChange }),
+    ...(event.decision === undefined ? {} : { decision: event.decision }),
+    ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
   };
 }
 
@@ -181,4 +195,25 @@ export async function pruneEvents(tx: Tx, before: number, keepAfter: number): Pr
     .values({ key: PRUNED_THROUGH, value: through })
     .onConflictDoUpdate({ target: meshMeta.key, set: { value: sql`max(${meshMeta.value}, excluded.value)` } });
   return deleted.rowsAffected;
+}
+
+/**
+ * The nodes named by events after `after` up to `through`, each once, at most `limit` of them: what a
+ * delta answer looks up in the discovery snapshot. A range of the primary key, so its cost follows
+ * the events in the range, not the size of the log.
+ */
+export async function nodesChangedBetween(db: Db | Tx, after: number, through: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ nodeId: events.nodeId })
+    .from(events)
+    .where(
+      and(
+        gt(events.revision, after),
+        lte(events.revision, through),
+        isNotNull(events.nodeId),
+        notLike(events.type, 'sovereign.%'),
+      ),
+    )
+    .limit(limit);
+  return rows.flatMap((row) => (row.nodeId === null ? [] : [row.nodeId]));
 }

@@ -10,8 +10,8 @@ import { MeshError } from '../errors.js';
  */
 function isUnauthenticated(ctx: Context, action: SignedAction, input: SignedFields<SignedAction>): boolean {
   if (action === 'register') return true;
-  if (action === 'heartbeat') {
-    const status = ctx.mesh.registry.getNode((input as SignedFields<'heartbeat'>).nodeId)?.status;
+  if (action === 'heartbeat' || action === 'rotate-key') {
+    const status = ctx.mesh.registry.getNode((input as SignedFields<'heartbeat' | 'rotate-key'>).nodeId)?.status;
     return status !== 'active' && status !== 'offline';
   }
   return !ctx.mesh.registry.isSovereign((input as { approverPublicKey: string }).approverPublicKey);

@@ -8,6 +8,7 @@ import type {
 } from '../../shared/events.js';
 import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
 import type { Logger } from '../log.js';
+import { decisionTally } from '../../shared/decisions.js';
 
 const WORDS: Record<EventType, string> = {
   'node.registered': 'registered',
@@ -20,6 +21,7 @@ const WORDS: Record<EventType, string> = {
   'node.offline': 'offline',
   'node.identity': 'Tailscale identity checked',
   'node.identity-changed': 'Tailscale node behind its address changed (another stableId)',
+  'node.key_rotated': 'changed its key',
   'service.health': 'service health changed',
   'sovereign.added': 'added',
   'sovereign.removed': 'removed',
@@ -27,6 +29,8 @@ const WORDS: Record<EventType, string> = {
   'mesh.rate-limited': 'unauthenticated writes refused',
   'mesh.pending-full': 'pending registrations full',
   'mesh.concentration': 'region concentration',
+  'decision.signed': 'sovereign decision signed',
+  'decision.expired': 'sovereign decision expired unmet',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -139,6 +143,20 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
       logIdentityChange(logger, event, event.identityChange);
       continue;
     }
+    if (event.decision) {
+      const { decision } = event;
+      logger.info(`${decision.kind} ${decision.target}: ${WORDS[event.type]} (${decisionTally(decision)})`, {
+        event: event.type,
+        revision: event.revision,
+        kind: decision.kind,
+        target: decision.target,
+        targetKey: decision.targetKey,
+        actor: event.actor,
+        effective: decision.effective,
+        ...(decision.expiredBecause === undefined ? {} : { expiredBecause: decision.expiredBecause }),
+      });
+      continue;
+    }
     const subject = event.type.startsWith('sovereign.')
       ? `sovereign key ${event.publicKey ?? '?'}`
       : `node ${event.nodeId ?? '?'}`;
@@ -149,6 +167,7 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
       publicKey: event.publicKey,
       actor: event.actor,
       ...(event.reason === undefined ? {} : { reason: event.reason }),
+      ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
     });
   }
 }

@@ -67,7 +67,12 @@ function parameters(operation: DocumentedOperation, input: JsonSchema | undefine
     in: 'query',
     required: false,
     ...(parameter.description ? { description: parameter.description } : {}),
-    schema: properties[parameter.field ?? parameter.name] ?? jsonSchema(WATCH_INPUT, 'input').properties?.[parameter.name],
+    schema:
+      properties[parameter.field ?? parameter.name] ??
+      (operation.variant
+        ? jsonSchema(operation.variant.input, 'input').properties?.[parameter.field ?? parameter.name]
+        : undefined) ??
+      jsonSchema(WATCH_INPUT, 'input').properties?.[parameter.name],
     ...(parameter.list ? { style: 'form', explode: false } : {}),
   }));
   return [...fromPath, ...fromQuery];
@@ -94,7 +99,12 @@ function restOperation(operation: DocumentedOperation, network: string): Record<
     ...(operation.conditional ? { ETag: HEADER.etag } : {}),
     'X-Mesh-Revision': HEADER.revision,
   };
-  const content: Record<string, unknown> = { 'application/json': { schema: jsonSchema(operation.response, 'output') } };
+  const answer = jsonSchema(operation.response, 'output');
+  const content: Record<string, unknown> = {
+    'application/json': {
+      schema: operation.variant ? { oneOf: [answer, jsonSchema(operation.variant.response, 'output')] } : answer,
+    },
+  };
   const extraParameters: unknown[] = [];
   if (operation.path === '/events') {
     content['text/event-stream'] = { schema: { type: 'string', description: 'Server-Sent Events frames' } };
@@ -122,6 +132,7 @@ function restOperation(operation: DocumentedOperation, network: string): Record<
     ...(isPost && input ? { requestBody: requestBody(operation, input, network) } : {}),
     responses: {
       '200': { description: 'OK', headers, content },
+      ...(operation.accepted ? { '202': { description: operation.accepted, content } } : {}),
       ...(operation.conditional
         ? { '304': { description: 'Not modified since the ETag sent as If-None-Match', headers: { ETag: HEADER.etag } } }
         : {}),

@@ -58,6 +58,11 @@ describe('GET /openapi.json', () => {
       const definition = procedures[operation.procedure]?._def;
       expect(definition?.inputs[0], operation.procedure).toBe(operation.input);
       expect(definition?.output, operation.procedure).toBe(operation.response);
+      if (operation.variant) {
+        const variant = procedures[operation.variant.procedure]?._def;
+        expect(variant?.inputs[0], operation.variant.procedure).toBe(operation.variant.input);
+        expect(variant?.output, operation.variant.procedure).toBe(operation.variant.response);
+      }
     }
   });
 

@@ -1,29 +1,35 @@
 import type { z } from 'zod';
+import { decisionListSchema } from '../../shared/decisions.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
 import { IDENTITY_CODES } from '../../shared/identity.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
 import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../shared/heartbeat-history.js';
+import { nodeChangesRequestSchema, nodeChangesSchema } from '../../shared/node-changes.js';
 import { livenessSchema, readinessSchema } from '../../shared/operations.js';
 import {
+  forceRotateKeyRequestSchema,
   heartbeatRequestSchema,
   nodeDecisionRequestSchema,
   nodeGetRequestSchema,
   nodeListRequestSchema,
   setRegionRequestSchema,
   registerRequestSchema,
+  rotateKeyRequestSchema,
   sovereignAddRequestSchema,
   sovereignRemoveRequestSchema,
 } from '../../shared/requests.js';
 import {
   heartbeatResultSchema,
   infoSchema,
+  keyRotationResultSchema,
   nodeDetailSchema,
   nodeListSchema,
   nodeResultSchema,
   removeResultSchema,
   sovereignListSchema,
   sovereignResultSchema,
+  topologyRequestSchema,
   topologySchema,
 } from '../../shared/responses.js';
 
@@ -55,8 +61,12 @@ export interface DocumentedOperation {
   response: z.ZodType;
   /** A GET answer with an ETag, answered 304 to a matching If-None-Match. */
   conditional?: boolean;
+  /** When the path may answer 202 Accepted (a sovereign decision waiting for MESH_QUORUM), what that means. */
+  accepted?: string;
   /** The mesh error codes this path answers with (besides the ones every path can). */
   errors: MeshErrorCode[];
+  /** A second procedure the same path calls when a query parameter asks for it (GET /nodes?since=…). */
+  variant?: { procedure: string; input: z.ZodType; response: z.ZodType; when: string };
 }
 
 // Every signed write may be refused RATE_LIMITED (429) when nobody known signed it (see server/trpc.ts).
@@ -69,6 +79,10 @@ const SIGNATURE_ERRORS: MeshErrorCode[] = [
 ];
 const DECISION_ERRORS: MeshErrorCode[] = [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'NODE_NOT_FOUND', 'NODE_CHANGED'];
 
+// Sovereign decisions under MESH_QUORUM: see shared/decisions.ts.
+const QUORUM_PENDING =
+  'With MESH_QUORUM above 1: the signature is recorded, and the decision waits for more sovereigns (its tally in `decision`). A sovereign signing the same decision again gets 200 with `decision.duplicate` true: nothing changed.';
+
 const decision = (action: 'approve' | 'deny' | 'remove', summary: string, response: z.ZodType): DocumentedOperation => ({
   method: 'POST',
   path: `/${action}/:nodeId`,
@@ -78,6 +92,7 @@ const decision = (action: 'approve' | 'deny' | 'remove', summary: string, respon
   signed: action,
   pathFields: { nodeId: 'nodeId' },
   response,
+  accepted: QUORUM_PENDING,
   errors: DECISION_ERRORS,
 });
 
@@ -100,14 +115,24 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     input: nodeListRequestSchema,
     summary:
       'Nodes by status, service type and region (without a status: every node but denied ones), by id or by reputation or uptime, optionally only those of a minimum reputation',
+    description:
+      'Without `limit`, `after` or `since`: the whole list (streamed). With `limit` and/or `after`: one page in id order ' +
+      '(default 1000, at most 10000 nodes), whose `next` is the `after` of the next page (null on the last). ' +
+      'With `since`: only what changed after that revision, `{revision, changes: [{op: "upsert", node} | {op: "delete", id}]}`, ' +
+      'each node once with its current view, a node the filter no longer selects as a delete; or `{revision, reset: true, reason}` ' +
+      'when the revision was pruned, is ahead of the log, or more changed than `limit` (default and at most 10000): list again.',
     query: [
       { name: 'status' },
       { name: 'service' },
       { name: 'region' },
       { name: 'sort', description: 'reputation or uptime (the day’s): highest first, ties by id, nodes without a figure last' },
       { name: 'minReputation', description: 'a whole number 0..100: only nodes with at least this reputation' },
+      { name: 'limit', description: 'a page of at most this many nodes (1..10000); with since: at most this many changes' },
+      { name: 'after', description: 'the page after this node id (the previous page’s next)' },
+      { name: 'since', field: 'sinceRevision', description: 'only what changed after this revision (a delta)' },
     ],
     response: nodeListSchema,
+    variant: { procedure: 'node.changes', input: nodeChangesRequestSchema, response: nodeChangesSchema, when: 'since' },
     conditional: true,
     errors: [],
   },
@@ -138,7 +163,12 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     method: 'GET',
     path: '/topology',
     procedure: 'node.topology',
+    input: topologyRequestSchema,
     summary: 'The network: counts by status, active and offline nodes, and services by type',
+    description:
+      'Up to 10000 active and offline nodes, `nodes` lists them; beyond, `nodes` is empty and `nodesOmitted` says how many ' +
+      'there are and how to ask (GET /nodes?limit=…, or ?nodes=all). ?nodes=all or ?nodes=none chooses either way.',
+    query: [{ name: 'nodes', description: 'all: list every node; none: counts and services only' }],
     response: topologySchema,
     conditional: true,
     errors: [],
@@ -169,12 +199,36 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
   },
   {
     method: 'POST',
+    path: '/rotate-key',
+    procedure: 'node.rotateKey',
+    input: rotateKeyRequestSchema,
+    summary:
+      'A node replaces its key: signed by its current key (`signature`) and by the new key (`newKeySignature`); status, approval, services and history stay, the old key is refused from then on; records node.key_rotated',
+    signed: 'rotate-key',
+    response: keyRotationResultSchema,
+    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED', 'PUBLIC_KEY_TAKEN'],
+  },
+  {
+    method: 'POST',
+    path: '/force-rotate-key/:nodeId',
+    procedure: 'sovereign.forceRotateKey',
+    input: forceRotateKeyRequestSchema,
+    summary:
+      'A sovereign replaces the key of a node whose key is lost: the node goes back to pending under the new key, to be approved again; records node.key_rotated',
+    signed: 'force-rotate-key',
+    pathFields: { nodeId: 'nodeId' },
+    response: keyRotationResultSchema,
+    errors: [...DECISION_ERRORS, 'NODE_DENIED', 'PUBLIC_KEY_TAKEN'],
+  },
+  {
+    method: 'POST',
     path: '/sovereign/add',
     procedure: 'sovereign.add',
     input: sovereignAddRequestSchema,
     summary: 'Add a sovereign key (signed by an existing sovereign)',
     signed: 'sovereign-add',
     response: sovereignResultSchema,
+    accepted: QUORUM_PENDING,
     errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_EXISTS'],
   },
   {
@@ -185,7 +239,18 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: 'Remove a sovereign key (never the last one)',
     signed: 'sovereign-remove',
     response: sovereignResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_NOT_FOUND', 'LAST_SOVEREIGN'],
+    accepted: QUORUM_PENDING,
+    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'SOVEREIGN_NOT_FOUND', 'LAST_SOVEREIGN', 'QUORUM_FLOOR'],
+  },
+  {
+    method: 'GET',
+    path: '/decisions',
+    procedure: 'sovereign.decisions',
+    summary: 'Sovereign decisions waiting for more signatures (MESH_QUORUM), oldest first, each with its signers',
+    description:
+      'Signatures count for MESH_QUORUM_WINDOW_MS; a node decision counts only while the node keeps the key it names. Empty with MESH_QUORUM=1.',
+    response: decisionListSchema,
+    errors: [],
   },
   {
     method: 'GET',

@@ -1,8 +1,10 @@
 import { SIGNER_OF, type SignedAction } from '../../shared/actions.js';
 import {
+  forceRotateKeyMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  rotateKeyMessage,
   setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
@@ -41,6 +43,20 @@ export function signedMessageTemplate(action: SignedAction, network: string): st
         zone: slot('zone'),
         timestamp,
       });
+    case 'rotate-key':
+      return rotateKeyMessage(network, {
+        nodeId: slot('nodeId'),
+        oldPublicKey: slot('nodePublicKey'),
+        newPublicKey: slot('newPublicKey'),
+        timestamp,
+      });
+    case 'force-rotate-key':
+      return forceRotateKeyMessage(network, {
+        nodeId: slot('nodeId'),
+        oldPublicKey: slot('nodePublicKey'),
+        newPublicKey: slot('newPublicKey'),
+        timestamp,
+      });
     case 'sovereign-add':
       return sovereignAddMessage(network, { publicKey: slot('publicKey'), description: slot('description'), timestamp });
     case 'sovereign-remove':
@@ -65,6 +81,10 @@ const NOTES: Partial<Record<SignedAction, string>> = {
   deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   remove: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   'sovereign-add': '`{description}` is empty when absent.',
+  'rotate-key':
+    '`{nodePublicKey}` is the key the node has now (the one that signs `signature`); `newKeySignature` is the new key’s ' +
+    'signature over the same message, its proof of possession.',
+  'force-rotate-key': '`{nodePublicKey}` is the key the node has now (the lost one); `{newPublicKey}` replaces it.',
   'set-region':
     '`{nodePublicKey}` is the key the node registered with; `{region}` and `{zone}` are empty when absent (which clears them).',
 };

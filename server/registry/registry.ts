@@ -38,6 +38,29 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
 
 /**
+ * Whether a list filter selects the node. Without a status, every node that takes part in the
+ * network: denied nodes are listed only when asked for by name.
+ */
+export function selects(node: NodeView, filter: Omit<NodeListFilter, 'sort' | 'limit' | 'after'>): boolean {
+  if (filter.status ? node.status !== filter.status : node.status === 'denied') return false;
+  if (filter.service && !node.services.some((service) => service.type === filter.service)) return false;
+  if (filter.region && node.region !== filter.region) return false;
+  return filter.minReputation === undefined || (node.reputation ?? -1) >= filter.minReputation;
+}
+
+/** The index of the first node whose id sorts after `after`, in nodes sorted by id. */
+function firstAfter(nodes: readonly NodeView[], after: string): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((nodes[middle] as NodeView).id <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * The in-memory snapshot discovery is served from: every node and sovereign key as of `revision`.
  * It moves forward only by applying events in revision order (each carries the node or key after
  * the change), so an answer at revision R holds every change up to R and none after it. Heartbeats
@@ -203,15 +226,25 @@ export class Registry {
     // Service types and regions are the client's words: a flood of made-up ones must not grow this map for ever.
     if (this.#lists.size >= MAX_CACHED_LISTS) this.#lists.clear();
     const nodes = [...this.#nodes.values()]
-      .filter((node) => (filter.status ? node.status === filter.status : node.status !== 'denied'))
-      .filter((node) => !filter.service || node.services.some((service) => service.type === filter.service))
-      .filter((node) => !filter.region || node.region === filter.region)
-      .filter((node) => filter.minReputation === undefined || (node.reputation ?? -1) >= filter.minReputation)
+      .filter((node) => selects(node, filter))
       .sort(filter.sort ? compareForSort(filter.sort) : byId);
     // The same object is answered until something changes: transports may cache its serialisation.
     const list = Object.freeze({ nodes, revision: this.#revision });
     this.#lists.set(key, list);
     return list;
+  }
+
+  /**
+   * One page of a list, in id order: the nodes after `after`, at most `limit`, and the `next`
+   * cursor (null on the last page). A page is a slice of the list kept for the filter, so walking
+   * a million nodes a page at a time sorts them once, not once a page.
+   */
+  page(filter: NodeListFilter, limit: number, after: string | undefined): NodeList {
+    const { nodes, revision } = this.list({ ...filter, sort: undefined });
+    const start = after === undefined ? 0 : firstAfter(nodes, after);
+    const page = nodes.slice(start, start + limit);
+    const last = page.at(-1);
+    return { nodes: page, revision, next: start + limit < nodes.length && last ? last.id : null };
   }
 
   topology(network: string): TopologySnapshot {

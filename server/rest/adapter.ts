@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown, isTrackedEnvelope, type TRPCError } from '@trpc/server';
+import { isPendingDecision } from '../../shared/decisions.js';
 import type { WatchMessage } from '../../shared/events.js';
 import { createContext, type MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
@@ -11,7 +12,7 @@ import type { Logger } from '../log.js';
 import { createCaller } from '../routers/_app.js';
 import { AnswerCache } from './answer-cache.js';
 import { createRouteMatcher, type RouteMatch } from './match.js';
-import { restRoutes } from './routes.js';
+import { restRoutes, type RestRoute } from './routes.js';
 import { streamEvents } from './sse.js';
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -28,6 +29,11 @@ function streamStart(req: IncomingMessage, url: URL, current: number): number {
     (value) => typeof value === 'string' && /^\d+$/.test(value),
   );
   return asked === undefined ? current : Number(asked);
+}
+
+function keptByVersion(route: RestRoute, query: URLSearchParams): boolean {
+  const kept = route.keptByRegistryVersion;
+  return typeof kept === 'function' ? kept(query) : kept === true;
 }
 
 function sendError(res: ServerResponse, error: TRPCError, headers?: Record<string, string>): void {
@@ -98,8 +104,9 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       if (isAsyncIterable(result))
         await streamEvents(res, untracked(result), mesh.hub.revision, streamStart(req, url, mesh.hub.revision));
       else if (isRead)
-        await answers.send(req, res, answers.prepare(cacheKey, version, result, match.route.keptByRegistryVersion));
-      else sendJson(res, 200, result);
+        await answers.send(req, res, answers.prepare(cacheKey, version, result, keptByVersion(match.route, url.searchParams)));
+      // A signature recorded towards a sovereign quorum, the decision not yet taken: 202 Accepted.
+      else sendJson(res, isPendingDecision(result) ? 202 : 200, result);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       if (clientErrorView(error).meshCode === 'INTERNAL') {

@@ -16,8 +16,11 @@ export interface RestRequest {
 export interface RestRoute {
   method: 'GET' | 'POST';
   path: string;
-  /** Its answer changes only when the registry's answers version does: kept as bytes by URL until then. */
-  keptByRegistryVersion?: true;
+  /**
+   * Its answer changes only when the registry's answers version does: kept as bytes by URL until
+   * then. A function says it per request.
+   */
+  keptByRegistryVersion?: true | ((query: URLSearchParams) => boolean);
   call(api: Caller, request: RestRequest): Promise<unknown>;
 }
 
@@ -43,7 +46,7 @@ const queryNumber = (query: URLSearchParams, name: string) => {
 };
 const QUERY_NUMBERS: Record<string, string> = {
   since: 'a revision, e.g. the revision of GET /nodes',
-  limit: '1 to 1000 events',
+  limit: 'a count: events, nodes a page, or changes',
   minReputation: '0 to 100',
 };
 const queryList = (query: URLSearchParams, name: string) =>
@@ -63,17 +66,33 @@ export const restRoutes: readonly RestRoute[] = [
   {
     method: 'GET',
     path: '/nodes',
-    keptByRegistryVersion: true,
-    call: (api, { query }) =>
-      api.node.list(
+    // Lists, first pages and deltas are asked again and again by URL; the later pages of a walk are
+    // asked once each, and keeping them would push the lists out of the answer cache.
+    keptByRegistryVersion: (query) => !query.has('after'),
+    // ?since=R answers what changed since R (a delta), otherwise the list, whole or paged.
+    call: (api, { query }) => {
+      const filter = {
+        status: queryValue(query, 'status'),
+        service: queryValue(query, 'service'),
+        region: queryValue(query, 'region'),
+        limit: queryNumber(query, 'limit'),
+      };
+      if (query.has('since')) {
+        for (const name of ['sort', 'minReputation', 'after'])
+          if (query.has(name)) throw new MeshError('INVALID_INPUT', `invalid input: ${name} cannot be combined with since`);
+        return api.node.changes(
+          unvalidated<Inputs['node']['changes']>({ ...filter, sinceRevision: queryNumber(query, 'since') }),
+        );
+      }
+      return api.node.list(
         unvalidated<Inputs['node']['list']>({
-          status: queryValue(query, 'status'),
-          service: queryValue(query, 'service'),
+          ...filter,
           sort: queryValue(query, 'sort'),
           minReputation: queryNumber(query, 'minReputation'),
-          region: queryValue(query, 'region'),
+          after: queryValue(query, 'after'),
         }),
-      ),
+      );
+    },
   },
   {
     method: 'GET',
@@ -86,7 +105,12 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { params, query }) =>
       api.node.heartbeats(unvalidated<Inputs['node']['heartbeats']>({ nodeId: params.id, limit: queryNumber(query, 'limit') })),
   },
-  { method: 'GET', path: '/topology', keptByRegistryVersion: true, call: (api) => api.node.topology() },
+  {
+    method: 'GET',
+    path: '/topology',
+    keptByRegistryVersion: true,
+    call: (api, { query }) => api.node.topology(unvalidated<Inputs['node']['topology']>({ nodes: queryValue(query, 'nodes') })),
+  },
   {
     method: 'POST',
     path: '/approve/:nodeId',
@@ -118,6 +142,17 @@ export const restRoutes: readonly RestRoute[] = [
   },
   {
     method: 'POST',
+    path: '/rotate-key',
+    call: (api, { body }) => api.node.rotateKey(unvalidated<Inputs['node']['rotateKey']>(body)),
+  },
+  {
+    method: 'POST',
+    path: '/force-rotate-key/:nodeId',
+    call: (api, { params, body }) =>
+      api.sovereign.forceRotateKey(unvalidated<Inputs['sovereign']['forceRotateKey']>({ ...body, nodeId: params.nodeId })),
+  },
+  {
+    method: 'POST',
     path: '/sovereign/add',
     call: (api, { body }) => api.sovereign.add(unvalidated<Inputs['sovereign']['add']>(body)),
   },
@@ -127,6 +162,7 @@ export const restRoutes: readonly RestRoute[] = [
     call: (api, { body }) => api.sovereign.removeKey(unvalidated<Inputs['sovereign']['removeKey']>(body)),
   },
   { method: 'GET', path: '/sovereign', call: (api) => api.sovereign.list() },
+  { method: 'GET', path: '/decisions', call: (api) => api.sovereign.decisions() },
   { method: 'GET', path: '/health', call: (api) => api.info() },
   {
     method: 'GET',

@@ -1,12 +1,12 @@
-import { asc, gte, lte, max, min } from 'drizzle-orm';
 import type { Tx } from '../../db/database.js';
-import { heartbeats } from '../../db/schema.js';
 import { pruneEvents } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
 import type { OfflineDecision } from '../self-preservation.js';
 import { denyLongSilentNodes } from './auto-deny.js';
+import { lastHeartbeatIdBefore, pruneHeartbeatBatch } from './heartbeat-pruning.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 import { expirePending } from './pending-expiry.js';
+import { sweepDecisions, type QuorumRule } from './quorum.js';
 import { pruneUptimeRollup, recordMeshUp } from './uptime-rollup.js';
 
 export interface SweepSettings {
@@ -26,6 +26,8 @@ export interface SweepSettings {
   autoDenyAfterMissed: number;
   /** A registration still pending this long after it was made is removed, with a node.expired event. */
   pendingTtlMs: number;
+  /** MESH_QUORUM: sovereign signatures that stopped counting are cleared, with decision.expired events. */
+  quorum: QuorumRule;
 }
 
 export interface SweepResult {
@@ -35,43 +37,10 @@ export interface SweepResult {
   /** What the self-preservation gate decided, to be settled once the pass committed; null in the grace. */
   decision: OfflineDecision | null;
   heartbeatsDeleted: number;
+  /** Heartbeat rows up to this id are still to be deleted, a batch per transaction after the pass; null: none. */
+  heartbeatsLeftThrough: number | null;
   eventsPruned: number;
   uptimeHoursPruned: number;
-}
-
-/**
- * The newest heartbeat row older than `before`. Rows are written at the server's time in commit
- * order, so their ids grow with their timestamps: a binary search over ids finds the edge in a few
- * dozen primary-key lookups, with no index on timestamp to keep up on every heartbeat.
- */
-async function lastHeartbeatIdBefore(tx: Tx, before: number): Promise<number | null> {
-  const [bounds] = await tx.select({ low: min(heartbeats.id), high: max(heartbeats.id) }).from(heartbeats);
-  let low = bounds?.low ?? null;
-  let high = bounds?.high ?? null;
-  let found: number | null = null;
-  while (low !== null && high !== null && low <= high) {
-    const middle = Math.floor((low + high) / 2);
-    const [row] = await tx
-      .select({ id: heartbeats.id, timestamp: heartbeats.timestamp })
-      .from(heartbeats)
-      .where(gte(heartbeats.id, middle))
-      .orderBy(asc(heartbeats.id))
-      .limit(1);
-    if (!row || row.timestamp >= before) {
-      high = middle - 1;
-    } else {
-      found = row.id;
-      low = row.id + 1;
-    }
-  }
-  return found;
-}
-
-/** Deletes the heartbeat history older than `before`, as one range of ids. */
-async function pruneHeartbeats(tx: Tx, before: number): Promise<{ rowsAffected: number }> {
-  const edge = await lastHeartbeatIdBefore(tx, before);
-  if (edge === null) return { rowsAffected: 0 };
-  return tx.delete(heartbeats).where(lte(heartbeats.id, edge));
 }
 
 /**
@@ -108,10 +77,21 @@ export async function sweep(
     }
   }
   const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
-  const deleted = await pruneHeartbeats(tx, now - settings.heartbeatRetentionMs);
+  await sweepDecisions(tx, record, settings.quorum, now);
+  const edge = await lastHeartbeatIdBefore(tx, now - settings.heartbeatRetentionMs);
+  const heartbeatsPruned = edge === null ? { deleted: 0, more: false } : await pruneHeartbeatBatch(tx, edge);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
   // Each pass is mesh's proof that it ran this minute: nodes are not blamed for minutes it did not.
   await recordMeshUp(tx, now);
   const uptimeHoursPruned = await pruneUptimeRollup(tx, now - settings.uptimeRetentionMs);
-  return { wentOffline, expired, denied, decision, heartbeatsDeleted: deleted.rowsAffected, eventsPruned, uptimeHoursPruned };
+  return {
+    wentOffline,
+    expired,
+    denied,
+    decision,
+    heartbeatsDeleted: heartbeatsPruned.deleted,
+    heartbeatsLeftThrough: heartbeatsPruned.more ? edge : null,
+    eventsPruned,
+    uptimeHoursPruned,
+  };
 }

@@ -1,7 +1,9 @@
 import {
+  forceRotateKeyMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
+  rotateKeyMessage,
   setRegionMessage,
   sovereignAddMessage,
   sovereignRemoveMessage,
@@ -19,6 +21,8 @@ export interface SignedCheck {
   /** The key of the node or sovereign the request is about, as the signed message covers it. */
   subjectKey: string;
   timestamp: number;
+  /** A key rotation's new key, whose proof of possession was verified too: its timestamp is accepted with the signer's. */
+  newKey?: string;
 }
 
 type AnySignedFields = SignedFields<SignedAction>;
@@ -68,6 +72,21 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
       const request = fields as SignedFields<'set-region'>;
       const nodeKey = await registeredNodeKey(ctx, request.nodeId);
       const message = setRegionMessage(network, { ...request, nodePublicKey: nodeKey });
+      return { signerKey: request.approverPublicKey, subjectKey: nodeKey, message };
+    }
+    case 'rotate-key': {
+      const request = fields as SignedFields<'rotate-key'>;
+      const nodeKey = await registeredNodeKey(ctx, request.nodeId);
+      return {
+        signerKey: nodeKey,
+        subjectKey: nodeKey,
+        message: rotateKeyMessage(network, { ...request, oldPublicKey: nodeKey }),
+      };
+    }
+    case 'force-rotate-key': {
+      const request = fields as SignedFields<'force-rotate-key'>;
+      const nodeKey = await registeredNodeKey(ctx, request.nodeId);
+      const message = forceRotateKeyMessage(network, { ...request, oldPublicKey: nodeKey });
       return { signerKey: request.approverPublicKey, subjectKey: nodeKey, message };
     }
     case 'sovereign-add': {
@@ -122,9 +141,36 @@ export async function checkSignature(ctx: MeshContext, action: SignedAction, fie
     throw new MeshError(
       'BAD_SIGNATURE',
       `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${
-        action === 'register' ? "node's own" : action === 'heartbeat' ? "node's registered" : 'approver'
+        action === 'register'
+          ? "node's own"
+          : action === 'heartbeat' || action === 'rotate-key'
+            ? "node's registered"
+            : 'approver'
       } key`,
     );
   }
+  if (action === 'rotate-key') {
+    const newKey = await checkProofOfPossession(ctx, fields as SignedFields<'rotate-key'>, message);
+    return { action, signerKey, subjectKey, timestamp: fields.timestamp, newKey };
+  }
   return { action, signerKey, subjectKey, timestamp: fields.timestamp };
+}
+
+/**
+ * A rotation's second signature: the new key signs the same message, so a node cannot move onto a
+ * key it does not hold (someone else's, which would lock that key's owner out of mesh).
+ */
+async function checkProofOfPossession(ctx: MeshContext, request: SignedFields<'rotate-key'>, message: string): Promise<string> {
+  if (!request.newKeySignature) {
+    ctx.metrics.signatureFailed('missing');
+    throw new MeshError('MISSING_SIGNATURE', 'newKeySignature is missing: the new key must sign the rotate-key message too');
+  }
+  if (!(await ctx.verifier.verify(request.newPublicKey, message, request.newKeySignature))) {
+    ctx.metrics.signatureFailed('bad_signature');
+    throw new MeshError(
+      'BAD_SIGNATURE',
+      `newKeySignature does not verify: sign the rotate-key message of protocol mesh-v1 for network "${ctx.config.network}" with the new key as well`,
+    );
+  }
+  return request.newPublicKey;
 }

@@ -24,6 +24,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.offline': 'went offline',
   'node.identity': 'Tailscale identity checked',
   'node.identity-changed': 'Tailscale node behind an address changed',
+  'node.key_rotated': 'key rotated',
   'service.health': 'service health changed',
   'sovereign.added': 'sovereign key added',
   'sovereign.removed': 'sovereign key removed',
@@ -31,6 +32,8 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'mesh.rate-limited': 'writes rate-limited',
   'mesh.pending-full': 'pending registrations full',
   'mesh.concentration': 'region concentration',
+  'decision.signed': 'decision signed',
+  'decision.expired': 'decision expired',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

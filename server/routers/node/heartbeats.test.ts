@@ -34,6 +34,7 @@ describe('node.heartbeats', () => {
     expect(history).toEqual({
       nodeId: 'validator-a',
       retentionMs: t.mesh.config.heartbeatRetentionMs,
+      windowStart: t.clock.now() - t.mesh.config.heartbeatRetentionMs,
       heartbeats: [
         { time: times[0], tailscaleIp: '100.64.0.1' },
         { time: times[1], tailscaleIp: '100.64.0.1' },
@@ -44,6 +45,16 @@ describe('node.heartbeats', () => {
     const newest = await t.api.node.heartbeats({ nodeId: 'validator-a', limit: 2 });
     expect(newest.heartbeats.map((beat) => beat.time)).toEqual([times[1], times[2]]);
     expect(newest.truncated).toBe(true);
+  });
+
+  it('shows only the raw window, even before the sweeper deleted older rows, and says where it starts', async () => {
+    const a = await activeNode('validator-a');
+    await t.api.health.heartbeat(signedHeartbeat(a, { nodeId: 'validator-a' }, { network: t.network }));
+    t.clock.advance(t.mesh.config.heartbeatRetentionMs + 1);
+    await t.api.health.heartbeat(signedHeartbeat(a, { nodeId: 'validator-a' }, { network: t.network }));
+    const history = await t.api.node.heartbeats({ nodeId: 'validator-a' });
+    expect(history.windowStart).toBe(t.clock.now() - t.mesh.config.heartbeatRetentionMs);
+    expect(history.heartbeats.map((beat) => beat.time)).toEqual([t.clock.now()]);
   });
 
   it('answers NODE_NOT_FOUND for a node mesh does not know, and refuses a bad limit', async () => {

@@ -1,8 +1,13 @@
-import { nodeListRequestSchema } from '../../../shared/requests.js';
+import { NODE_PAGE_DEFAULT, nodeListRequestSchema } from '../../../shared/requests.js';
 import { nodeListSchema } from '../../../shared/responses.js';
 import { publicProcedure } from '../../trpc.js';
 
+/** The whole list as before paging existed, or one page of it when `limit` or `after` is given. */
 export const listProcedure = publicProcedure
   .input(nodeListRequestSchema)
   .output(nodeListSchema)
-  .query(({ ctx, input }) => ctx.mesh.registry.list(input));
+  .query(({ ctx, input: { limit, after, ...filter } }) =>
+    limit === undefined && after === undefined
+      ? ctx.mesh.registry.list(filter)
+      : ctx.mesh.registry.page(filter, limit ?? NODE_PAGE_DEFAULT, after),
+  );

@@ -1,5 +1,6 @@
 import { notePendingFreed } from '../../services/pending-full.js';
-import { denyNode } from '../../services/nodes.js';
+import { denyByQuorum } from '../../services/node-decisions.js';
+import { quorumRule } from '../../services/quorum.js';
 import { signedProcedure } from '../../trpc.js';
 import { nodeResultSchema } from '../../../shared/responses.js';
 
@@ -7,7 +8,7 @@ export const denyProcedure = signedProcedure('deny')
   .output(nodeResultSchema)
   .mutation(async ({ ctx, input }) => {
     const now = ctx.mesh.clock.now();
-    const result = await denyNode(ctx.tx, ctx.record, input, ctx.signed.subjectKey, now);
+    const result = await denyByQuorum(ctx.tx, ctx.record, quorumRule(ctx.mesh.config), input, ctx.signed.subjectKey, now);
     if (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now)) ctx.mesh.pendingFullNotes.freed();
     return result;
   });

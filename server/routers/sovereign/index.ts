@@ -1,7 +1,9 @@
 import { router } from '../../trpc.js';
 import { addProcedure } from './add.js';
 import { approveProcedure } from './approve.js';
+import { decisionsProcedure } from './decisions.js';
 import { denyProcedure } from './deny.js';
+import { forceRotateKeyProcedure } from './force-rotate-key.js';
 import { listSovereignsProcedure } from './list.js';
 import { removeKeyProcedure } from './remove-key.js';
 import { removeNodeProcedure } from './remove-node.js';
@@ -17,4 +19,6 @@ export const sovereignRouter = router({
   removeKey: removeKeyProcedure,
   list: listSovereignsProcedure,
   setRegion: setRegionProcedure,
+  decisions: decisionsProcedure,
+  forceRotateKey: forceRotateKeyProcedure,
 });

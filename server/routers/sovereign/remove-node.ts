@@ -1,5 +1,6 @@
 import { notePendingFreed } from '../../services/pending-full.js';
-import { removeNode } from '../../services/nodes.js';
+import { removeByQuorum } from '../../services/node-decisions.js';
+import { quorumRule } from '../../services/quorum.js';
 import { signedProcedure } from '../../trpc.js';
 import { removeResultSchema } from '../../../shared/responses.js';
 
@@ -7,7 +8,7 @@ export const removeNodeProcedure = signedProcedure('remove')
   .output(removeResultSchema)
   .mutation(async ({ ctx, input }) => {
     const now = ctx.mesh.clock.now();
-    const result = await removeNode(ctx.tx, ctx.record, input, ctx.signed.subjectKey, now);
+    const result = await removeByQuorum(ctx.tx, ctx.record, quorumRule(ctx.mesh.config), input, ctx.signed.subjectKey, now);
     if (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now)) ctx.mesh.pendingFullNotes.freed();
     return result;
   });

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { signedNodeDecision, signedRegister } from '../signed-requests.js';
+import { saveKey } from '../keys.js';
+import { newSigner } from '../../server/testing/harness.js';
+import { startTestServer, useCleanups } from '../../server/testing/servers.js';
+import { tempDir } from '../../shared/testing/temp-dir.js';
+import { runMesh } from '../testing/processes.js';
+
+// The `mesh` bin against a real mesh HTTP server that needs two sovereign signatures per decision.
+const defer = useCleanups();
+
+async function post(url: string, body: unknown): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { timeout: 120_000 }, () => {
+  it('show each node with the signatures gathered so far', async () => {
+    const sovereigns = [newSigner(), newSigner()] as const;
+    const running = await startTestServer(defer, {
+      config: { quorum: 2, sovereignKeys: sovereigns.map((key) => key.publicKey) },
+    });
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const keyFile = join(tmp.dir, 'second.pem');
+    await saveKey(keyFile, sovereigns[1].privateKey);
+    const env = { MESH_URL: running.url };
+
+    const nodes = { 'validator-1': newSigner(), 'validator-2': newSigner() };
+    for (const [nodeId, node] of Object.entries(nodes)) {
+      expect(
+        await post(
+          `${running.url}/register`,
+          signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' }),
+        ),
+      ).toBe(200);
+    }
+    const decision = signedNodeDecision(
+      sovereigns[0],
+      'approve',
+      { nodeId: 'validator-1', nodePublicKey: nodes['validator-1'].publicKey },
+      { network: 'tana' },
+    );
+    expect(await post(`${running.url}/approve/validator-1`, decision)).toBe(202);
+
+    const [pending, decisions] = await Promise.all([runMesh(['pending'], { env }), runMesh(['decisions'], { env })]);
+    expect(pending.code).toBe(0);
+    expect(pending.stdout.split('\n')[0]).toMatch(/ +REPUTATION +SIGNED$/);
+    expect(pending.stdout).toMatch(/^validator-1 +pending .* +1 of 2 approvals$/m);
+    expect(pending.stdout).toMatch(/^validator-2 +pending .* +-$/m);
+    expect(pending.stdout).toContain('each takes 2 sovereigns signing within 1d; see mesh decisions');
+    expect(decisions.code).toBe(0);
+    expect(decisions.stdout).toMatch(/^KIND +TARGET +SIGNED +SIGNERS +EXPIRES$/m);
+    expect(decisions.stdout).toMatch(
+      new RegExp(
+        `^approve +validator-1 +1 of 2 approvals +${sovereigns[0].publicKey.slice(0, 8)}…${sovereigns[0].publicKey.slice(-4)} +`,
+        'm',
+      ),
+    );
+
+    // The second sovereign signs through the CLI: the quorum is met and the node is active.
+    const approved = await runMesh(['approve', 'validator-1', '--yes'], { env: { ...env, MESH_KEY: keyFile } });
+    expect(approved).toMatchObject({ code: 0, stdout: 'Node validator-1 approved: active.\n' });
+    const after = await runMesh(['pending', '--json'], { env });
+    expect(JSON.parse(after.stdout)).toMatchObject({ nodes: [{ id: 'validator-2' }], decisions: [] });
+  });
+});

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { decisionTally, type DecisionList, type SovereignDecision } from '../../shared/decisions.js';
+import type { NodeView } from '../../shared/responses.js';
+import { CliContext } from './context.js';
+import { duration, nodeTable, type Output } from './output.js';
+
+const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
+
+/** "1 of 2 approvals, 1 of 2 denials" for the decisions waiting about one node bound to its key, or "-". */
+function tallyOf(node: NodeView, decisions: readonly SovereignDecision[]): string {
+  const about = decisions.filter((decision) => decision.target === node.id && decision.targetKey === node.public_key);
+  return about.length ? about.map(decisionTally).join(', ') : '-';
+}
+
+/** `mesh pending` under MESH_QUORUM: the nodes, each with the signatures gathered so far. */
+export function pendingUnderQuorum(out: Output, nodes: NodeView[], waiting: DecisionList): string {
+  if (nodes.length === 0) return 'no node is waiting for approval';
+  const table = nodeTable(out, nodes, Date.now(), [{ header: 'SIGNED', value: (node) => tallyOf(node, waiting.decisions) }]);
+  return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)`;
+}
+
+/** `2026-11-25 22:09:03Z (in 23h)`: when the oldest signature stops counting. */
+function expiry(at: number, now: number): string {
+  const time = `${new Date(at).toISOString().replace('T', ' ').slice(0, 19)}Z`;
+  return at > now ? `${time} (in ${duration(at - now)})` : `${time} (passed)`;
+}
+
+function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): string {
+  if (waiting.quorum <= 1) return 'MESH_QUORUM is 1: every sovereign decision takes effect when it is signed, none waits';
+  if (waiting.decisions.length === 0) return `no decision is waiting for signatures (MESH_QUORUM ${waiting.quorum})`;
+  return out.table(waiting.decisions, [
+    { header: 'KIND', value: (decision) => decision.kind },
+    { header: 'TARGET', value: (decision) => (decision.target.length > 32 ? short(decision.target) : decision.target) },
+    { header: 'SIGNED', value: decisionTally },
+    { header: 'SIGNERS', value: (decision) => decision.signers.map((signer) => short(signer.publicKey)).join(',') },
+    { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : expiry(decision.expiresAt, now)) },
+  ]);
+}
+
+export function addQuorumCommands(program: Command): void {
+  program
+    .command('decisions')
+    .description('list the sovereign decisions waiting for more signatures (MESH_QUORUM)')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = CliContext.of(command);
+      const waiting = await ctx.client().decisions();
+      ctx.out.result(waiting, () => decisionsText(ctx.out, waiting));
+    });
+}

@@ -1,0 +1,135 @@
+import { and, eq, ne } from 'drizzle-orm';
+import type { ForceRotateKeyFields, RotateKeyFields } from '../../shared/requests.js';
+import type { KeyRotationResult } from '../../shared/responses.js';
+import type { Tx } from '../../db/database.js';
+import { nodes, type NodeRow } from '../../db/schema.js';
+import { MeshError } from '../errors.js';
+import { appendEvent } from '../events/log.js';
+import type { WriteRecord } from '../events/write-record.js';
+import { requireSignedNode } from './nodes.js';
+import { readNodeView } from './node-views.js';
+
+/**
+ * The node whose key `oldKey` may be replaced by `newKey`, as it is now in the transaction: it
+ * still has `oldKey` (the signatures were checked against it), is not denied, and `newKey` is a
+ * new key no other node holds.
+ */
+async function requireRotatableNode(tx: Tx, nodeId: string, oldKey: string, newKey: string): Promise<NodeRow> {
+  const node = await requireSignedNode(tx, nodeId, oldKey);
+  if (node.status === 'denied') {
+    throw new MeshError('NODE_DENIED', `node ${nodeId} is denied: its key cannot change until a sovereign approves it again`);
+  }
+  if (newKey === oldKey) throw new MeshError('INVALID_INPUT', `invalid input: newPublicKey is the key node ${nodeId} has now`);
+  const [holder] = await tx
+    .select({ id: nodes.id })
+    .from(nodes)
+    .where(and(eq(nodes.publicKey, newKey), ne(nodes.id, nodeId)));
+  if (holder) throw new MeshError('PUBLIC_KEY_TAKEN', `this public key is already registered as node ${holder.id}`);
+  return node;
+}
+
+async function recordKeyRotation(
+  tx: Tx,
+  record: WriteRecord,
+  node: Pick<NodeRow, 'id'>,
+  rotation: { oldPublicKey: string; newPublicKey: string; forced: boolean },
+  actor: string,
+  now: number,
+): Promise<void> {
+  await appendEvent(
+    tx,
+    record,
+    {
+      type: 'node.key_rotated',
+      actor,
+      nodeId: node.id,
+      publicKey: rotation.newPublicKey,
+      node: await readNodeView(tx, node.id),
+      keyRotation: rotation,
+    },
+    now,
+  );
+}
+
+/**
+ * A node moves onto a new key it proved it holds: its status, approval, services, location and
+ * history stay as they are; only the key changes, so the old key's requests are refused from now on.
+ */
+export async function rotateNodeKey(
+  tx: Tx,
+  record: WriteRecord,
+  request: RotateKeyFields,
+  oldKey: string,
+  now: number,
+): Promise<KeyRotationResult> {
+  const node = await requireRotatableNode(tx, request.nodeId, oldKey, request.newPublicKey);
+  await tx.update(nodes).set({ publicKey: request.newPublicKey }).where(eq(nodes.id, node.id));
+  await recordKeyRotation(
+    tx,
+    record,
+    node,
+    { oldPublicKey: oldKey, newPublicKey: request.newPublicKey, forced: false },
+    oldKey,
+    now,
+  );
+  return {
+    success: true,
+    nodeId: node.id,
+    status: node.status,
+    publicKey: request.newPublicKey,
+    message: `Node ${node.id} now signs with key ${request.newPublicKey}. Status: ${node.status}.`,
+  };
+}
+
+/** A sovereign's decision to replace a node's lost key, as signed. */
+export interface ForcedKeyRotation {
+  nodeId: string;
+  /** The key the node had when the sovereign signed: the decision is bound to it. */
+  oldPublicKey: string;
+  newPublicKey: string;
+  approverPublicKey: string;
+}
+
+export function forcedKeyRotationOf(request: ForceRotateKeyFields, nodeKey: string): ForcedKeyRotation {
+  return {
+    nodeId: request.nodeId,
+    oldPublicKey: nodeKey,
+    newPublicKey: request.newPublicKey,
+    approverPublicKey: request.approverPublicKey,
+  };
+}
+
+/**
+ * The step at which a sovereign's forced rotation takes effect: today at once, as one sovereign
+ * decides alone; under a sovereign quorum, once enough sovereigns signed the same decision. Nobody
+ * proved holding the new key, so the node goes back to pending under it and needs a sovereign's
+ * approval (bound to the new key) again. Its pending time counts from now: MESH_PENDING_TTL_MS
+ * applies as to a new registration. Services, location and history stay.
+ */
+export async function enactForcedKeyRotation(
+  tx: Tx,
+  record: WriteRecord,
+  decision: ForcedKeyRotation,
+  now: number,
+): Promise<KeyRotationResult> {
+  const node = await requireRotatableNode(tx, decision.nodeId, decision.oldPublicKey, decision.newPublicKey);
+  await tx
+    .update(nodes)
+    .set({ publicKey: decision.newPublicKey, status: 'pending', approvedAt: null, approvedBy: null, registeredAt: now })
+    .where(eq(nodes.id, node.id));
+  await recordKeyRotation(
+    tx,
+    record,
+    node,
+    { oldPublicKey: decision.oldPublicKey, newPublicKey: decision.newPublicKey, forced: true },
+    decision.approverPublicKey,
+    now,
+  );
+  return {
+    success: true,
+    nodeId: node.id,
+    status: 'pending',
+    publicKey: decision.newPublicKey,
+    message: `Node ${node.id} now has key ${decision.newPublicKey} and is pending: approve it again once its holder is known.`,
+  };
+}

@@ -1,0 +1,28 @@
+import { decisionTally, type DecisionKind, type DecisionOutcome } from '../../shared/decisions.js';
+import type { QuorumRule } from './quorum.js';
+
+const WHAT: Record<DecisionKind, string> = {
+  approve: 'approval of',
+  deny: 'denial of',
+  remove: 'removal of',
+  'sovereign-add': 'addition of sovereign key',
+  'sovereign-remove': 'removal of sovereign key',
+};
+
+/** What an answer says of a signature that decided nothing yet: pending, or a duplicate. */
+export function pendingMessage(outcome: DecisionOutcome, subject: string): string {
+  const what = `${WHAT[outcome.kind]} ${subject}`;
+  const tally = decisionTally(outcome);
+  if (outcome.duplicate) return `This key has already signed the ${what}: nothing changed (${tally}).`;
+  const missing = outcome.needed - outcome.signatures;
+  const by = outcome.expiresAt === null ? '' : ` by ${new Date(outcome.expiresAt).toISOString()}`;
+  return `Signed the ${what}: ${tally}; pending until ${missing} more sovereign${missing === 1 ? '' : 's'} sign${missing === 1 ? 's' : ''} it${by}.`;
+}
+
+/**
+ * The answer of a decision that took effect: as it always was under MESH_QUORUM=1, and with the
+ * decision's tally when a quorum was needed.
+ */
+export function withDecision<T extends object>(answer: T, outcome: DecisionOutcome, rule: QuorumRule): T {
+  return rule.quorum <= 1 ? answer : { ...answer, decision: outcome };
+}

@@ -38,7 +38,31 @@ describe('loadConfig', () => {
       serviceProbeIntervalMs: 60_000,
       serviceProbeTimeoutMs: 5_000,
       serviceProbeConcurrency: 16,
+      admission: ['manual'],
+      admissionUrl: undefined,
+      admissionTimeoutMs: 2_000,
     });
+  });
+
+  it('reads the admission policies, and refuses a list it cannot honour by name', () => {
+    expect(
+      loadConfig({
+        MESH_ADMISSION: 'enrollment-key, http',
+        MESH_ADMISSION_URL: 'http://127.0.0.1:9000/admit',
+        MESH_ADMISSION_TIMEOUT_MS: '750',
+      }),
+    ).toMatchObject({
+      admission: ['enrollment-key', 'http'],
+      admissionUrl: 'http://127.0.0.1:9000/admit',
+      admissionTimeoutMs: 750,
+    });
+    expect(() => loadConfig({ MESH_ADMISSION: 'manual,identity' })).toThrow(/MESH_ADMISSION.*identity.*does not provide/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'stake' })).toThrow(/MESH_ADMISSION.*"stake", which is not a policy/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'manual,manual' })).toThrow(/MESH_ADMISSION.*twice/);
+    expect(() => loadConfig({ MESH_ADMISSION: ',' })).toThrow(/MESH_ADMISSION.*at least one/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'http' })).toThrow(/MESH_ADMISSION_URL.*required/);
+    expect(() => loadConfig({ MESH_ADMISSION_URL: 'http://127.0.0.1:9000/' })).toThrow(/MESH_ADMISSION_URL.*does not name http/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'http', MESH_ADMISSION_URL: 'ftp://x/' })).toThrow(/MESH_ADMISSION_URL/);
   });
 
   it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {

@@ -4,6 +4,7 @@ import { NETWORK_ID_PATTERN } from '../shared/messages.js';
 import { newPublicKeySchema } from '../shared/fields.js';
 import { describeIssues } from '../shared/issues.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
+import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './admission/policies.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -49,6 +50,34 @@ const keyListSchema = z
       .filter((key) => key !== ''),
   )
   .pipe(z.array(newPublicKeySchema));
+
+/** MESH_ADMISSION: policy names, comma-separated, each once; one that this build does not provide is refused by name. */
+const admissionListSchema = z
+  .string()
+  .default('manual')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  )
+  .superRefine((names, ctx) => {
+    if (names.length === 0)
+      ctx.addIssue({ code: 'custom', message: `must name at least one of ${ADMISSION_POLICIES.join(', ')}` });
+    for (const name of names) {
+      if (name === 'identity' && !isProvidedAdmissionPolicy(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'names identity, which this build of mesh does not provide yet (Tailscale identity evidence): remove it rather than run without the check it promises',
+        });
+      } else if (!isProvidedAdmissionPolicy(name)) {
+        ctx.addIssue({ code: 'custom', message: `names "${name}", which is not a policy: use ${ADMISSION_POLICIES.join(', ')}` });
+      }
+    }
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'names a policy twice' });
+  })
+  .transform((names) => names as ProvidedAdmissionPolicy[]);
 
 /** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
 const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
@@ -115,6 +144,11 @@ const variablesSchema = z.object({
   MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
   MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  MESH_ADMISSION: admissionListSchema,
+  MESH_ADMISSION_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:9000/admit' })
+    .optional(),
+  MESH_ADMISSION_TIMEOUT_MS: milliseconds(2_000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -125,6 +159,21 @@ const configSchema = variablesSchema.superRefine((c, ctx) => {
       code: 'custom',
       path: ['MESH_MAX_FUTURE_SKEW_MS'],
       message: `must not exceed MESH_MAX_SKEW_MS (${c.MESH_MAX_SKEW_MS}): a timestamp from the future locks its key out until then`,
+    });
+  }
+  const http = c.MESH_ADMISSION.includes('http');
+  if (http && !c.MESH_ADMISSION_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_URL'],
+      message: 'is required when MESH_ADMISSION names http: the URL registrations are posted to',
+    });
+  }
+  if (!http && c.MESH_ADMISSION_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_URL'],
+      message: 'is set but MESH_ADMISSION does not name http, so it would never be asked: add http, or unset it',
     });
   }
 });
@@ -181,6 +230,12 @@ export interface MeshConfig {
   serviceProbeTimeoutMs: number;
   /** Service probes in flight at most. */
   serviceProbeConcurrency: number;
+  /** The admission policies checked at registration, in order (README, Admission policies). */
+  admission: ProvidedAdmissionPolicy[];
+  /** Where the http policy posts registrations. */
+  admissionUrl: string | undefined;
+  /** How long the http policy waits for an answer before it refuses. */
+  admissionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -238,13 +293,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
     serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
     serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
+    admission: c.MESH_ADMISSION,
+    admissionUrl: c.MESH_ADMISSION_URL,
+    admissionTimeoutMs: c.MESH_ADMISSION_TIMEOUT_MS,
   };
 }
 
 const LISTS: readonly string[] = ['MESH_SOVEREIGN_KEYS', 'MESH_ALLOWED_ORIGINS'];
 const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
-const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];
+const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID', 'MESH_ENROLLMENT_KEY'];
 const KNOWN_VARIABLES: readonly string[] = [...SERVER_VARIABLES, ...CLI_VARIABLES];
 
 /**

@@ -9,6 +9,8 @@ export const SIGNED_ACTIONS = [
   'sovereign-add',
   'sovereign-remove',
   'set-region',
+  'enrollment-key-create',
+  'enrollment-key-revoke',
 ] as const;
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
@@ -27,4 +29,6 @@ export const SIGNER_OF = {
   'sovereign-add': 'sovereign',
   'sovereign-remove': 'sovereign',
   'set-region': 'sovereign',
+  'enrollment-key-create': 'sovereign',
+  'enrollment-key-revoke': 'sovereign',
 } as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nodeIdSchema } from './fields.js';
+import { enrollmentKeyViewSchema } from './enrollment.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
@@ -18,6 +19,9 @@ export const EVENT_TYPES = [
   'mesh.rate-limited',
   'mesh.pending-full',
   'mesh.concentration',
+  'enrollment-key.created',
+  'enrollment-key.revoked',
+  'admission.refused',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -74,6 +78,22 @@ export const regionConcentrationChangeSchema = z.object({
 });
 export type RegionConcentrationChange = z.infer<typeof regionConcentrationChangeSchema>;
 
+/** What one admission policy (MESH_ADMISSION) said of a registration. */
+export const admissionVerdictSchema = z.object({
+  policy: z.string(),
+  /** refuse: not admitted; approve: active at once; allow: may wait for a sovereign; abstain: no opinion. */
+  verdict: z.enum(['refuse', 'approve', 'allow', 'abstain']),
+  reason: z.string(),
+});
+export type AdmissionVerdict = z.infer<typeof admissionVerdictSchema>;
+
+/** How a registration was admitted or refused, and why: on node.registered, node.approved and admission.refused events. */
+export const admissionRecordSchema = z.object({
+  outcome: z.enum(['refused', 'approved', 'pending']),
+  verdicts: z.array(admissionVerdictSchema),
+});
+export type AdmissionRecord = z.infer<typeof admissionRecordSchema>;
+
 export const meshEventSchema = z.object({
   revision: z.number(),
   type: eventTypeSchema,
@@ -97,6 +117,10 @@ export const meshEventSchema = z.object({
   pendingFull: pendingFullChangeSchema.optional(),
   /** Present on mesh.concentration events only. */
   regionConcentration: regionConcentrationChangeSchema.optional(),
+  /** enrollment-key.* events: the key after the change; node.approved through a key: that key. Never its secret. */
+  enrollmentKey: enrollmentKeyViewSchema.optional(),
+  /** What the admission policies said: on node.registered, node.approved and admission.refused events. */
+  admission: admissionRecordSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, lt, lte, max, sql } from 'drizzle-orm';
 import {
   meshEventSchema,
   type EventFilter,
+  type AdmissionRecord,
   type EventType,
   type MeshEvent,
   type PendingFullChange,
@@ -10,6 +11,7 @@ import {
   type SelfPreservationChange,
 } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
+import type { EnrollmentKeyView } from '../../shared/enrollment.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
 import type { WriteRecord } from './write-record.js';
@@ -29,18 +31,25 @@ export interface NewEvent {
   rateLimited?: RateLimitedSummary | undefined;
   pendingFull?: PendingFullChange | undefined;
   regionConcentration?: RegionConcentrationChange | undefined;
+  enrollmentKey?: EnrollmentKeyView | undefined;
+  admission?: AdmissionRecord | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
 function detailOf(
   event: NewEvent,
-): Pick<MeshEvent, 'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration'> {
+): Pick<
+  MeshEvent,
+  'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'enrollmentKey' | 'admission'
+> {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
+    ...(event.enrollmentKey === undefined ? {} : { enrollmentKey: event.enrollmentKey }),
+    ...(event.admission === undefined ? {} : { admission: event.admission }),
   };
 }
 

@@ -1,4 +1,6 @@
 import {
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
@@ -85,6 +87,16 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
         subjectKey: request.publicKey,
         message: sovereignRemoveMessage(network, request),
       };
+    }
+    case 'enrollment-key-create': {
+      const request = fields as SignedFields<'enrollment-key-create'>;
+      const signer = request.approverPublicKey;
+      return { signerKey: signer, subjectKey: signer, message: enrollmentKeyCreateMessage(network, request) };
+    }
+    case 'enrollment-key-revoke': {
+      const request = fields as SignedFields<'enrollment-key-revoke'>;
+      const signer = request.approverPublicKey;
+      return { signerKey: signer, subjectKey: signer, message: enrollmentKeyRevokeMessage(network, request) };
     }
   }
 }

@@ -29,6 +29,9 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'mesh.rate-limited': 'writes rate-limited',
   'mesh.pending-full': 'pending registrations full',
   'mesh.concentration': 'region concentration',
+  'enrollment-key.created': 'enrollment key created',
+  'enrollment-key.revoked': 'enrollment key revoked',
+  'admission.refused': 'registration refused',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

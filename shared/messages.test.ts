@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { heartbeatMessage, nodeDecisionMessage, registerMessage, canonicalMessage, setRegionMessage } from './messages.js';
+import {
+  heartbeatMessage,
+  nodeDecisionMessage,
+  registerMessage,
+  canonicalMessage,
+  setRegionMessage,
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
+} from './messages.js';
 import { heartbeatRequestSchema, registerRequestSchema } from './requests.js';
+import { enrollmentKeyCreateRequestSchema } from './enrollment.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2 } from './testing/rfc8032.js';
 
@@ -21,6 +30,63 @@ const VECTOR_REGISTRATION = {
   timestamp: 1764000000000,
 };
 const VECTOR_LOCATION = { region: 'eu-west', zone: 'eu-west-1a' };
+const VECTOR_ENROLLMENT_KEY = `mesh-ek-${'5e'.repeat(32)}`;
+const VECTOR_KEY_CREATE = enrollmentKeyCreateRequestSchema.parse({
+  note: 'rack 4 validators',
+  tags: ['tag:validator', 'eu'],
+  maxUses: 5,
+  expiresAt: 1764086400000,
+  approverPublicKey: RFC8032_KEY_2.publicKey,
+  timestamp: 1764000240000,
+});
+
+describe('signed messages, version 2 (register with an enrollment key) and enrollment-key actions', () => {
+  it('signs the key on a line of its own after region and zone, empty ones included', () => {
+    const message = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    expect(message.startsWith('mesh-v2\n')).toBe(true);
+    expect(message.endsWith(`ledger:8080:${'11'.repeat(32)},t4:8180:\n\n\n${VECTOR_ENROLLMENT_KEY}\n1764000000000`)).toBe(true);
+    const located = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    expect(located.endsWith(`\neu-west\neu-west-1a\n${VECTOR_ENROLLMENT_KEY}\n1764000000000`)).toBe(true);
+  });
+
+  it('never lets a message with a key pass for one without, nor a v1 message change', () => {
+    const withKey = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    const without = registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION }));
+    expect(withKey.split('\n').length).toBe(without.split('\n').length + 1);
+    expect(registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: null }))).toBe(
+      registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
+    );
+  });
+
+  it('refuses an enrollment key that is not one mesh prints', () => {
+    for (const enrollmentKey of [
+      'mesh-ek-',
+      `mesh-ek-${'5E'.repeat(32)}`,
+      `mesh-ek-${'5e'.repeat(31)}`,
+      `${VECTOR_ENROLLMENT_KEY}\n`,
+    ]) {
+      expect(registerRequestSchema.safeParse({ ...VECTOR_REGISTRATION, enrollmentKey }).success).toBe(false);
+    }
+  });
+
+  it('builds the enrollment-key-create message with defaults filled: no note, no tags, single-use', () => {
+    const fields = enrollmentKeyCreateRequestSchema.parse({
+      expiresAt: 9,
+      approverPublicKey: RFC8032_KEY_2.publicKey,
+      timestamp: 5,
+    });
+    expect(enrollmentKeyCreateMessage('tana', fields)).toBe('mesh-v1\ntana\nenrollment-key-create\n\n\n1\n9\n5');
+  });
+});
 
 describe('signed messages, version 2 (register with a location)', () => {
   it('reproduces the register-v2 vector', () => {
@@ -124,7 +190,16 @@ describe('signed messages, version 1', () => {
     const vectors = [
       ...doc.matchAll(/^([\w-]+) \(signed by the (node|sovereign)\)[^\n]*:\n\n```\n(".*")\n([0-9a-f]{128})\n```/gm),
     ];
-    expect(vectors.map((vector) => vector[1])).toEqual(['register', 'heartbeat', 'approve', 'register-v2', 'set-region']);
+    expect(vectors.map((vector) => vector[1])).toEqual([
+      'register',
+      'heartbeat',
+      'approve',
+      'register-v2',
+      'set-region',
+      'register-v2-enrollment',
+      'enrollment-key-create',
+      'enrollment-key-revoke',
+    ]);
     const built: Record<string, string> = {
       register: registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
       'register-v2': registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION })),
@@ -136,6 +211,12 @@ describe('signed messages, version 1', () => {
         timestamp: 1764000180000,
       }),
       heartbeat: heartbeatMessage('tana', { nodeId: 'validator-002', tailscaleIP: '100.64.0.5', timestamp: 1764000120000 }),
+      'register-v2-enrollment': registerMessage(
+        'tana',
+        registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+      ),
+      'enrollment-key-create': enrollmentKeyCreateMessage('tana', VECTOR_KEY_CREATE),
+      'enrollment-key-revoke': enrollmentKeyRevokeMessage('tana', { keyId: '8f3a61c2d94b07e5', timestamp: 1764000300000 }),
       approve: nodeDecisionMessage('tana', 'approve', {
         nodeId: 'validator-002',
         nodePublicKey: RFC8032_KEY_1.publicKey,

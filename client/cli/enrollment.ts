@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { enrollmentKeyState, MAX_ENROLLMENT_TTL_MS, tagSchema } from '../../shared/enrollment.js';
 import { describeIssues } from '../../shared/issues.js';
 import { CliContext } from './context.js';
-import { when } from './output.js';
+import { duration, when } from './output.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -25,6 +25,12 @@ function collectTag(value: string, previous: string[] | undefined): string[] {
   const parsed = tagSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(describeIssues(parsed.error.issues, ' '));
   return [...(previous ?? []), parsed.data];
+}
+
+/** An expiry: when it is, and how far ahead (or ago). */
+function expiry(ms: number, now = Date.now()): string {
+  if (ms <= now) return when(ms, now);
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)}Z (in ${duration(ms - now)})`;
 }
 
 /** Enrollment keys, like Headscale's pre-auth keys: a node registering with one is approved at once. */
@@ -60,9 +66,9 @@ export function addEnrollmentCommands(program: Command): void {
         ctx.out.fields([
           ['secret', created.secret],
           ['id', created.key.id],
-          ['uses', `${created.key.maxUses === 1 ? 'single-use' : `up to ${created.key.maxUses}`}`],
-          ['expires', when(created.key.expiresAt)],
-          ['', 'the secret is shown this once: mesh keeps only its hash. Pass it to `mesh register --enrollment-key`.'],
+          ['uses', created.key.maxUses === 1 ? 'single-use' : `up to ${created.key.maxUses}`],
+          ['expires', expiry(created.key.expiresAt)],
+          ['shown once', 'mesh keeps only its hash: give it to the node as --enrollment-key or MESH_ENROLLMENT_KEY'],
         ]),
       );
     });
@@ -79,7 +85,7 @@ export function addEnrollmentCommands(program: Command): void {
           { header: 'ID', value: (k) => k.id },
           { header: 'STATE', value: (k) => enrollmentKeyState(k, now) },
           { header: 'USES', value: (k) => `${k.uses}/${k.maxUses}` },
-          { header: 'EXPIRES', value: (k) => when(k.expiresAt) },
+          { header: 'EXPIRES', value: (k) => expiry(k.expiresAt, now) },
           { header: 'TAGS', value: (k) => k.tags.join(',') || '-' },
           { header: 'NOTE', value: (k) => k.note || '-' },
           { header: 'CREATED BY', value: (k) => `${k.createdBy.slice(0, 16)}…` },

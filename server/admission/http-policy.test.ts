@@ -190,6 +190,12 @@ describe('the http admission policy', () => {
     await refusedWith('shapeless', 'ADMISSION_UNAVAILABLE', /not \{ allow: boolean/);
     oracle.answer = json({ allow: true });
     await refusedWith('reasonless', 'ADMISSION_UNAVAILABLE', /not \{ allow: boolean/);
+    // A stream without a Content-Length, past the 64 KiB an answer may hold.
+    oracle.answer = (_request, response) => {
+      response.write(`{"allow":true,"approve":true,"reason":"${'x'.repeat(70_000)}`);
+      response.end('"}');
+    };
+    await refusedWith('bloated', 'ADMISSION_UNAVAILABLE', /answered more than 65536 bytes/);
   });
 
   it('refuses (fail-closed) an oracle nobody listens for', async () => {

@@ -45,12 +45,18 @@ async function readBounded(response: Response): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > MAX_ANSWER_BYTES) throw new AdmissionOracleFailure(`answered ${declared} bytes, more than ${MAX_ANSWER_BYTES}`);
   if (!response.body) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_ANSWER_BYTES) throw new AdmissionOracleFailure(`answered more than ${MAX_ANSWER_BYTES} bytes`);
-    chunks.push(chunk);
+  for (;;) {
+    const chunk: { done: boolean; value?: Uint8Array | undefined } = await reader.read();
+    if (chunk.done || !chunk.value) break;
+    size += chunk.value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw new AdmissionOracleFailure(`answered more than ${MAX_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(chunk.value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,10 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { startAgent } from '../../../client/agent.js';
 import { createMeshClient, type MeshClient } from '../../../client/client.js';
+import { ManualSchedule } from '../../../client/testing/schedule.js';
+import { silentLogger } from '../../log.js';
+import { waitUntil } from '../../../shared/testing/wait.js';
 import { isMeshError } from '../../../client/errors.js';
 import { signedEnrollmentKeyCreate, signedEnrollmentKeyRevoke, signedRegister } from '../../../client/signed-requests.js';
 import type { Signer } from '../../../client/signer.js';
@@ -289,5 +293,26 @@ describe('enrollment keys through tRPC and the SDK', () => {
     const revoked = await client.revokeEnrollmentKey(sovereignKey, created.key.id);
     expect(revoked.key.revokedAt).not.toBeNull();
     expect((await client.revokeEnrollmentKey(sovereignKey, created.key.id)).message).toContain('already revoked');
+  });
+
+  it('starts an agent with an enrollment key: its node is active from its first round, and stays so on restart', async () => {
+    await client.info();
+    const { secret } = await client.createEnrollmentKey(sovereign.privateKey, { expiresAt: clock.now() + HOUR });
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const options = {
+      client,
+      key,
+      registration: { ...registration('agent-node'), enrollmentKey: secret },
+      logger: silentLogger,
+      schedule: new ManualSchedule().schedule,
+    };
+    const first = startAgent(options);
+    await waitUntil(() => first.status === 'active', 'the agent to see its node active');
+    await first.stop();
+    // Restarted with the same (now spent) key: registering again keeps the approval.
+    const restarted = startAgent(options);
+    await waitUntil(() => restarted.status === 'active', 'the restarted agent to see its node active');
+    await restarted.stop();
+    expect((await client.listEnrollmentKeys()).keys[0]).toMatchObject({ uses: 1 });
   });
 });

@@ -234,6 +234,22 @@ describe('enrollment keys over REST', () => {
   });
 });
 
+describe('enrollment keys and MESH_MAX_PENDING', () => {
+  it('admits a node with a key while the pending places are full, and frees the place of a pending node it approves', async () => {
+    await start({ maxPending: 1 });
+    const waiting = newSigner(clock);
+    expect((await register('waiting', undefined, waiting)).body.status).toBe('pending');
+    expect((await register('turned-away')).body.error.code).toBe('PENDING_FULL');
+    await waitUntil(async () => (await events(['mesh.pending-full'])).length === 1, 'mesh marked full');
+
+    const { secret } = await createKey({ maxUses: 2 });
+    expect((await register('keyed', secret)).body.status).toBe('active');
+    expect((await register('waiting', secret, waiting)).body.status).toBe('active');
+    const marks = await events(['mesh.pending-full']);
+    expect(marks.map((event) => event.pendingFull.full as boolean)).toEqual([true, false]);
+  });
+});
+
 describe('registrations without a key, and meshes that take none', () => {
   it('leaves a v1 registration pending, as before, under the default MESH_ADMISSION=manual', async () => {
     await start({ admission: ['manual'] });

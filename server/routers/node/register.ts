@@ -2,6 +2,7 @@ import { notePendingFullRefusal } from '../../limits/pending-full-refusal.js';
 import { AdmissionRefusal, admitBefore, decideWithin } from '../../admission/admission.js';
 import { recordAdmissionRefusal } from '../../admission/refusal-record.js';
 import { registerNode } from '../../services/nodes.js';
+import { notePendingFreed } from '../../services/pending-full.js';
 import { signedProcedureCheckedBefore } from '../../trpc.js';
 import { domainErrorOf } from '../../trpc-errors.js';
 import { nodeResultSchema } from '../../../shared/responses.js';
@@ -18,13 +19,13 @@ export const registerProcedure = signedProcedureCheckedBefore(
   },
 )
   .output(nodeResultSchema)
-  .mutation(({ ctx, input }) =>
-    registerNode(
-      ctx.tx,
-      ctx.record,
-      input,
-      ctx.mesh.clock.now(),
-      ctx.mesh.config,
-      decideWithin(ctx.mesh, input, ctx.remoteAddress, ctx.before),
-    ),
-  );
+  .mutation(async ({ ctx, input }) => {
+    const now = ctx.mesh.clock.now();
+    const admit = decideWithin(ctx.mesh, input, ctx.remoteAddress, ctx.before);
+    const result = await registerNode(ctx.tx, ctx.record, input, now, ctx.mesh.config, admit);
+    // A pending node approved through a key frees its place, as a sovereign's approval would.
+    if (result.status === 'active' && (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now))) {
+      ctx.mesh.pendingFullNotes.freed();
+    }
+    return result;
+  });

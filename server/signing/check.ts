@@ -133,7 +133,7 @@ export async function checkSignature(ctx: MeshContext, action: SignedAction, fie
     ctx.metrics.signatureFailed('bad_signature');
     throw new MeshError(
       'BAD_SIGNATURE',
-      `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${
+      `signature does not verify: sign the ${action} message of protocol ${message.slice(0, message.indexOf('\n'))} for network "${ctx.config.network}" with the ${
         action === 'register' ? "node's own" : action === 'heartbeat' ? "node's registered" : 'approver'
       } key`,
     );

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNotNull, lt, lte, max, notLike, sql } from
 import {
   meshEventSchema,
   type EventFilter,
+  type AdmissionRecord,
   type EventType,
   type KeyRotation,
   type MeshEvent,
@@ -12,6 +13,7 @@ import {
 } from '../../shared/events.js';
 import type { DecisionEvent } from '../../shared/decisions.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
+import type { EnrollmentKeyView } from '../../shared/enrollment.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
 import type { WriteRecord } from './write-record.js';
@@ -33,6 +35,8 @@ export interface NewEvent {
   regionConcentration?: RegionConcentrationChange | undefined;
   decision?: DecisionEvent | undefined;
   keyRotation?: KeyRotation | undefined;
+  enrollmentKey?: EnrollmentKeyView | undefined;
+  admission?: AdmissionRecord | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
@@ -40,7 +44,15 @@ function detailOf(
   event: NewEvent,
 ): Pick<
   MeshEvent,
-  'reason' | 'selfPreservation' | 'rateLimited' | 'pendingFull' | 'regionConcentration' | 'decision' | 'keyRotation'
+  | 'reason'
+  | 'selfPreservation'
+  | 'rateLimited'
+  | 'pendingFull'
+  | 'regionConcentration'
+  | 'decision'
+  | 'keyRotation'
+  | 'enrollmentKey'
+  | 'admission'
 > {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
@@ -50,6 +62,8 @@ function detailOf(
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
     ...(event.decision === undefined ? {} : { decision: event.decision }),
     ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
+    ...(event.enrollmentKey === undefined ? {} : { enrollmentKey: event.enrollmentKey }),
+    ...(event.admission === undefined ? {} : { admission: event.admission }),
   };
 }
 

@@ -1,11 +1,31 @@
 import { notePendingFullRefusal } from '../../limits/pending-full-refusal.js';
+import { AdmissionRefusal, admitBefore, decideWithin } from '../../admission/admission.js';
+import { recordAdmissionRefusal } from '../../admission/refusal-record.js';
 import { registerNode } from '../../services/nodes.js';
-import { signedProcedureNotingRefusals } from '../../trpc.js';
+import { notePendingFreed } from '../../services/pending-full.js';
+import { signedProcedureCheckedBefore } from '../../trpc.js';
 import { domainErrorOf } from '../../trpc-errors.js';
 import { nodeResultSchema } from '../../../shared/responses.js';
 
-export const registerProcedure = signedProcedureNotingRefusals('register', (ctx, error) =>
-  domainErrorOf(error)?.code === 'PENDING_FULL' ? notePendingFullRefusal(ctx.mesh) : Promise.resolve(),
+export const registerProcedure = signedProcedureCheckedBefore(
+  'register',
+  // The http oracle is asked here, before the write transaction: no write lock waits on it.
+  (ctx, input) => admitBefore(ctx.mesh, input, ctx.remoteAddress),
+  (ctx, error, input) => {
+    const refusal = domainErrorOf(error);
+    if (refusal?.code === 'PENDING_FULL') return notePendingFullRefusal(ctx.mesh);
+    if (refusal instanceof AdmissionRefusal) return recordAdmissionRefusal(ctx.mesh, input, refusal);
+    return Promise.resolve();
+  },
 )
   .output(nodeResultSchema)
-  .mutation(({ ctx, input }) => registerNode(ctx.tx, ctx.record, input, ctx.mesh.clock.now(), ctx.mesh.config));
+  .mutation(async ({ ctx, input }) => {
+    const now = ctx.mesh.clock.now();
+    const admit = decideWithin(ctx.mesh, input, ctx.remoteAddress, ctx.before);
+    const result = await registerNode(ctx.tx, ctx.record, input, now, ctx.mesh.config, admit);
+    // A pending node approved through a key frees its place, as a sovereign's approval would.
+    if (result.status === 'active' && (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now))) {
+      ctx.mesh.pendingFullNotes.freed();
+    }
+    return result;
+  });

@@ -14,8 +14,11 @@ import type {
 } from '../shared/responses.js';
 import { invalidInput, isMeshError } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
+import type { EnrollmentKeyCreated, EnrollmentKeyList, EnrollmentKeyRevoked } from '../shared/enrollment.js';
 import {
   signedForceRotateKey,
+  signedEnrollmentKeyCreate,
+  signedEnrollmentKeyRevoke,
   signedHeartbeat,
   signedNodeDecision,
   signedSetRegion,
@@ -23,6 +26,7 @@ import {
   signedRotateKey,
   signedSovereignAdd,
   signedSovereignRemove,
+  type EnrollmentKeyOptions,
   type Registration,
 } from './signed-requests.js';
 import type { Signer } from './signer.js';
@@ -241,6 +245,24 @@ export class MeshClient {
   removeSovereign(sovereignKey: SigningKey, publicKey: string): Promise<SovereignResult> {
     return this.#signed(sovereignKey, (signer, network) =>
       this.trpc.sovereign.removeKey.mutate(signedSovereignRemove(signer, publicKey, { network })),
+    );
+  }
+
+  /** Creates an enrollment key, signed by a sovereign key: the answer's `secret` is shown this once. */
+  createEnrollmentKey(sovereignKey: SigningKey, key: EnrollmentKeyOptions): Promise<EnrollmentKeyCreated> {
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.enrollment.create.mutate(signedEnrollmentKeyCreate(signer, key, { network })),
+    );
+  }
+
+  /** The enrollment keys: metadata only. */
+  listEnrollmentKeys(): Promise<EnrollmentKeyList> {
+    return this.trpc.enrollment.list.query();
+  }
+
+  revokeEnrollmentKey(sovereignKey: SigningKey, keyId: string): Promise<EnrollmentKeyRevoked> {
+    return this.#signed(sovereignKey, (signer, network) =>
+      this.trpc.enrollment.revoke.mutate(signedEnrollmentKeyRevoke(signer, keyId, { network })),
     );
   }
 

@@ -6,15 +6,19 @@ export type { SigningKey } from './key-ring.js';
 export { Signer } from './signer.js';
 export {
   signedForceRotateKey,
+  signedEnrollmentKeyCreate,
+  signedEnrollmentKeyRevoke,
   signedHeartbeat,
   signedNodeDecision,
   signedRegister,
   signedRotateKey,
   signedSovereignAdd,
   signedSovereignRemove,
+  type EnrollmentKeyOptions,
   type Registration,
   type SignOptions,
 } from './signed-requests.js';
+export type { EnrollmentKeyCreated, EnrollmentKeyList, EnrollmentKeyRevoked, EnrollmentKeyView } from '../shared/enrollment.js';
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
 export { watchMesh, type WatchOptions } from './watch.js';

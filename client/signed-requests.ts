@@ -1,5 +1,7 @@
 import {
   forceRotateKeyMessage,
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
@@ -28,6 +30,12 @@ import {
   type SovereignAddFields,
   type SovereignRemoveFields,
 } from '../shared/requests.js';
+import {
+  enrollmentKeyCreateRequestSchema,
+  enrollmentKeyRevokeRequestSchema,
+  type EnrollmentKeyCreateFields,
+  type EnrollmentKeyRevokeFields,
+} from '../shared/enrollment.js';
 import type { Signer } from './signer.js';
 
 // Each builder validates its fields with the server's own schema first (lowering hex, filling
@@ -146,4 +154,36 @@ export function signedForceRotateKey(
   });
   const message = forceRotateKeyMessage(options.network, { ...fields, oldPublicKey: node.nodePublicKey.toLowerCase() });
   return { ...fields, signature: signer.sign(message) };
+}
+
+/** What a sovereign asks of a new enrollment key; mesh draws its id and secret. */
+export interface EnrollmentKeyOptions {
+  note?: string | undefined;
+  tags?: string[] | undefined;
+  /** 1 (the default): single-use; more: reusable that many times. */
+  maxUses?: number | undefined;
+  /** ms since the Unix epoch. */
+  expiresAt: number;
+}
+
+export function signedEnrollmentKeyCreate(
+  signer: Signer,
+  key: EnrollmentKeyOptions,
+  options: SignOptions,
+): EnrollmentKeyCreateFields {
+  const fields = enrollmentKeyCreateRequestSchema.parse({
+    ...key,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  return { ...fields, signature: signer.sign(enrollmentKeyCreateMessage(options.network, fields)) };
+}
+
+export function signedEnrollmentKeyRevoke(signer: Signer, keyId: string, options: SignOptions): EnrollmentKeyRevokeFields {
+  const fields = enrollmentKeyRevokeRequestSchema.parse({
+    keyId,
+    approverPublicKey: signer.publicKey,
+    timestamp: options.timestamp ?? signer.nextTimestamp(),
+  });
+  return { ...fields, signature: signer.sign(enrollmentKeyRevokeMessage(options.network, fields)) };
 }

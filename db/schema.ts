@@ -153,10 +153,35 @@ export const nodeIdentities = sqliteTable(
   (table) => [index('node_identities_peer_idx').on(table.peerAddress, table.checkedAt)],
 );
 
+/**
+ * Enrollment keys (README, Enrollment keys): only the SHA-256 of each secret is kept. `uses` counts
+ * the nodes a key admitted, raised in the registration's own transaction.
+ */
+export const enrollmentKeys = sqliteTable(
+  'enrollment_keys',
+  {
+    id: text('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
+    note: text('note').notNull().default(''),
+    // JSON array of strings.
+    tags: text('tags').notNull().default('[]'),
+    maxUses: integer('max_uses').notNull(),
+    uses: integer('uses').notNull().default(0),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+    // The sovereign who signed the creation: nodes the key admits are approved in its name.
+    createdBy: text('created_by').notNull(),
+    revokedAt: integer('revoked_at'),
+    revokedBy: text('revoked_by'),
+  },
+  (table) => [uniqueIndex('enrollment_keys_secret_hash_unique').on(table.secretHash)],
+);
+
 export type NodeRow = typeof nodes.$inferSelect;
 export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;
 export type NodeIdentityRow = typeof nodeIdentities.$inferSelect;
 export type DecisionSignatureRow = typeof decisionSignatures.$inferSelect;
+export type EnrollmentKeyRow = typeof enrollmentKeys.$inferSelect;
 
 /**
  * The events log: one row per state change, written in the transaction of the change. AUTOINCREMENT

@@ -47,6 +47,9 @@ describe('loadConfig', () => {
         tailnetPrefixes: ['100.64.0.0/10', 'fd7a:115c:a1e0::/48'],
         timeoutMs: 2_000,
       },
+      admission: ['manual'],
+      admissionUrl: undefined,
+      admissionTimeoutMs: 2_000,
     });
   });
 
@@ -81,6 +84,27 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ MESH_QUORUM: '0' })).toThrow(/MESH_QUORUM: must be at least 1/);
     expect(() => loadConfig({ MESH_QUORUM_WINDOW_MS: '0' })).toThrow(/MESH_QUORUM_WINDOW_MS/);
+  });
+
+  it('reads the admission policies, and refuses a list it cannot honour by name', () => {
+    expect(
+      loadConfig({
+        MESH_ADMISSION: 'enrollment-key, http',
+        MESH_ADMISSION_URL: 'http://127.0.0.1:9000/admit',
+        MESH_ADMISSION_TIMEOUT_MS: '750',
+      }),
+    ).toMatchObject({
+      admission: ['enrollment-key', 'http'],
+      admissionUrl: 'http://127.0.0.1:9000/admit',
+      admissionTimeoutMs: 750,
+    });
+    expect(() => loadConfig({ MESH_ADMISSION: 'manual,identity' })).toThrow(/MESH_ADMISSION.*identity.*does not provide/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'stake' })).toThrow(/MESH_ADMISSION.*"stake", which is not a policy/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'manual,manual' })).toThrow(/MESH_ADMISSION.*twice/);
+    expect(() => loadConfig({ MESH_ADMISSION: ',' })).toThrow(/MESH_ADMISSION.*at least one/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'http' })).toThrow(/MESH_ADMISSION_URL.*required/);
+    expect(() => loadConfig({ MESH_ADMISSION_URL: 'http://127.0.0.1:9000/' })).toThrow(/MESH_ADMISSION_URL.*does not name http/);
+    expect(() => loadConfig({ MESH_ADMISSION: 'http', MESH_ADMISSION_URL: 'ftp://x/' })).toThrow(/MESH_ADMISSION_URL/);
   });
 
   it('reads the service probe settings: an interval of 0 turns probes off; a timeout or concurrency of 0 is refused', () => {

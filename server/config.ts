@@ -6,6 +6,7 @@ import { describeIssues } from '../shared/issues.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 import { IDENTITY_MODES } from '../shared/identity.js';
 import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './identity/settings.js';
+import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './admission/policies.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -74,6 +75,34 @@ const tailnetPrefixesSchema = commaList(DEFAULT_TAILNET_PREFIXES.join(',')).pipe
 const identityTagsSchema = commaList('').pipe(
   z.array(z.string().regex(/^tag:[A-Za-z][A-Za-z0-9-]*$/, 'each tag is tag:<name>, e.g. tag:validator')),
 );
+
+/** MESH_ADMISSION: policy names, comma-separated, each once; one that this build does not provide is refused by name. */
+const admissionListSchema = z
+  .string()
+  .default('manual')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  )
+  .superRefine((names, ctx) => {
+    if (names.length === 0)
+      ctx.addIssue({ code: 'custom', message: `must name at least one of ${ADMISSION_POLICIES.join(', ')}` });
+    for (const name of names) {
+      if (name === 'identity' && !isProvidedAdmissionPolicy(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'names identity, which this build of mesh does not provide yet (Tailscale identity evidence): remove it rather than run without the check it promises',
+        });
+      } else if (!isProvidedAdmissionPolicy(name)) {
+        ctx.addIssue({ code: 'custom', message: `names "${name}", which is not a policy: use ${ADMISSION_POLICIES.join(', ')}` });
+      }
+    }
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'names a policy twice' });
+  })
+  .transform((names) => names as ProvidedAdmissionPolicy[]);
 
 /** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
 const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
@@ -151,6 +180,11 @@ const variablesSchema = z.object({
   // how long a signature waits for the others: a day lets sovereigns in other time zones co-sign.
   MESH_QUORUM: z.coerce.number().int().min(1, 'must be at least 1 (1: one sovereign decides alone)').max(100).default(1),
   MESH_QUORUM_WINDOW_MS: milliseconds(24 * 60 * 60 * 1000),
+  MESH_ADMISSION: admissionListSchema,
+  MESH_ADMISSION_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:9000/admit' })
+    .optional(),
+  MESH_ADMISSION_TIMEOUT_MS: milliseconds(2_000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -161,6 +195,21 @@ const configSchema = variablesSchema.superRefine((c, ctx) => {
       code: 'custom',
       path: ['MESH_MAX_FUTURE_SKEW_MS'],
       message: `must not exceed MESH_MAX_SKEW_MS (${c.MESH_MAX_SKEW_MS}): a timestamp from the future locks its key out until then`,
+    });
+  }
+  const http = c.MESH_ADMISSION.includes('http');
+  if (http && !c.MESH_ADMISSION_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_URL'],
+      message: 'is required when MESH_ADMISSION names http: the URL registrations are posted to',
+    });
+  }
+  if (!http && c.MESH_ADMISSION_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_URL'],
+      message: 'is set but MESH_ADMISSION does not name http, so it would never be asked: add http, or unset it',
     });
   }
 });
@@ -223,6 +272,12 @@ export interface MeshConfig {
   quorum: number;
   /** How long a sovereign's signature on a decision counts while it waits for the quorum. */
   quorumWindowMs: number;
+  /** The admission policies checked at registration, in order (README, Admission policies). */
+  admission: ProvidedAdmissionPolicy[];
+  /** Where the http policy posts registrations. */
+  admissionUrl: string | undefined;
+  /** How long the http policy waits for an answer before it refuses. */
+  admissionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -289,13 +344,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     quorum: c.MESH_QUORUM,
     quorumWindowMs: c.MESH_QUORUM_WINDOW_MS,
+    admission: c.MESH_ADMISSION,
+    admissionUrl: c.MESH_ADMISSION_URL,
+    admissionTimeoutMs: c.MESH_ADMISSION_TIMEOUT_MS,
   };
 }
 
 const LISTS: readonly string[] = ['MESH_SOVEREIGN_KEYS', 'MESH_ALLOWED_ORIGINS', 'MESH_IDENTITY_TAGS'];
 const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
-const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID'];
+const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID', 'MESH_ENROLLMENT_KEY'];
 const KNOWN_VARIABLES: readonly string[] = [...SERVER_VARIABLES, ...CLI_VARIABLES];
 
 /**

@@ -101,33 +101,33 @@ export function signedProcedureNotingRefusals<A extends SignedAction>(
   action: A,
   afterRefusal: (ctx: Context, error: unknown) => Promise<void>,
 ) {
-  return signedInput(action)
-    .use(async ({ ctx, next }) => {
-      const result = await next();
-      if (!result.ok) await afterRefusal(ctx, result.error);
-      return result;
-    })
-    .use(inWriteTransaction);
+  return notingRefusals(signedInput(action), afterRefusal).use(inWriteTransaction);
+}
+
+function notingRefusals<A extends SignedAction>(
+  signed: ReturnType<typeof signedInput<A>>,
+  afterRefusal: (ctx: Context, error: unknown, input: SignedFields<A>) => Promise<void>,
+) {
+  return signed.use(async ({ ctx, input, next }) => {
+    const result = await next();
+    if (!result.ok) await afterRefusal(ctx, result.error, input as SignedFields<A>);
+    return result;
+  });
 }
 
 /**
- * A signed procedure with work to do after its signature is checked and before its write
- * transaction opens: asking another process (tailscaled), which must not hold the write lock.
- * What `prepare` returns reaches the procedure as ctx.prepared; what it throws refuses the request.
- * `afterRefusal` is as for signedProcedureNotingRefusals.
+ * signedProcedureNotingRefusals, with `before` run once the signature is checked and before the
+ * write transaction opens: for a check that waits on something outside mesh (an admission oracle),
+ * so no write lock is held meanwhile. Its result reaches the procedure as `ctx.before`; a refusal
+ * it throws reaches `afterRefusal` like any other.
  */
-export function signedProcedurePrepared<A extends SignedAction, P>(
+export function signedProcedureCheckedBefore<A extends SignedAction, B>(
   action: A,
-  prepare: (ctx: Context, input: SignedFields<A>) => Promise<P>,
-  afterRefusal: (ctx: Context, error: unknown) => Promise<void>,
+  before: (ctx: Context, input: SignedFields<A>) => Promise<B>,
+  afterRefusal: (ctx: Context, error: unknown, input: SignedFields<A>) => Promise<void>,
 ) {
-  return signedInput(action)
-    .use(async ({ ctx, input, next }) => next({ ctx: { prepared: await prepare(ctx, input as SignedFields<A>) } }))
-    .use(async ({ ctx, next }) => {
-      const result = await next();
-      if (!result.ok) await afterRefusal(ctx, result.error);
-      return result;
-    })
+  return notingRefusals(signedInput(action), afterRefusal)
+    .use(async ({ ctx, input, next }) => next({ ctx: { before: await before(ctx, input as SignedFields<A>) } }))
     .use(inWriteTransaction);
 }
 

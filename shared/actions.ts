@@ -11,6 +11,8 @@ export const SIGNED_ACTIONS = [
   'set-region',
   'rotate-key',
   'force-rotate-key',
+  'enrollment-key-create',
+  'enrollment-key-revoke',
 ] as const;
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 export type NodeDecisionAction = Extract<SignedAction, 'approve' | 'deny' | 'remove'>;
@@ -32,4 +34,6 @@ export const SIGNER_OF = {
   // Signed by the node's current key; the new key's proof of possession is a second signature (check.ts).
   'rotate-key': 'node',
   'force-rotate-key': 'sovereign',
+  'enrollment-key-create': 'sovereign',
+  'enrollment-key-revoke': 'sovereign',
 } as const satisfies Record<SignedAction, 'self' | 'node' | 'sovereign'>;

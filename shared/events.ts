@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decisionEventSchema } from './decisions.js';
 import { nodeIdSchema } from './fields.js';
+import { enrollmentKeyViewSchema } from './enrollment.js';
 import { identityChangeSchema, identityCheckedSchema } from './identity.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
@@ -25,6 +26,9 @@ export const EVENT_TYPES = [
   'mesh.concentration',
   'decision.signed',
   'decision.expired',
+  'enrollment-key.created',
+  'enrollment-key.revoked',
+  'admission.refused',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -89,6 +93,21 @@ export const keyRotationSchema = z.object({
   forced: z.boolean(),
 });
 export type KeyRotation = z.infer<typeof keyRotationSchema>;
+/** What one admission policy (MESH_ADMISSION) said of a registration. */
+export const admissionVerdictSchema = z.object({
+  policy: z.string(),
+  /** refuse: not admitted; approve: active at once; allow: may wait for a sovereign; abstain: no opinion. */
+  verdict: z.enum(['refuse', 'approve', 'allow', 'abstain']),
+  reason: z.string(),
+});
+export type AdmissionVerdict = z.infer<typeof admissionVerdictSchema>;
+
+/** How a registration was admitted or refused, and why: on node.registered, node.approved and admission.refused events. */
+export const admissionRecordSchema = z.object({
+  outcome: z.enum(['refused', 'approved', 'pending']),
+  verdicts: z.array(admissionVerdictSchema),
+});
+export type AdmissionRecord = z.infer<typeof admissionRecordSchema>;
 
 export const meshEventSchema = z.object({
   revision: z.number(),
@@ -121,6 +140,10 @@ export const meshEventSchema = z.object({
   decision: decisionEventSchema.optional(),
   /** Present on node.key_rotated events only. */
   keyRotation: keyRotationSchema.optional(),
+  /** enrollment-key.* events: the key after the change; node.approved through a key: that key. Never its secret. */
+  enrollmentKey: enrollmentKeyViewSchema.optional(),
+  /** What the admission policies said: on node.registered, node.approved and admission.refused events. */
+  admission: admissionRecordSchema.optional(),
 });
 export type MeshEvent = z.infer<typeof meshEventSchema>;
 

@@ -8,8 +8,11 @@ import {
   setRegionMessage,
   rotateKeyMessage,
   forceRotateKeyMessage,
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
 } from './messages.js';
 import { heartbeatRequestSchema, registerRequestSchema, rotateKeyRequestSchema } from './requests.js';
+import { enrollmentKeyCreateRequestSchema } from './enrollment.js';
 import { privateKeyFromSeed, publicKeyHex, signMessage } from './sign.js';
 import { RFC8032_KEY_1, RFC8032_KEY_2, RFC8032_KEY_3 } from './testing/rfc8032.js';
 
@@ -36,6 +39,63 @@ const VECTOR_REGISTRATION = {
   timestamp: 1764000000000,
 };
 const VECTOR_LOCATION = { region: 'eu-west', zone: 'eu-west-1a' };
+const VECTOR_ENROLLMENT_KEY = `mesh-ek-${'5e'.repeat(32)}`;
+const VECTOR_KEY_CREATE = enrollmentKeyCreateRequestSchema.parse({
+  note: 'rack 4 validators',
+  tags: ['tag:validator', 'eu'],
+  maxUses: 5,
+  expiresAt: 1764086400000,
+  approverPublicKey: RFC8032_KEY_2.publicKey,
+  timestamp: 1764000240000,
+});
+
+describe('signed messages, version 2 (register with an enrollment key) and enrollment-key actions', () => {
+  it('signs the key on a line of its own after region and zone, empty ones included', () => {
+    const message = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    expect(message.startsWith('mesh-v2\n')).toBe(true);
+    expect(message.endsWith(`ledger:8080:${'11'.repeat(32)},t4:8180:\n\n\n${VECTOR_ENROLLMENT_KEY}\n1764000000000`)).toBe(true);
+    const located = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    expect(located.endsWith(`\neu-west\neu-west-1a\n${VECTOR_ENROLLMENT_KEY}\n1764000000000`)).toBe(true);
+  });
+
+  it('never lets a message with a key pass for one without, nor a v1 message change', () => {
+    const withKey = registerMessage(
+      'tana',
+      registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+    );
+    const without = registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, ...VECTOR_LOCATION }));
+    expect(withKey.split('\n').length).toBe(without.split('\n').length + 1);
+    expect(registerMessage('tana', registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: null }))).toBe(
+      registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
+    );
+  });
+
+  it('refuses an enrollment key that is not one mesh prints', () => {
+    for (const enrollmentKey of [
+      'mesh-ek-',
+      `mesh-ek-${'5E'.repeat(32)}`,
+      `mesh-ek-${'5e'.repeat(31)}`,
+      `${VECTOR_ENROLLMENT_KEY}\n`,
+    ]) {
+      expect(registerRequestSchema.safeParse({ ...VECTOR_REGISTRATION, enrollmentKey }).success).toBe(false);
+    }
+  });
+
+  it('builds the enrollment-key-create message with defaults filled: no note, no tags, single-use', () => {
+    const fields = enrollmentKeyCreateRequestSchema.parse({
+      expiresAt: 9,
+      approverPublicKey: RFC8032_KEY_2.publicKey,
+      timestamp: 5,
+    });
+    expect(enrollmentKeyCreateMessage('tana', fields)).toBe('mesh-v1\ntana\nenrollment-key-create\n\n\n1\n9\n5');
+  });
+});
 
 describe('signed messages, version 2 (register with a location)', () => {
   it('reproduces the register-v2 vector', () => {
@@ -181,6 +241,9 @@ describe('signed messages, version 1', () => {
       'rotate-key',
       'rotate-key-proof',
       'force-rotate-key',
+      'register-v2-enrollment',
+      'enrollment-key-create',
+      'enrollment-key-revoke',
     ]);
     const built: Record<string, string> = {
       register: registerMessage('tana', registerRequestSchema.parse(VECTOR_REGISTRATION)),
@@ -196,6 +259,12 @@ describe('signed messages, version 1', () => {
       'rotate-key': rotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000240000 }),
       'rotate-key-proof': rotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000240000 }),
       'force-rotate-key': forceRotateKeyMessage('tana', { ...VECTOR_ROTATION, timestamp: 1764000300000 }),
+      'register-v2-enrollment': registerMessage(
+        'tana',
+        registerRequestSchema.parse({ ...VECTOR_REGISTRATION, enrollmentKey: VECTOR_ENROLLMENT_KEY }),
+      ),
+      'enrollment-key-create': enrollmentKeyCreateMessage('tana', VECTOR_KEY_CREATE),
+      'enrollment-key-revoke': enrollmentKeyRevokeMessage('tana', { keyId: '8f3a61c2d94b07e5', timestamp: 1764000300000 }),
       approve: nodeDecisionMessage('tana', 'approve', {
         nodeId: 'validator-002',
         nodePublicKey: RFC8032_KEY_1.publicKey,

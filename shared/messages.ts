@@ -1,4 +1,5 @@
 import type { NodeDecisionAction, SignedAction } from './actions.js';
+import type { EnrollmentKeyCreateFields, EnrollmentKeyRevokeFields } from './enrollment.js';
 import type {
   HeartbeatFields,
   NodeDecisionFields,
@@ -18,9 +19,11 @@ import type {
 
 export const PROTOCOL_TAG = 'mesh-v1';
 /**
- * Version 2 differs only in the register message, which appends region and zone lines. A node that
- * declares neither signs a mesh-v1 message, so every v1 registration keeps verifying unchanged, and a
- * v2 message can never pass for a v1 one (the tag is its first line).
+ * Version 2 differs only in the register message, which appends region and zone lines, and after
+ * them the enrollment key when the registration carries one. A node that declares none of them signs
+ * a mesh-v1 message, so every v1 registration keeps verifying unchanged, and a v2 message can never
+ * pass for a v1 one (the tag is its first line); with and without a key the v2 messages differ in
+ * their number of lines, so neither passes for the other.
  */
 export const PROTOCOL_TAG_V2 = 'mesh-v2';
 
@@ -56,14 +59,12 @@ export function registerMessage(network: string, fields: Unsigned<RegisterFields
     fields.tailscaleIP ?? '',
     servicesLine(fields.services),
   ];
-  if (!fields.region && !fields.zone) return canonicalMessage(network, 'register', v1Lines, fields.timestamp);
-  return canonicalMessage(
-    network,
-    'register',
-    [...v1Lines, fields.region ?? '', fields.zone ?? ''],
-    fields.timestamp,
-    PROTOCOL_TAG_V2,
-  );
+  if (!fields.region && !fields.zone && !fields.enrollmentKey) {
+    return canonicalMessage(network, 'register', v1Lines, fields.timestamp);
+  }
+  const v2Lines = [...v1Lines, fields.region ?? '', fields.zone ?? ''];
+  if (fields.enrollmentKey) v2Lines.push(fields.enrollmentKey);
+  return canonicalMessage(network, 'register', v2Lines, fields.timestamp, PROTOCOL_TAG_V2);
 }
 
 export function heartbeatMessage(network: string, fields: Unsigned<HeartbeatFields>): string {
@@ -126,4 +127,23 @@ export function forceRotateKeyMessage(
     [fields.nodeId, fields.oldPublicKey, fields.newPublicKey],
     fields.timestamp,
   );
+}
+/** A sovereign makes an enrollment key; mesh picks its id and secret, so neither is signed here. */
+export function enrollmentKeyCreateMessage(
+  network: string,
+  fields: Pick<EnrollmentKeyCreateFields, 'note' | 'tags' | 'maxUses' | 'expiresAt' | 'timestamp'>,
+): string {
+  return canonicalMessage(
+    network,
+    'enrollment-key-create',
+    [fields.note, fields.tags.join(','), String(fields.maxUses), String(fields.expiresAt)],
+    fields.timestamp,
+  );
+}
+
+export function enrollmentKeyRevokeMessage(
+  network: string,
+  fields: Pick<EnrollmentKeyRevokeFields, 'keyId' | 'timestamp'>,
+): string {
+  return canonicalMessage(network, 'enrollment-key-revoke', [fields.keyId], fields.timestamp);
 }

@@ -15,6 +15,7 @@ import {
   timestampSchema,
 } from './fields.js';
 import type { SignedAction } from './actions.js';
+import { enrollmentKeyCreateRequestSchema, enrollmentKeyRevokeRequestSchema, enrollmentKeySchema } from './enrollment.js';
 
 export const serviceInputSchema = z.object({
   type: serviceTypeSchema,
@@ -49,6 +50,8 @@ export const registerRequestSchema = z.object({
   // Absent in a mesh-v1 registration; present ones are signed in a mesh-v2 message (docs/protocol.md).
   region: locationSchema.nullish(),
   zone: locationSchema.nullish(),
+  // An enrollment key (README, Enrollment keys): signed in a mesh-v2 message, so it cannot be lifted onto another registration.
+  enrollmentKey: enrollmentKeySchema.nullish(),
   ...signed,
 });
 
@@ -163,6 +166,8 @@ export const SIGNED_REQUEST_SCHEMAS = {
   'set-region': setRegionRequestSchema,
   'rotate-key': rotateKeyRequestSchema,
   'force-rotate-key': forceRotateKeyRequestSchema,
+  'enrollment-key-create': enrollmentKeyCreateRequestSchema,
+  'enrollment-key-revoke': enrollmentKeyRevokeRequestSchema,
 } as const satisfies Record<SignedAction, z.ZodType>;
 
 export type SignedFields<A extends SignedAction> = z.output<(typeof SIGNED_REQUEST_SCHEMAS)[A]>;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { serviceInputSchema, type ServiceInput } from '../../shared/requests.js';
 import { locationSchema } from '../../shared/fields.js';
+import { enrollmentKeySchema } from '../../shared/enrollment.js';
 import type { Registration } from '../signed-requests.js';
 import { describeIssues } from '../../shared/issues.js';
 
@@ -29,6 +30,16 @@ export const zoneOption = () =>
     parseLocation,
   );
 
+/** An enrollment key as `mesh enrollment create` printed it; the environment keeps it out of `ps`. */
+export const enrollmentKeyOption = () =>
+  new Option('--enrollment-key <secret>', 'an enrollment key: approved at once if valid (signs a mesh-v2 registration)')
+    .env('MESH_ENROLLMENT_KEY')
+    .argParser((value: string) => {
+      const parsed = enrollmentKeySchema.safeParse(value.trim());
+      if (!parsed.success) throw new InvalidArgumentError(describeIssues(parsed.error.issues, ' '));
+      return parsed.data;
+    });
+
 export const nodeIdOption = () =>
   new Option('--node-id <id>', 'the node id, e.g. validator-002').env('MESH_NODE_ID').makeOptionMandatory();
 export const ipOption = () => new Option('--ip <address>', "the node's Tailscale IP");
@@ -40,6 +51,7 @@ export interface RegistrationOptions {
   service?: ServiceInput[];
   region?: string;
   zone?: string;
+  enrollmentKey?: string;
 }
 
 /** The options that describe a node to mesh, for register, agent and sign register. */
@@ -50,7 +62,8 @@ export function withRegistrationOptions(command: Command): Command {
     .addOption(ipOption())
     .option('--service <type:port[:pubkey]>', 'a service the node offers; repeat for each', parseService)
     .addOption(regionOption())
-    .addOption(zoneOption());
+    .addOption(zoneOption())
+    .addOption(enrollmentKeyOption());
 }
 
 export function registrationOf(options: RegistrationOptions): Registration {
@@ -61,5 +74,6 @@ export function registrationOf(options: RegistrationOptions): Registration {
     services: options.service ?? [],
     ...(options.region ? { region: options.region } : {}),
     ...(options.zone ? { zone: options.zone } : {}),
+    ...(options.enrollmentKey ? { enrollmentKey: options.enrollmentKey } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { collectUrls, DEFAULT_URL } from './context.js';
 import { addDecisionCommands } from './decisions.js';
+import { addEnrollmentCommands } from './enrollment.js';
 import { addInfoCommand } from './info.js';
 import { addKeyCommands } from './keys.js';
 import { addNodeCommands } from './node.js';
@@ -37,6 +38,7 @@ export function buildProgram(options: { jsonErrors?: boolean } = {}): Command {
   addDecisionCommands(program);
   addSovereignCommands(program);
   addQuorumCommands(program);
+  addEnrollmentCommands(program);
   addNodeCommands(program);
   addKeyRotationCommands(program);
   addSignCommands(program);

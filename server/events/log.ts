@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNotNull, lt, lte, max, notLike, sql } from
 import {
   meshEventSchema,
   type EventFilter,
+  type AdmissionRecord,
   type EventType,
   type KeyRotation,
   type MeshEvent,
@@ -13,6 +14,7 @@ import {
 import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
 import type { DecisionEvent } from '../../shared/decisions.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
+import type { EnrollmentKeyView } from '../../shared/enrollment.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
 import type { WriteRecord } from './write-record.js';
@@ -36,6 +38,8 @@ export interface NewEvent {
   identityChange?: IdentityChange | undefined;
   decision?: DecisionEvent | undefined;
   keyRotation?: KeyRotation | undefined;
+  enrollmentKey?: EnrollmentKeyView | undefined;
+  admission?: AdmissionRecord | undefined;
 }
 
 /** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
@@ -52,6 +56,8 @@ function detailOf(
   | 'identityChange'
   | 'decision'
   | 'keyRotation'
+  | 'enrollmentKey'
+  | 'admission'
 > {
   return {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
@@ -63,6 +69,8 @@ function detailOf(
     ...(event.identityChange === undefined ? {} : { identityChange: event.identityChange }),
     ...(event.decision === undefined ? {} : { decision: event.decision }),
     ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
+    ...(event.enrollmentKey === undefined ? {} : { enrollmentKey: event.enrollmentKey }),
+    ...(event.admission === undefined ? {} : { admission: event.admission }),
   };
 }
 

@@ -31,6 +31,9 @@ const WORDS: Record<EventType, string> = {
   'mesh.concentration': 'region concentration',
   'decision.signed': 'sovereign decision signed',
   'decision.expired': 'sovereign decision expired unmet',
+  'enrollment-key.created': 'created',
+  'enrollment-key.revoked': 'revoked',
+  'admission.refused': 'refused by the admission policies',
 };
 
 // 0.15 * 100 is 15.000000000000002 in floating point.
@@ -159,7 +162,9 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
     }
     const subject = event.type.startsWith('sovereign.')
       ? `sovereign key ${event.publicKey ?? '?'}`
-      : `node ${event.nodeId ?? '?'}`;
+      : event.type.startsWith('enrollment-key.')
+        ? `enrollment key ${event.enrollmentKey?.id ?? '?'}`
+        : `node ${event.nodeId ?? '?'}`;
     logger.info(`${subject} ${WORDS[event.type]}`, {
       event: event.type,
       revision: event.revision,

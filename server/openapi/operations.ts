@@ -4,6 +4,13 @@ import type { MeshErrorCode } from '../../shared/errors.js';
 import { IDENTITY_CODES } from '../../shared/identity.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
+import {
+  enrollmentKeyCreateRequestSchema,
+  enrollmentKeyCreatedSchema,
+  enrollmentKeyListSchema,
+  enrollmentKeyRevokeRequestSchema,
+  enrollmentKeyRevokedSchema,
+} from '../../shared/enrollment.js';
 import { heartbeatHistoryRequestSchema, heartbeatHistorySchema } from '../../shared/heartbeat-history.js';
 import { nodeChangesRequestSchema, nodeChangesSchema } from '../../shared/node-changes.js';
 import { livenessSchema, readinessSchema } from '../../shared/operations.js';
@@ -103,10 +110,25 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     path: '/register',
     procedure: 'node.register',
     input: registerRequestSchema,
-    summary: 'Register a node (it starts pending), or update its address and services',
+    summary:
+      'Register a node (it starts pending, or active at once when an admission policy approves it, e.g. through an enrollment key), or update its address and services',
     signed: 'register',
     response: nodeResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NODE_DENIED', 'NODE_ID_TAKEN', 'PUBLIC_KEY_TAKEN', 'PENDING_FULL', ...IDENTITY_CODES],
+    errors: [
+      ...SIGNATURE_ERRORS,
+      'NODE_DENIED',
+      'NODE_ID_TAKEN',
+      'PUBLIC_KEY_TAKEN',
+      'PENDING_FULL',
+      'NODE_CHANGED',
+      'ADMISSION_REFUSED',
+      'ADMISSION_UNAVAILABLE',
+      'ENROLLMENT_KEY_UNKNOWN',
+      'ENROLLMENT_KEY_EXPIRED',
+      'ENROLLMENT_KEY_SPENT',
+      'ENROLLMENT_KEY_REVOKED',
+      ...IDENTITY_CODES,
+    ],
   },
   {
     method: 'GET',
@@ -260,6 +282,39 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     response: sovereignListSchema,
     conditional: true,
     errors: [],
+  },
+  {
+    method: 'POST',
+    path: '/enrollment-keys',
+    procedure: 'enrollment.create',
+    input: enrollmentKeyCreateRequestSchema,
+    summary: 'Create an enrollment key (signed by a sovereign): its secret is in this answer only',
+    description:
+      'Single-use by default (`maxUses` 1), reusable up to `maxUses`; it stops working at `expiresAt` (at most a year ahead). ' +
+      'mesh keeps only the SHA-256 of the secret. A node whose registration carries the secret is approved at once, ' +
+      'recorded as approved by this sovereign through this key, while MESH_ADMISSION names enrollment-key.',
+    signed: 'enrollment-key-create',
+    response: enrollmentKeyCreatedSchema,
+    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'INVALID_INPUT'],
+  },
+  {
+    method: 'GET',
+    path: '/enrollment-keys',
+    procedure: 'enrollment.list',
+    summary: 'The enrollment keys, oldest first: metadata only (never a secret nor its hash)',
+    response: enrollmentKeyListSchema,
+    errors: [],
+  },
+  {
+    method: 'POST',
+    path: '/enrollment-keys/:id/revoke',
+    procedure: 'enrollment.revoke',
+    input: enrollmentKeyRevokeRequestSchema,
+    summary: 'Revoke an enrollment key (signed by a sovereign): it admits nobody from then on',
+    signed: 'enrollment-key-revoke',
+    pathFields: { id: 'keyId' },
+    response: enrollmentKeyRevokedSchema,
+    errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'ENROLLMENT_KEY_NOT_FOUND'],
   },
   {
     method: 'GET',

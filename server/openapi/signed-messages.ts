@@ -1,6 +1,8 @@
 import { SIGNER_OF, type SignedAction } from '../../shared/actions.js';
 import {
   forceRotateKeyMessage,
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
@@ -61,6 +63,16 @@ export function signedMessageTemplate(action: SignedAction, network: string): st
       return sovereignAddMessage(network, { publicKey: slot('publicKey'), description: slot('description'), timestamp });
     case 'sovereign-remove':
       return sovereignRemoveMessage(network, { publicKey: slot('publicKey'), timestamp });
+    case 'enrollment-key-create':
+      return enrollmentKeyCreateMessage(network, {
+        note: slot('note'),
+        tags: [slot('tags')],
+        maxUses: placeholder('maxUses'),
+        expiresAt: placeholder('expiresAt'),
+        timestamp,
+      });
+    case 'enrollment-key-revoke':
+      return enrollmentKeyRevokeMessage(network, { keyId: slot('keyId'), timestamp });
   }
 }
 
@@ -75,7 +87,8 @@ const NOTES: Partial<Record<SignedAction, string>> = {
     '`{tailscaleIP}` is empty when absent. The services line holds one `{type}:{port}:{servicePublicKey}` per ' +
     'service in request order, comma-separated (`{servicePublicKey}` empty when absent); the line is empty without services. ' +
     'A registration with `region` or `zone` signs the mesh-v2 message instead: `mesh-v2` as its first line, and two more ' +
-    'lines after the services line, region then zone (each empty when absent), before the timestamp.',
+    'lines after the services line, region then zone (each empty when absent), before the timestamp. A registration with ' +
+    '`enrollmentKey` signs the mesh-v2 message too, with the key as given on one more line after the zone line.',
   heartbeat: '`{tailscaleIP}` is empty when absent.',
   approve: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
   deny: '`{nodePublicKey}` is the key the node registered with: a decision is bound to that registration.',
@@ -85,6 +98,8 @@ const NOTES: Partial<Record<SignedAction, string>> = {
     '`{nodePublicKey}` is the key the node has now (the one that signs `signature`); `newKeySignature` is the new key’s ' +
     'signature over the same message, its proof of possession.',
   'force-rotate-key': '`{nodePublicKey}` is the key the node has now (the lost one); `{newPublicKey}` replaces it.',
+  'enrollment-key-create':
+    '`{note}` is empty when absent; `{tags}` is the tags in request order joined by `,` (empty when none); `{maxUses}` is 1 when absent.',
   'set-region':
     '`{nodePublicKey}` is the key the node registered with; `{region}` and `{zone}` are empty when absent (which clears them).',
 };

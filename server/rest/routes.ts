@@ -163,6 +163,18 @@ export const restRoutes: readonly RestRoute[] = [
   },
   { method: 'GET', path: '/sovereign', call: (api) => api.sovereign.list() },
   { method: 'GET', path: '/decisions', call: (api) => api.sovereign.decisions() },
+  {
+    method: 'POST',
+    path: '/enrollment-keys',
+    call: (api, { body }) => api.enrollment.create(unvalidated<Inputs['enrollment']['create']>(body)),
+  },
+  { method: 'GET', path: '/enrollment-keys', call: (api) => api.enrollment.list() },
+  {
+    method: 'POST',
+    path: '/enrollment-keys/:id/revoke',
+    call: (api, { params, body }) =>
+      api.enrollment.revoke(unvalidated<Inputs['enrollment']['revoke']>({ ...body, keyId: params.id })),
+  },
   { method: 'GET', path: '/health', call: (api) => api.info() },
   {
     method: 'GET',

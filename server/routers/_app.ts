@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from '../trpc.js';
+import { enrollmentRouter } from './enrollment/index.js';
 import { eventsRouter } from './events/index.js';
 import { healthRouter } from './health/index.js';
 import { infoProcedure } from './info.js';
@@ -11,6 +12,7 @@ export const appRouter = router({
   health: healthRouter,
   sovereign: sovereignRouter,
   events: eventsRouter,
+  enrollment: enrollmentRouter,
 });
 
 export type AppRouter = typeof appRouter;

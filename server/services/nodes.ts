@@ -4,7 +4,8 @@ import type { NodeDecisionFields, RegisterFields, SetRegionFields } from '../../
 import type { NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { nodes, services, type NodeRow } from '../../db/schema.js';
-import type { EventType } from '../../shared/events.js';
+import type { AdmissionRecord, EventType } from '../../shared/events.js';
+import type { EnrollmentKeyView } from '../../shared/enrollment.js';
 import { MeshError } from '../errors.js';
 import { appendEvent } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
@@ -18,9 +19,10 @@ export async function recordNodeEvent(
   node: Pick<NodeRow, 'id' | 'publicKey'>,
   actor: string,
   now: number,
+  detail: { admission?: AdmissionRecord | undefined; enrollmentKey?: EnrollmentKeyView | undefined } = {},
 ) {
   const view = type === 'node.removed' || type === 'node.expired' ? null : await readNodeView(tx, node.id);
-  await appendEvent(tx, record, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view }, now);
+  await appendEvent(tx, record, { type, actor, nodeId: node.id, publicKey: node.publicKey, node: view, ...detail }, now);
 }
 
 /** What a re-registration can change, to tell an update from a repeat. */
@@ -89,8 +91,21 @@ async function requireRoomForPending(tx: Tx, { maxPending, pendingTtlMs }: Pendi
   );
 }
 
+/** How the admission policies (server/admission/) admit a registration, decided in its transaction. */
+export interface AdmissionDecision {
+  status: 'pending' | 'active';
+  /** When active: in whose name (an enrollment key's creator). */
+  approvedBy?: string;
+  /** When an enrollment key approved it: that key, after this use. */
+  enrollmentKey?: EnrollmentKeyView;
+  record: AdmissionRecord;
+}
+export type DecideAdmission = (tx: Tx, now: number) => Promise<AdmissionDecision>;
+
 /**
- * A new node starts pending, if there is room (PendingLimits). A node registering again with its
+ * A new node starts pending, if there is room (PendingLimits), unless `admit` (the admission
+ * policies) approves it at once or refuses it; a node still pending that registers again passes
+ * `admit` again. A node registering again with its
  * own key updates its address and services and keeps its status; a nodeId or key held by another
  * registration is refused.
  */
@@ -100,6 +115,7 @@ export async function registerNode(
   request: RegisterFields,
   now: number,
   limits: PendingLimits,
+  admit?: DecideAdmission,
 ): Promise<NodeResult> {
   const { nodeId, publicKey } = request;
   const existing = await findNode(tx, nodeId);
@@ -114,7 +130,9 @@ export async function registerNode(
     .from(nodes)
     .where(and(eq(nodes.publicKey, publicKey), ne(nodes.id, nodeId)));
   if (keyHolder) throw new MeshError('PUBLIC_KEY_TAKEN', `this public key is already registered as node ${keyHolder.id}`);
-  if (!existing) await requireRoomForPending(tx, limits);
+  const admission = admit && (!existing || existing.status === 'pending') ? await admit(tx, now) : undefined;
+  const approved = admission?.status === 'active';
+  if (!existing && !approved) await requireRoomForPending(tx, limits);
 
   const fields = {
     tailscaleHostname: request.tailscaleHostname,
@@ -131,9 +149,25 @@ export async function registerNode(
     await tx.insert(nodes).values({ id: nodeId, publicKey, status: 'pending', registeredAt: now, ...fields });
   }
   await replaceServices(tx, nodeId, request.services);
-  if (!existing) await recordNodeEvent(tx, record, 'node.registered', { id: nodeId, publicKey }, publicKey, now);
+  const detail = { admission: admission?.record };
+  if (!existing) await recordNodeEvent(tx, record, 'node.registered', { id: nodeId, publicKey }, publicKey, now, detail);
   else if ((await addressOf(tx, nodeId)) !== before) await recordNodeEvent(tx, record, 'node.updated', existing, publicKey, now);
 
+  if (admission && approved) {
+    const approvedBy = admission.approvedBy ?? publicKey;
+    await tx.update(nodes).set({ status: 'active', approvedAt: now, approvedBy }).where(eq(nodes.id, nodeId));
+    await recordNodeEvent(tx, record, 'node.approved', { id: nodeId, publicKey }, approvedBy, now, {
+      admission: admission.record,
+      enrollmentKey: admission.enrollmentKey,
+    });
+    const through = admission.enrollmentKey ? `enrollment key ${admission.enrollmentKey.id}` : 'the admission policies';
+    return {
+      success: true,
+      nodeId,
+      status: 'active',
+      message: `Registration approved at once through ${through}. Status: active.`,
+    };
+  }
   const status: NodeStatus = existing?.status ?? 'pending';
   return {
     success: true,

@@ -1,5 +1,7 @@
 import {
   forceRotateKeyMessage,
+  enrollmentKeyCreateMessage,
+  enrollmentKeyRevokeMessage,
   heartbeatMessage,
   nodeDecisionMessage,
   registerMessage,
@@ -105,6 +107,16 @@ async function rebuildMessage(ctx: MeshContext, action: SignedAction, fields: An
         message: sovereignRemoveMessage(network, request),
       };
     }
+    case 'enrollment-key-create': {
+      const request = fields as SignedFields<'enrollment-key-create'>;
+      const signer = request.approverPublicKey;
+      return { signerKey: signer, subjectKey: signer, message: enrollmentKeyCreateMessage(network, request) };
+    }
+    case 'enrollment-key-revoke': {
+      const request = fields as SignedFields<'enrollment-key-revoke'>;
+      const signer = request.approverPublicKey;
+      return { signerKey: signer, subjectKey: signer, message: enrollmentKeyRevokeMessage(network, request) };
+    }
   }
 }
 
@@ -140,7 +152,7 @@ export async function checkSignature(ctx: MeshContext, action: SignedAction, fie
     ctx.metrics.signatureFailed('bad_signature');
     throw new MeshError(
       'BAD_SIGNATURE',
-      `signature does not verify: sign the ${action} message of protocol mesh-v1 for network "${ctx.config.network}" with the ${
+      `signature does not verify: sign the ${action} message of protocol ${message.slice(0, message.indexOf('\n'))} for network "${ctx.config.network}" with the ${
         action === 'register'
           ? "node's own"
           : action === 'heartbeat' || action === 'rotate-key'

@@ -34,6 +34,9 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'mesh.concentration': 'region concentration',
   'decision.signed': 'decision signed',
   'decision.expired': 'decision expired',
+  'enrollment-key.created': 'enrollment key created',
+  'enrollment-key.revoked': 'enrollment key revoked',
+  'admission.refused': 'registration refused',
 };
 export const EVENT_TYPE_LIST = Object.keys(EVENT_LABELS) as EventType[];
 

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       serviceProbeIntervalMs: 60_000,
       serviceProbeTimeoutMs: 5_000,
       serviceProbeConcurrency: 16,
+      leaderLeaseMs: 15_000,
     });
   });
 
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
       MESH_SELF_PRESERVATION_MAX_MS: '60000',
       MESH_OFFLINE_RATE: '3',
       MESH_AUTO_DENY_AFTER_MISSED: '30',
+      MESH_LEADER_LEASE_MS: '3000',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -107,6 +109,7 @@ describe('loadConfig', () => {
       dbBusyTimeoutMs: 750,
       selfPreservationRatio: 0.5,
       selfPreservationMaxMs: 60_000,
+      leaderLeaseMs: 3000,
       offlineRate: 3,
       autoDenyAfterMissed: 30,
     });

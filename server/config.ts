@@ -115,6 +115,8 @@ const variablesSchema = z.object({
   MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
   MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  // Several processes on one database: how long the leader's lease lasts unless renewed (a third of it).
+  MESH_LEADER_LEASE_MS: milliseconds(15_000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -181,6 +183,8 @@ export interface MeshConfig {
   serviceProbeTimeoutMs: number;
   /** Service probes in flight at most. */
   serviceProbeConcurrency: number;
+  /** How long the leader's lease lasts unless renewed: the longest a dead leader's work waits for another. */
+  leaderLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -238,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
     serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
     serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
+    leaderLeaseMs: c.MESH_LEADER_LEASE_MS,
   };
 }
 

@@ -5,6 +5,8 @@ import { openDatabase, type MeshDatabase } from '../../db/database.js';
 import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
+import { startTestServer } from '../testing/servers.js';
+import { waitUntil } from '../../shared/testing/wait.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { FencedWriteError, LeaderLease, newProcessId } from './lease.js';
 
@@ -174,5 +176,18 @@ describe('a mesh and the leader lease', () => {
       (event) => event.type === 'node.offline',
     );
     expect(offline.map((event) => event.nodeId)).toEqual(['n1']);
+  });
+
+  it('a leader stopped gracefully gives the lease up: another process leads at its next look, long before the lease would run out', async () => {
+    const url = sharedFile();
+    // A lease far longer than the wait below: only the release can hand it over in time.
+    const config = { leaderLeaseMs: 600_000, eventPollMs: 20 };
+    const first = await startTestServer((stop) => cleanups.push(stop), { dbUrl: url, config });
+    const second = await startTestServer((stop) => cleanups.push(stop), { dbUrl: url, config });
+    expect(first.mesh.leader.isLeader).toBe(true);
+    expect(second.mesh.leader.isLeader).toBe(false);
+    await first.close();
+    await waitUntil(() => second.mesh.leader.isLeader, 'the second process to take over', 10_000);
+    expect(second.mesh.leader.status()).toMatchObject({ role: 'leader', epoch: 2, leaderId: second.mesh.leader.processId });
   });
 });

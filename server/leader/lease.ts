@@ -188,12 +188,17 @@ export class LeaderLease {
     let wasLeader = this.isLeader;
     let lastLeader = this.status().leaderId;
     const renewEveryMs = Math.max(1, Math.floor(this.leaseMs / 3));
+    // A database that stays down fails every tick: said once, and once more when it works again.
+    let failing = false;
     const tick = async () => {
       try {
         if (this.#epoch > 0) await this.tryAcquire();
         else await this.tryTakeOver();
+        if (failing) logger.info('the leader lease is read and renewed again', { processId: this.processId });
+        failing = false;
       } catch (error) {
-        logger.error('the leader lease could not be read or renewed', error, { processId: this.processId });
+        if (!failing) logger.error('the leader lease could not be read or renewed', error, { processId: this.processId });
+        failing = true;
       }
       const status = this.status();
       if (status.role === 'leader' && !wasLeader) logger.info(`leading, epoch ${status.epoch}`, { ...status });

@@ -35,6 +35,8 @@ const { dir, cleanup } = tempDir();
 const dbPath = join(dir, 'mesh.db');
 const sovereign = newSigner();
 const processes: Process[] = [];
+/** Every process started, kept before its start is awaited: all are stopped, whatever happened. */
+const started: Array<{ name: string; running: Running }> = [];
 let db: Client;
 
 function start(): Running {
@@ -59,14 +61,13 @@ function start(): Running {
 }
 
 beforeAll(async () => {
-  // Each process is kept before its start is awaited, so that it is stopped whatever happens next.
-  const started = ['p1', 'p2', 'p3'].map((name) => ({ name, running: start() }));
+  started.push(...['p1', 'p2', 'p3'].map((name) => ({ name, running: start() })));
   for (const { name, running } of started) processes.push({ name, running, url: await listeningUrl(running) });
   db = createClient({ url: `file:${dbPath}` });
 }, 60_000);
 
 afterAll(async () => {
-  for (const { running } of processes) {
+  for (const { running } of started) {
     if (running.child.signalCode === null && running.child.exitCode === null) running.child.kill('SIGCONT');
     await running.stop();
   }

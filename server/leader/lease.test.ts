@@ -3,10 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { openDatabase, type MeshDatabase } from '../../db/database.js';
 import { sweepOnce } from '../sweeper.js';
+import { silentLogger } from '../log.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
 import { startTestServer } from '../testing/servers.js';
 import { waitUntil } from '../../shared/testing/wait.js';
+import { startServiceProbes } from '../probes/service-probes.js';
+import { acceptingListener } from '../testing/tcp-listeners.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { FencedWriteError, LeaderLease, newProcessId } from './lease.js';
 
@@ -189,5 +192,44 @@ describe('a mesh and the leader lease', () => {
     await first.close();
     await waitUntil(() => second.mesh.leader.isLeader, 'the second process to take over', 10_000);
     expect(second.mesh.leader.status()).toMatchObject({ role: 'leader', epoch: 2, leaderId: second.mesh.leader.processId });
+  });
+
+  it('a former leader paused past its lease records no service health: the probe result is fenced, counted and logged', async () => {
+    const url = sharedFile();
+    const clock = new TestClock();
+    const a = await createTestMesh({ clock, config: { dbUrl: url } });
+    meshes.push(a);
+    const b = await createTestMesh({ clock, config: { dbUrl: url } });
+    meshes.push(b);
+    const ledger = await acceptingListener();
+    cleanups.push(() => ledger.close());
+    const node = newSigner(clock);
+    const options = { network: a.network };
+    const services = [{ type: 'ledger', port: ledger.port }];
+    await a.api.node.register(
+      signedRegister(node, { nodeId: 'n1', tailscaleHostname: 'n1.ts.net', tailscaleIP: '127.0.0.1', services }, options),
+    );
+    await a.api.sovereign.approve(
+      signedNodeDecision(a.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: node.publicKey }, options),
+    );
+    clock.advance(LEASE_MS + 1);
+    expect(await b.mesh.leader.tryTakeOver()).toBe(true);
+
+    const warned: string[] = [];
+    const probes = startServiceProbes(a.mesh, { info: () => {}, warn: (message) => warned.push(message), error: () => {} });
+    cleanups.push(() => probes.stop());
+    await probes.probeAll();
+    expect((await a.api.events.list({ types: ['service.health'] })).events).toEqual([]);
+    expect(a.mesh.leader.fencedWrites).toBe(1);
+    expect(warned).toEqual([
+      `service health of n1 not written: the leader lease moved to ${b.mesh.leader.processId} at epoch 2 (this process held epoch 1)`,
+    ]);
+    // It knows now: it probes no more, and the leader's probes record the change.
+    expect(a.mesh.leader.isLeader).toBe(false);
+    await b.mesh.hub.catchUp();
+    const leaderProbes = startServiceProbes(b.mesh, silentLogger);
+    cleanups.push(() => leaderProbes.stop());
+    await leaderProbes.probeAll();
+    expect((await b.api.events.list({ types: ['service.health'] })).events).toHaveLength(1);
   });
 });

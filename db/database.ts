@@ -88,9 +88,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   try {
     client = createClient({ url, timeout: BUSY_WAIT_PER_ATTEMPT_MS });
     if (url.startsWith('file:') && !isInMemory(url)) {
-      // WAL lets readers go on while a write commits; NORMAL is crash-safe under WAL.
-      await client.execute('PRAGMA journal_mode = WAL');
-      await client.execute('PRAGMA synchronous = NORMAL');
+      const opened = client;
+      // WAL lets readers go on while a write commits; NORMAL is crash-safe under WAL. Switching a new
+      // file to WAL needs it to itself: processes started together wait for each other here too.
+      await whenFree(client, async () => {
+        await opened.execute('PRAGMA journal_mode = WAL');
+        await opened.execute('PRAGMA synchronous = NORMAL');
+      });
     }
     await client.execute('PRAGMA foreign_keys = ON');
     const db = drizzle(client, { schema });
@@ -110,10 +114,15 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
  * (the failed statement would poison the next commit on its connection, as for writes).
  */
 async function migrateWhenFree(client: Client, db: Db): Promise<void> {
+  await whenFree(client, () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }));
+}
+
+/** Runs `work` (safe to repeat) until it does not fail busy, reopening the connections between attempts. */
+async function whenFree(client: Client, work: () => Promise<void>): Promise<void> {
   const deadline = performance.now() + DEFAULT_BUSY_TIMEOUT_MS;
   for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
     try {
-      return await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return await work();
     } catch (error) {
       if (!isBusyError(error) || performance.now() + delay > deadline) throw error;
       void client.reconnect();

@@ -214,3 +214,15 @@ export const meshMeta = sqliteTable('mesh_meta', {
 });
 
 export type EventRow = typeof events.$inferSelect;
+
+/**
+ * Which mesh process leads, when several share the database: the one row (id 1) is taken and renewed
+ * with one conditional upsert (see server/leader/lease.ts). `epoch` grows by one at every change of
+ * holder: the fencing token every leader-only write checks inside its own transaction.
+ */
+export const meshLeader = sqliteTable('mesh_leader', {
+  id: integer('id').primaryKey(),
+  holder: text('holder').notNull(),
+  epoch: integer('epoch').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});

@@ -40,6 +40,8 @@ export async function startMesh(
     mesh.close();
     throw error;
   }
+  // Before the leader-only work: it starts only while this process holds the lease.
+  const leadership = mesh.leader.start(options.logger, config.eventPollMs);
   const sweeper = startSweeper(mesh, options.logger);
   const rateLimitReports = startRateLimitReports(mesh, options.logger);
   const probes = startServiceProbes(mesh, options.logger);
@@ -70,6 +72,8 @@ export async function startMesh(
         await sweeper.stop();
         await rateLimitReports.stop();
         await probes.stop();
+        // With its leader-only work stopped, the lease is given up: another process takes over at once.
+        await leadership.stop();
         await poller.stop();
         await Promise.race([inFlight.settled(), graceOver]);
         clearTimeout(graceTimer);

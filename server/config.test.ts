@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       admission: ['manual'],
       admissionUrl: undefined,
       admissionTimeoutMs: 2_000,
+      leaderLeaseMs: 15_000,
     });
   });
 
@@ -148,6 +149,7 @@ describe('loadConfig', () => {
       MESH_SELF_PRESERVATION_MAX_MS: '60000',
       MESH_OFFLINE_RATE: '3',
       MESH_AUTO_DENY_AFTER_MISSED: '30',
+      MESH_LEADER_LEASE_MS: '3000',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -173,6 +175,7 @@ describe('loadConfig', () => {
       dbBusyTimeoutMs: 750,
       selfPreservationRatio: 0.5,
       selfPreservationMaxMs: 60_000,
+      leaderLeaseMs: 3000,
       offlineRate: 3,
       autoDenyAfterMissed: 30,
     });

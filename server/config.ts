@@ -185,6 +185,8 @@ const variablesSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:9000/admit' })
     .optional(),
   MESH_ADMISSION_TIMEOUT_MS: milliseconds(2_000),
+  // Several processes on one database: how long the leader's lease lasts unless renewed (a third of it).
+  MESH_LEADER_LEASE_MS: milliseconds(15_000),
 });
 
 const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
@@ -278,6 +280,8 @@ export interface MeshConfig {
   admissionUrl: string | undefined;
   /** How long the http policy waits for an answer before it refuses. */
   admissionTimeoutMs: number;
+  /** How long the leader's lease lasts unless renewed: the longest a dead leader's work waits for another. */
+  leaderLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -347,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     admission: c.MESH_ADMISSION,
     admissionUrl: c.MESH_ADMISSION_URL,
     admissionTimeoutMs: c.MESH_ADMISSION_TIMEOUT_MS,
+    leaderLeaseMs: c.MESH_LEADER_LEASE_MS,
   };
 }
 

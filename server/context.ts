@@ -11,6 +11,7 @@ import type { Registry } from './registry/registry.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { SelfPreservationGate } from './self-preservation.js';
 import type { RegionConcentrationWatch } from './registry/region-concentration.js';
+import type { LeaderLease } from './leader/lease.js';
 
 /**
  * @internal (as are createContext and Context.mesh: see there)
@@ -39,6 +40,8 @@ export interface MeshContext {
   preservation: SelfPreservationGate;
   /** Whether a mesh.concentration entry is on record, for the sweeper. */
   regionWatch: RegionConcentrationWatch;
+  /** Whether this process leads the ones sharing the database, and the fence of leader-only writes. */
+  leader: LeaderLease;
 }
 
 /** What the transport knows about the request, and how to end its connection. */

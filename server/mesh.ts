@@ -22,6 +22,7 @@ import { bootstrapSovereign, countSovereigns, readAllSovereignViews } from './se
 import { recordMeshUp } from './services/uptime-rollup.js';
 import { refreshUptime } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
+import { LeaderLease } from './leader/lease.js';
 
 const version = packageVersion();
 
@@ -84,6 +85,9 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     await requireReachableQuorum(database, config.quorum);
     // Mesh's own running minutes are the denominator of every node's uptime: this one counts too.
     await database.write((tx) => recordMeshUp(tx, startedAt));
+    // Taken at once when free: a lone process leads from its first sweep, without waiting a lease out.
+    const leader = new LeaderLease(database, { leaseMs: config.leaderLeaseMs, clock });
+    await leader.tryAcquire();
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
     await refreshUptime({ database, registry, clock, config });
@@ -114,6 +118,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       database,
       verifier,
       preservation,
+      leader,
       databaseFile: databaseFile(url),
       version,
       network: config.network,
@@ -134,6 +139,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       startedAt,
       preservation,
       regionWatch: new RegionConcentrationWatch(),
+      leader,
       close: () => {
         void verifier.close();
         database.close();

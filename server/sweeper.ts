@@ -8,8 +8,12 @@ import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
 import { appendEvent } from './events/log.js';
 import { SYSTEM_ACTOR, type RegionConcentrationChange } from '../shared/events.js';
+import { FencedWriteError } from './leader/lease.js';
 
-/** One sweeper pass, committed and published. */
+/**
+ * One sweeper pass, committed and published. Leader-only: it throws FencedWriteError, having written
+ * nothing, when this process does not hold the leader lease at the epoch it believes it does.
+ */
 export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
@@ -24,7 +28,7 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
-    mesh.metrics.sweepFinished('failed', seconds(), 0);
+    mesh.metrics.sweepFinished(error instanceof FencedWriteError ? 'fenced' : 'failed', seconds(), 0);
     throw error;
   }
 }
@@ -47,6 +51,8 @@ type PassResult = SweepResult & { now: number; regionChange: RegionConcentration
 
 function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
   return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
+    // First, in the pass's own transaction: a former leader resumed from a pause writes nothing.
+    await mesh.leader.fence(tx);
     const now = mesh.clock.now();
     const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
     const result = await sweep(
@@ -84,7 +90,10 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
   });
 }
 
-/** Runs the sweeper every MESH_SWEEP_INTERVAL_MS; a failed pass is logged and the next one tries again. */
+/**
+ * Runs the sweeper every MESH_SWEEP_INTERVAL_MS while this process leads (see LeaderLease); a failed
+ * pass is logged and the next one tries again. Every process refreshes its own uptime figures.
+ */
 export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
@@ -94,8 +103,9 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     // running when the next is due (a stalled database) is not joined by another.
     if (busy) return;
     busy = true;
-    running = sweepOnce(mesh).then(
+    running = (mesh.leader.isLeader ? sweepOnce(mesh) : Promise.resolve(null)).then(
       (result) => {
+        if (!result) return;
         if (result.expired.length > 0)
           logger.info(`${result.expired.length} pending registrations expired after ${mesh.config.pendingTtlMs} ms undecided`, {
             nodes: result.expired.length,
@@ -112,7 +122,10 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
             },
           );
       },
-      (error: unknown) => logger.error('health sweep failed', error),
+      (error: unknown) => {
+        if (error instanceof FencedWriteError) mesh.leader.refused('health sweep', error, logger);
+        else logger.error('health sweep failed', error);
+      },
     );
     running = running.then(async () => {
       if (mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;

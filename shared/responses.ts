@@ -247,6 +247,23 @@ export const sovereignResultSchema = z.object({
 });
 export type SovereignResult = z.infer<typeof sovereignResultSchema>;
 
+/**
+ * Of the mesh processes sharing one database, which one runs the work that must happen once (the
+ * sweeper, service probes): this process's role and id, and the leader's as this process last read it.
+ */
+export const leaderStatusSchema = z.object({
+  role: z.enum(['leader', 'follower']),
+  /** This process: host, pid and a random part. */
+  processId: z.string(),
+  /** The process holding the lease; null while nobody does (between a leader's loss and a takeover). */
+  leaderId: z.string().nullable(),
+  /** Grows by one at every change of leader: the fencing token of leader-only writes. */
+  epoch: z.number(),
+  /** When the lease runs out unless renewed; null while nobody holds it. */
+  leaseExpiresAt: z.number().nullable(),
+});
+export type LeaderStatus = z.infer<typeof leaderStatusSchema>;
+
 export const infoSchema = z.object({
   status: z.literal('ok'),
   service: z.literal('mesh'),
@@ -262,6 +279,7 @@ export const infoSchema = z.object({
   maxFutureSkewMs: z.number(),
   selfPreservation: selfPreservationSchema,
   regionConcentration: regionConcentrationSchema,
+  leader: leaderStatusSchema,
 });
 export type Info = z.infer<typeof infoSchema>;
 

@@ -18,13 +18,14 @@ import { measureEvents } from './figure-events.js';
 import { countRows, measureHeartbeats, seedHeartbeatDb } from './figure-heartbeats.js';
 import { measureLimits } from './figure-limits.js';
 import { measureScale } from './figure-scale.js';
+import { measurePropagation } from './figure-propagation.js';
 import { machineInfo, writeBenchmarksPage } from './page.js';
 import { profileHeartbeats } from './profile.js';
 import { report } from './report-rows.js';
 import { formatCount, textTable } from './report.js';
 import { startMesh } from './servers.js';
-import { DISCOVERY_SIZES, HEARTBEAT_NODES, PENDING_NODES, PROFILE, progress, SCALE_NODES, WRITE } from './settings.js';
-import { cleanupNow, openWorkspace } from './workspace.js';
+import { DISCOVERY_SIZES, HEARTBEAT_NODES, PENDING_NODES, PROFILE, progress, QUICK, SCALE_NODES, WRITE } from './settings.js';
+import { cleanupNow, openWorkspace, workFile } from './workspace.js';
 
 async function main(): Promise<void> {
   openWorkspace();
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   progress(`scale: seeding ${formatCount(SCALE_NODES)} nodes`);
   const scale = await measureScale(db.keys.sovereign.publicKey);
 
-  const { rows, notes } = report({ limits, heartbeats, discovery, events, scale }, machine);
+  progress('propagation: two mesh processes on one file');
+  const propagation = await measurePropagation(workFile('propagation.db'), QUICK ? 30 : 200);
+
+  const { rows, notes } = report({ limits, heartbeats, discovery, events, scale, propagation }, machine);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   for (const note of notes) process.stdout.write(`- ${note.replace(/\*\*/g, '')}\n`);
   if (WRITE) {

@@ -243,7 +243,8 @@ export class MeshMetrics {
     this.#watchersCut.labels(transport).inc();
   }
 
-  sweepFinished(outcome: 'ok' | 'failed', seconds: number, offlined: number): void {
+  /** `fenced`: refused because this process had lost the leader lease (see LeaderLease.fence). */
+  sweepFinished(outcome: 'ok' | 'failed' | 'fenced', seconds: number, offlined: number): void {
     this.#sweeps.labels(outcome).inc();
     this.#sweepDuration.observe(seconds);
     if (offlined > 0) this.#offlined.inc(offlined);

@@ -1,11 +1,11 @@
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { count } from 'drizzle-orm';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { MeshDatabase } from '../../db/database.js';
 import { events } from '../../db/schema.js';
 import type { NodeStatus } from '../../shared/fields.js';
-import type { RegionConcentration } from '../../shared/responses.js';
+import type { LeaderStatus, RegionConcentration } from '../../shared/responses.js';
 import type { Verifier } from '../crypto/verify-pool.js';
 import type { MeshMetrics, Transport } from './mesh-metrics.js';
 
@@ -20,6 +20,7 @@ export interface StateSources {
   database: MeshDatabase;
   verifier: Verifier;
   preservation: { readonly active: boolean };
+  leader: { status(): LeaderStatus; readonly fencedWrites: number };
   /** The SQLite file, when the database is one. */
   databaseFile: string | null;
   version: string;
@@ -118,6 +119,39 @@ export function registerStateMetrics(metrics: MeshMetrics, sources: StateSources
   gauge('database_disk_size_bytes', 'Size of the database file system', async function () {
     const space = sources.databaseFile === null ? null : await diskSpace(sources.databaseFile);
     if (space) this.set(space.size);
+  });
+  gauge(
+    'leader',
+    '1 while this process holds the leader lease (runs the sweeper and service probes), 0 while it follows',
+    function () {
+      this.set(sources.leader.status().role === 'leader' ? 1 : 0);
+    },
+  );
+  gauge(
+    'leader_epoch',
+    'Epoch of the leader lease as this process last read it: grows by one at every change of leader',
+    function () {
+      this.set(sources.leader.status().epoch);
+    },
+  );
+  gauge(
+    'leader_info',
+    'Always 1: this process id and the leader id it last read (empty while nobody leads)',
+    function () {
+      const status = sources.leader.status();
+      this.reset();
+      this.labels(status.processId, status.leaderId ?? '').set(1);
+    },
+    ['process_id', 'leader_id'],
+  );
+  new Counter({
+    name: 'mesh_leader_fenced_writes_total',
+    help: 'Leader-only writes refused because this process no longer held the lease at its epoch (a former leader that was paused)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.leader.fencedWrites);
+    },
   });
   gauge('database_wal_bytes', 'Size of the SQLite write-ahead log', async function () {
     this.set(sources.databaseFile === null ? 0 : await fileSize(`${sources.databaseFile}-wal`));

@@ -6,6 +6,7 @@ import { recordHealthChange } from '../services/service-health.js';
 import { writeAndPublish } from '../write.js';
 import { ServiceProber, type Scheduler } from './service-prober.js';
 import { tcpConnect } from './tcp-connect.js';
+import { FencedWriteError } from '../leader/lease.js';
 
 export interface ServiceProbes {
   /** Probes every active node's services now and resolves once each result is recorded. */
@@ -31,6 +32,8 @@ async function probeAndRecord(
   target: ProbeTarget,
   stopping: AbortSignal,
 ): Promise<void> {
+  // Leader-only, as the sweeper: one process probes, the others learn the changes from the events log.
+  if (!mesh.leader.isLeader) return;
   const started = performance.now();
   const result = await connect(target.ip, target.port, mesh.config.serviceProbeTimeoutMs, stopping);
   // Cut short by shutdown: the service was not found down, mesh stopped looking.
@@ -44,9 +47,17 @@ async function probeAndRecord(
     mesh.registry.touchServiceHealth(target, health);
     return;
   }
-  const written = await writeAndPublish(mesh.database, mesh.hub, (tx, record) =>
-    recordHealthChange(tx, record, health.checkedAt, target, health, mesh.registry.getNode(target.nodeId)),
-  );
+  let written: boolean;
+  try {
+    written = await writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
+      await mesh.leader.fence(tx);
+      return recordHealthChange(tx, record, health.checkedAt, target, health, mesh.registry.getNode(target.nodeId));
+    });
+  } catch (error) {
+    if (!(error instanceof FencedWriteError)) throw error;
+    mesh.leader.refused(`service health of ${target.nodeId}`, error, logger);
+    return;
+  }
   if (!written) return;
   metrics.changed(health.status);
   // The event's own log line names the node; this one says which service, and what was found.
@@ -60,7 +71,8 @@ async function probeAndRecord(
 }
 
 /**
- * Starts probing the services of active nodes every MESH_SERVICE_PROBE_INTERVAL_MS (not at all when
+ * Starts probing the services of active nodes every MESH_SERVICE_PROBE_INTERVAL_MS, on the leader
+ * only (see LeaderLease: the other processes skip their rounds' probes) (not at all when
  * it is 0; probeAll() still works, for tests and tools). Only the registry's active nodes are
  * probed, at the address and ports they registered: nobody can point mesh at another host.
  */

@@ -16,4 +16,5 @@ export const infoProcedure = publicProcedure.output(infoSchema).query(({ ctx }) 
   maxFutureSkewMs: ctx.mesh.config.maxFutureSkewMs,
   selfPreservation: ctx.mesh.preservation.view(),
   regionConcentration: ctx.mesh.registry.regionConcentration(),
+  leader: ctx.mesh.leader.status(),
 }));

@@ -7,8 +7,8 @@ import type {
   HeartbeatResult,
   Info,
   KeyRotationResult,
+  NodeDetail,
   NodeResult,
-  NodeView,
   RemoveResult,
   SovereignResult,
 } from '../shared/responses.js';
@@ -47,8 +47,11 @@ export type DecisionResult<A extends NodeDecisionAction> = A extends 'remove' ? 
 export interface PreparedDecision<A extends NodeDecisionAction> {
   action: A;
   network: string;
-  /** The node as mesh holds it now. The signature names its id and `node.public_key`, so it cannot apply to another registration. */
-  node: NodeView;
+  /**
+   * The node as mesh holds it now, with its Tailscale identity evidence. The signature names its id
+   * and `node.public_key`, so it cannot apply to another registration.
+   */
+  node: NodeDetail;
   /** A signed request body with a fresh timestamp, as `POST /<action>/<nodeId>` takes it. */
   sign(): NodeDecisionFields;
   /** Signs with a fresh timestamp and sends. */

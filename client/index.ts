@@ -28,10 +28,12 @@ export type { EventType, KeyRotation, MeshEvent, SelfPreservationChange, WatchMe
 export type { AppRouter } from '../server/routers/_app.js';
 export { MESH_ERRORS, type MeshErrorCode } from '../shared/errors.js';
 export type { NodeStatus } from '../shared/fields.js';
+export type { IdentityCode, IdentityEvidence, IdentityResult } from '../shared/identity.js';
 export type { ServiceInput } from '../shared/requests.js';
 export type {
   HeartbeatResult,
   Info,
+  NodeDetail,
   KeyRotationResult,
   NodeList,
   NodeResult,

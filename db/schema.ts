@@ -127,6 +127,33 @@ export const signerClocks = sqliteTable('signer_clocks', {
 });
 
 /**
+ * What tailscaled's WhoIs said of a node's TCP peer address at its last identity check
+ * (MESH_IDENTITY, server/identity/): one row per node, replaced at each check, gone with the node.
+ */
+export const nodeIdentities = sqliteTable(
+  'node_identities',
+  {
+    nodeId: text('node_id')
+      .primaryKey()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    // match, mismatch or error; code names the first failed check (a mesh error code), null on a match.
+    result: text('result').notNull(),
+    code: text('code'),
+    reason: text('reason').notNull(),
+    // The TCP peer address the request came from, the address WhoIs was asked about.
+    peerAddress: text('peer_address').notNull(),
+    // From tailscale's WhoIsResponse: Node.StableID, Node.Key, Node.Name, Node.Tags (JSON), UserProfile.LoginName.
+    stableId: text('stable_id'),
+    nodeKey: text('node_key'),
+    nodeName: text('node_name'),
+    tags: text('tags').notNull().default('[]'),
+    userLogin: text('user_login'),
+    checkedAt: integer('checked_at').notNull(),
+  },
+  (table) => [index('node_identities_peer_idx').on(table.peerAddress, table.checkedAt)],
+);
+
+/**
  * Enrollment keys (README, Enrollment keys): only the SHA-256 of each secret is kept. `uses` counts
  * the nodes a key admitted, raised in the registration's own transaction.
  */
@@ -152,6 +179,7 @@ export const enrollmentKeys = sqliteTable(
 
 export type NodeRow = typeof nodes.$inferSelect;
 export type SovereignKeyRow = typeof sovereignKeys.$inferSelect;
+export type NodeIdentityRow = typeof nodeIdentities.$inferSelect;
 export type DecisionSignatureRow = typeof decisionSignatures.$inferSelect;
 export type EnrollmentKeyRow = typeof enrollmentKeys.$inferSelect;
 

@@ -40,11 +40,42 @@ describe('loadConfig', () => {
       serviceProbeConcurrency: 16,
       quorum: 1,
       quorumWindowMs: 24 * 60 * 60 * 1000,
+      identity: {
+        mode: 'off',
+        socketPath: '/var/run/tailscale/tailscaled.sock',
+        tags: [],
+        tailnetPrefixes: ['100.64.0.0/10', 'fd7a:115c:a1e0::/48'],
+        timeoutMs: 2_000,
+      },
       admission: ['manual'],
       admissionUrl: undefined,
       admissionTimeoutMs: 2_000,
       leaderLeaseMs: 15_000,
     });
+  });
+
+  it('reads the Tailscale identity settings, refusing a mode, prefix or tag it does not know', () => {
+    expect(
+      loadConfig({
+        MESH_IDENTITY: 'required',
+        MESH_TAILSCALE_SOCKET: '/run/ts/tailscaled.sock',
+        MESH_IDENTITY_TAGS: 'tag:validator, tag:sentry-2',
+        MESH_TAILNET_PREFIXES: '127.0.0.0/8,::1/128',
+        MESH_IDENTITY_TIMEOUT_MS: '500',
+      }).identity,
+    ).toEqual({
+      mode: 'required',
+      socketPath: '/run/ts/tailscaled.sock',
+      tags: ['tag:validator', 'tag:sentry-2'],
+      tailnetPrefixes: ['127.0.0.0/8', '::1/128'],
+      timeoutMs: 500,
+    });
+    expect(loadConfig({ MESH_IDENTITY_TAGS: '' }).identity.tags).toEqual([]);
+    expect(() => loadConfig({ MESH_IDENTITY: 'strict' })).toThrow(/MESH_IDENTITY/);
+    expect(() => loadConfig({ MESH_TAILNET_PREFIXES: '100.64.0.0' })).toThrow(/MESH_TAILNET_PREFIXES.*CIDR/);
+    expect(() => loadConfig({ MESH_TAILNET_PREFIXES: '100.64.0.0/10,fd7a::/200' })).toThrow(/MESH_TAILNET_PREFIXES/);
+    expect(() => loadConfig({ MESH_IDENTITY_TAGS: 'validator' })).toThrow(/MESH_IDENTITY_TAGS.*tag:/);
+    expect(() => loadConfig({ MESH_IDENTITY_TIMEOUT_MS: '0' })).toThrow(/MESH_IDENTITY_TIMEOUT_MS/);
   });
 
   it('reads MESH_QUORUM and MESH_QUORUM_WINDOW_MS, and refuses a quorum below 1', () => {

@@ -4,6 +4,8 @@ import { NETWORK_ID_PATTERN } from '../shared/messages.js';
 import { newPublicKeySchema } from '../shared/fields.js';
 import { describeIssues } from '../shared/issues.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
+import { IDENTITY_MODES } from '../shared/identity.js';
+import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './identity/settings.js';
 import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './admission/policies.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -50,6 +52,29 @@ const keyListSchema = z
       .filter((key) => key !== ''),
   )
   .pipe(z.array(newPublicKeySchema));
+
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((list) =>
+      list
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    );
+
+/** MESH_TAILNET_PREFIXES: where Tailscale (or Headscale) hands out node addresses. */
+const tailnetPrefixesSchema = commaList(DEFAULT_TAILNET_PREFIXES.join(',')).pipe(
+  z
+    .array(z.union([z.cidrv4(), z.cidrv6()], { error: 'each prefix is a CIDR, e.g. 100.64.0.0/10 or fd7a:115c:a1e0::/48' }))
+    .min(1, 'name at least one prefix'),
+);
+
+/** MESH_IDENTITY_TAGS: ACL tags as tailscale writes them (tailcfg.CheckTag). */
+const identityTagsSchema = commaList('').pipe(
+  z.array(z.string().regex(/^tag:[A-Za-z][A-Za-z0-9-]*$/, 'each tag is tag:<name>, e.g. tag:validator')),
+);
 
 /** MESH_ADMISSION: policy names, comma-separated, each once; one that this build does not provide is refused by name. */
 const admissionListSchema = z
@@ -146,6 +171,11 @@ const variablesSchema = z.object({
   MESH_SERVICE_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   MESH_SERVICE_PROBE_TIMEOUT_MS: milliseconds(5_000),
   MESH_SERVICE_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  MESH_IDENTITY: z.enum(IDENTITY_MODES).default('off'),
+  MESH_TAILSCALE_SOCKET: z.string().min(1).default('/var/run/tailscale/tailscaled.sock'),
+  MESH_IDENTITY_TAGS: identityTagsSchema,
+  MESH_TAILNET_PREFIXES: tailnetPrefixesSchema,
+  MESH_IDENTITY_TIMEOUT_MS: milliseconds(2_000),
   // Sovereign signatures a decision takes (approve, deny, remove, sovereign add and remove), and
   // how long a signature waits for the others: a day lets sovereigns in other time zones co-sign.
   MESH_QUORUM: z.coerce.number().int().min(1, 'must be at least 1 (1: one sovereign decides alone)').max(100).default(1),
@@ -238,6 +268,8 @@ export interface MeshConfig {
   serviceProbeTimeoutMs: number;
   /** Service probes in flight at most. */
   serviceProbeConcurrency: number;
+  /** The Tailscale identity check of registrations (server/identity/). */
+  identity: IdentitySettings;
   /** Distinct sovereigns who must sign the same decision before it takes effect; 1: each decides alone. */
   quorum: number;
   /** How long a sovereign's signature on a decision counts while it waits for the quorum. */
@@ -307,6 +339,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceProbeIntervalMs: c.MESH_SERVICE_PROBE_INTERVAL_MS,
     serviceProbeTimeoutMs: c.MESH_SERVICE_PROBE_TIMEOUT_MS,
     serviceProbeConcurrency: c.MESH_SERVICE_PROBE_CONCURRENCY,
+    identity: {
+      mode: c.MESH_IDENTITY,
+      socketPath: c.MESH_TAILSCALE_SOCKET,
+      tags: c.MESH_IDENTITY_TAGS,
+      tailnetPrefixes: c.MESH_TAILNET_PREFIXES,
+      timeoutMs: c.MESH_IDENTITY_TIMEOUT_MS,
+    },
     quorum: c.MESH_QUORUM,
     quorumWindowMs: c.MESH_QUORUM_WINDOW_MS,
     admission: c.MESH_ADMISSION,
@@ -316,7 +355,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-const LISTS: readonly string[] = ['MESH_SOVEREIGN_KEYS', 'MESH_ALLOWED_ORIGINS'];
+const LISTS: readonly string[] = ['MESH_SOVEREIGN_KEYS', 'MESH_ALLOWED_ORIGINS', 'MESH_IDENTITY_TAGS'];
 const SERVER_VARIABLES = Object.keys(variablesSchema.shape) as Array<keyof typeof variablesSchema.shape>;
 /** Read by the `mesh` CLI, which shares the environment of a host that runs mesh. */
 const CLI_VARIABLES = ['MESH_URL', 'MESH_KEY', 'MESH_NODE_ID', 'MESH_ENROLLMENT_KEY'];

@@ -48,7 +48,9 @@ export interface MeshContext {
 export interface RequestInfo {
   /** How the call came in: a metrics label. Calls made in-process (tests, tools) are `internal`. */
   transport?: Transport;
+  /** The TCP peer's address and port, as the socket has them: never a forwarding header (X-Forwarded-For). */
   remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
   /** Drops the connection: for a stream whose client stopped reading. */
   closeConnection?: ((reason: string) => void) | undefined;
   /**

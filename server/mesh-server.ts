@@ -61,6 +61,7 @@ export function createMeshServer(mesh: MeshContext, logger: Logger, options: { d
     createContext(mesh, {
       transport: 'trpc-http',
       remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
       closeConnection: () => res.destroy(),
     });
   const standard = createHTTPHandler({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decisionEventSchema } from './decisions.js';
 import { nodeIdSchema } from './fields.js';
 import { enrollmentKeyViewSchema } from './enrollment.js';
+import { identityChangeSchema, identityCheckedSchema } from './identity.js';
 import { nodeViewSchema, regionConcentrationSchema, selfPreservationSchema, sovereignViewSchema } from './responses.js';
 
 export const EVENT_TYPES = [
@@ -13,6 +14,8 @@ export const EVENT_TYPES = [
   'node.expired',
   'node.online',
   'node.offline',
+  'node.identity',
+  'node.identity-changed',
   'node.key_rotated',
   'service.health',
   'sovereign.added',
@@ -129,6 +132,10 @@ export const meshEventSchema = z.object({
   pendingFull: pendingFullChangeSchema.optional(),
   /** Present on mesh.concentration events only. */
   regionConcentration: regionConcentrationChangeSchema.optional(),
+  /** Present on node.identity events only: a Tailscale identity check and what mesh did with it. */
+  identity: identityCheckedSchema.optional(),
+  /** Present on node.identity-changed events only. */
+  identityChange: identityChangeSchema.optional(),
   /** Present on decision.signed and decision.expired events only: the sovereign decision, as far as it is signed. */
   decision: decisionEventSchema.optional(),
   /** Present on node.key_rotated events only. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decisionOutcomeSchema } from './decisions.js';
 import { nodeStatusSchema } from './fields.js';
+import { identityEvidenceSchema } from './identity.js';
 
 // The documented response shapes of the seed design (snake_case node fields), which the REST
 // adapter passes through unchanged. Times are milliseconds since the Unix epoch.
@@ -108,7 +109,12 @@ export const nodeListSchema = z.object({
 });
 export type NodeList = z.infer<typeof nodeListSchema>;
 
-export const nodeDetailSchema = nodeViewSchema.extend({ revision });
+export const nodeDetailSchema = nodeViewSchema.extend({
+  revision,
+  // Only in the detail of one node, not in lists or events: the last Tailscale identity check.
+  identity: identityEvidenceSchema.nullable().default(null),
+});
+export type NodeDetail = z.infer<typeof nodeDetailSchema>;
 
 export const statusCountsSchema = z.record(nodeStatusSchema, z.number());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;

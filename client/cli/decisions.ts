@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { NodeDecisionAction } from '../../shared/actions.js';
 import { publicKeyHex } from '../keys.js';
 import { CliContext } from './context.js';
+import { identityDetails } from './identity-output.js';
 import { indent, nodeDetails, Output } from './output.js';
 import { confirm } from './prompt.js';
 import { regionOption, zoneOption } from './node-options.js';
@@ -26,7 +27,7 @@ export function addDecisionCommands(program: Command): void {
         // The node goes to stderr, so stdout carries only the result, for --json too.
         const shown = new Output(false, Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
         process.stderr.write(
-          `${action} this node on network "${decision.network}":\n${indent(nodeDetails(shown, decision.node))}\n`,
+          `${action} this node on network "${decision.network}":\n${indent(nodeDetails(shown, decision.node) + identityDetails(shown, decision.node.identity))}\n`,
         );
         if (!options.yes) await confirm(`Sign "${action} ${nodeId}" with sovereign key ${publicKeyHex(key)}?`);
         const result = await decision.send();

@@ -2,7 +2,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import { NODE_LIST_SORTS, type NodeListSort } from '../../shared/requests.js';
 import { CliContext } from './context.js';
-import type { Topology } from '../../shared/responses.js';
+import type { NodeView, Topology } from '../../shared/responses.js';
+import type { IdentityEvidence } from '../../shared/identity.js';
+import { identityDetails, identityVerdict } from './identity-output.js';
 import { nodeDetails, nodeTable, selfPreservationText, STATUS_STYLE, type Output } from './output.js';
 import { pendingUnderQuorum } from './quorum.js';
 import { watchNodes } from './nodes-watch.js';
@@ -58,7 +60,7 @@ export function addNodeQueries(program: Command): void {
     .action(async (nodeId: string, _options: unknown, command: Command) => {
       const ctx = CliContext.of(command);
       const node = await ctx.client().trpc.node.get.query({ nodeId });
-      ctx.out.result(node, () => nodeDetails(ctx.out, node));
+      ctx.out.result(node, () => nodeDetails(ctx.out, node) + identityDetails(ctx.out, node.identity));
     });
 
   program
@@ -77,17 +79,55 @@ export function addNodeQueries(program: Command): void {
       const ctx = CliContext.of(command);
       const client = ctx.client();
       const [list, waiting] = await Promise.all([client.trpc.node.list.query({ status: 'pending' }), client.decisions()]);
+      const identities = await pendingIdentities(ctx, list.nodes);
+      const identityTable = identityLines(ctx.out, identities);
+      // The evidence is added only once something was checked (MESH_IDENTITY on).
+      const evidence = identityTable ? { identities: Object.fromEntries(identities) } : {};
       // Under MESH_QUORUM=1 nothing waits for signatures: the answer stays as it always was.
       if (waiting.quorum <= 1) {
-        ctx.out.result(list, ({ nodes }) =>
+        ctx.out.result({ ...list, ...evidence }, ({ nodes }) =>
           nodes.length
-            ? `${nodeTable(ctx.out, nodes)}\n\ndecide with: mesh approve <id> | mesh deny <id>`
+            ? `${nodeTable(ctx.out, nodes)}${identityTable}\n\ndecide with: mesh approve <id> | mesh deny <id>`
             : 'no node is waiting for approval',
         );
         return;
       }
-      ctx.out.result({ ...list, decisions: waiting.decisions }, ({ nodes }) => pendingUnderQuorum(ctx.out, nodes, waiting));
+      ctx.out.result(
+        { ...list, decisions: waiting.decisions, ...evidence },
+        ({ nodes }) => pendingUnderQuorum(ctx.out, nodes, waiting) + identityTable,
+      );
     });
+}
+
+/** The Tailscale identity evidence of each pending node, from its detail (a few requests at a time). */
+async function pendingIdentities(ctx: CliContext, nodes: readonly NodeView[]): Promise<Map<string, IdentityEvidence | null>> {
+  const found = new Map<string, IdentityEvidence | null>();
+  const queue = [...nodes];
+  const worker = async () => {
+    for (let node = queue.shift(); node; node = queue.shift()) {
+      const detail = await ctx.client().trpc.node.get.query({ nodeId: node.id });
+      found.set(node.id, detail.identity);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, nodes.length) }, worker));
+  return found;
+}
+
+/** The identity evidence of the pending nodes, as a second table; nothing when none was checked (MESH_IDENTITY off). */
+function identityLines(out: Output, identities: ReadonlyMap<string, IdentityEvidence | null>): string {
+  const rows = [...identities].sort(([a], [b]) => a.localeCompare(b));
+  if (rows.every(([, identity]) => identity === null)) return '';
+  return (
+    '\n\n' +
+    out.table(rows, [
+      { header: 'NODE', value: ([id]) => id },
+      { header: 'IDENTITY', value: ([, identity]) => identityVerdict(identity) },
+      { header: 'STABLE ID', value: ([, identity]) => identity?.stableId ?? '-' },
+      { header: 'TAGS', value: ([, identity]) => (identity?.tags.length ? identity.tags.join(',') : '-') },
+      { header: 'USER', value: ([, identity]) => identity?.user ?? '-' },
+      { header: 'REASON', value: ([, identity]) => identity?.reason ?? '-' },
+    ])
+  );
 }
 
 function topologyText(out: Output, topology: Topology): string {

@@ -11,6 +11,7 @@ import {
   type RegionConcentrationChange,
   type SelfPreservationChange,
 } from '../../shared/events.js';
+import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
 import type { DecisionEvent } from '../../shared/decisions.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
 import type { EnrollmentKeyView } from '../../shared/enrollment.js';
@@ -33,6 +34,8 @@ export interface NewEvent {
   rateLimited?: RateLimitedSummary | undefined;
   pendingFull?: PendingFullChange | undefined;
   regionConcentration?: RegionConcentrationChange | undefined;
+  identity?: IdentityChecked | undefined;
+  identityChange?: IdentityChange | undefined;
   decision?: DecisionEvent | undefined;
   keyRotation?: KeyRotation | undefined;
   enrollmentKey?: EnrollmentKeyView | undefined;
@@ -49,6 +52,8 @@ function detailOf(
   | 'rateLimited'
   | 'pendingFull'
   | 'regionConcentration'
+  | 'identity'
+  | 'identityChange'
   | 'decision'
   | 'keyRotation'
   | 'enrollmentKey'
@@ -60,6 +65,8 @@ function detailOf(
     ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
     ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
     ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
+    ...(event.identity === undefined ? {} : { identity: event.identity }),
+    ...(event.identityChange === undefined ? {} : { identityChange: event.identityChange }),
     ...(event.decision === undefined ? {} : { decision: event.decision }),
     ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
     ...(event.enrollmentKey === undefined ? {} : { enrollmentKey: event.enrollmentKey }),

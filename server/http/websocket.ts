@@ -111,6 +111,7 @@ export function createWebSocketEndpoint(
       return createContext(mesh, {
         transport: 'trpc-ws',
         remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
         closeConnection: (reason) => socket.close(WS_TRY_AGAIN_LATER, reason.slice(0, 120)),
         subscriptionSlots: subscriptionSlots(WS_MAX_SUBSCRIPTIONS),
       });

@@ -6,6 +6,7 @@ import type {
   RegionConcentrationChange,
   SelfPreservationChange,
 } from '../../shared/events.js';
+import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
 import type { Logger } from '../log.js';
 import { decisionTally } from '../../shared/decisions.js';
 
@@ -18,6 +19,8 @@ const WORDS: Record<EventType, string> = {
   'node.expired': 'expired: still pending after MESH_PENDING_TTL_MS',
   'node.online': 'back online',
   'node.offline': 'offline',
+  'node.identity': 'Tailscale identity checked',
+  'node.identity-changed': 'Tailscale node behind its address changed (another stableId)',
   'node.key_rotated': 'changed its key',
   'service.health': 'service health changed',
   'sovereign.added': 'added',
@@ -86,6 +89,32 @@ function logRegionConcentration(logger: Logger, event: MeshEvent, change: Region
   } else logger.info(`no region holds more than a third of the ${activeNodes} active nodes any more`, fields);
 }
 
+/** An info line for a match, a warning for anything else: a node is not who it claims, or tailscaled could not say. */
+function logIdentity(logger: Logger, event: MeshEvent, checked: IdentityChecked): void {
+  const { evidence, decision } = checked;
+  const fields = {
+    event: event.type,
+    revision: event.revision,
+    nodeId: event.nodeId,
+    decision,
+    result: evidence.result,
+    code: evidence.code,
+    peerAddress: evidence.peerAddress,
+    stableId: evidence.stableId,
+  };
+  const message = `node ${event.nodeId ?? '?'} Tailscale identity ${evidence.result} (${decision}): ${evidence.reason}`;
+  if (evidence.result === 'match') logger.info(message, fields);
+  else logger.warn(message, fields);
+}
+
+/** A warning: the address now answers to WhoIs as another Tailscale node than at its last check. */
+function logIdentityChange(logger: Logger, event: MeshEvent, change: IdentityChange): void {
+  logger.warn(
+    `Tailscale address ${change.peerAddress} is now node ${change.stableId}, was ${change.previousStableId} (mesh node ${change.previousNodeId}) at its last check`,
+    { event: event.type, revision: event.revision, nodeId: event.nodeId, ...change },
+  );
+}
+
 /**
  * One info line per change this process committed, naming the node (or sovereign key) and the key
  * that signed the change (`system` for the sweeper and MESH_SOVEREIGN_KEYS). Public keys only: the
@@ -107,6 +136,14 @@ export function logStateChanges(logger: Logger, events: readonly MeshEvent[]): v
     }
     if (event.regionConcentration) {
       logRegionConcentration(logger, event, event.regionConcentration);
+      continue;
+    }
+    if (event.identity) {
+      logIdentity(logger, event, event.identity);
+      continue;
+    }
+    if (event.identityChange) {
+      logIdentityChange(logger, event, event.identityChange);
       continue;
     }
     if (event.decision) {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { decisionListSchema } from '../../shared/decisions.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
+import { IDENTITY_CODES } from '../../shared/identity.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
 import {
@@ -126,6 +127,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
       'ENROLLMENT_KEY_EXPIRED',
       'ENROLLMENT_KEY_SPENT',
       'ENROLLMENT_KEY_REVOKED',
+      ...IDENTITY_CODES,
     ],
   },
   {
@@ -215,7 +217,7 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     summary: "A node's sign of life (every 2 minutes); brings an offline node back online",
     signed: 'heartbeat',
     response: heartbeatResultSchema,
-    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED'],
+    errors: [...SIGNATURE_ERRORS, 'NODE_NOT_FOUND', 'NODE_DENIED', 'NODE_CHANGED', ...IDENTITY_CODES],
   },
   {
     method: 'POST',

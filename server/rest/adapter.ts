@@ -91,6 +91,7 @@ export function createRestHandler(mesh: MeshContext, logger: Logger) {
       const context = createContext(mesh, {
         transport: 'rest',
         remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
         closeConnection: (reason) => {
           logger.info(`closing ${method} ${url.pathname} for ${req.socket.remoteAddress ?? '?'}: ${reason}`, {
             requestId: exchange?.id,

@@ -22,6 +22,8 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'node.expired': 'expired undecided',
   'node.online': 'back online',
   'node.offline': 'went offline',
+  'node.identity': 'Tailscale identity checked',
+  'node.identity-changed': 'Tailscale node behind an address changed',
   'node.key_rotated': 'key rotated',
   'service.health': 'service health changed',
   'sovereign.added': 'sovereign key added',

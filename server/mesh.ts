@@ -58,7 +58,11 @@ export async function reloadRegistry(database: MeshDatabase, registry: Registry)
 export async function createMesh(config: MeshConfig, options: MeshOptions): Promise<Mesh> {
   const clock = options.clock ?? systemClock;
   const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
-  const database = await openDatabase(url, { busyTimeoutMs: config.dbBusyTimeoutMs });
+  const database = await openDatabase(url, {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    checkpointIntervalMs: config.dbCheckpointIntervalMs,
+    onCheckpointError: (error) => options.logger.warn(`WAL checkpoint failed (the next one tries again): ${error.message}`),
+  });
   try {
     const startedAt = clock.now();
     for (const publicKey of config.sovereignKeys) {

@@ -20,6 +20,7 @@ import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, readAllSovereignViews } from './services/sovereigns.js';
 import { recordMeshUp } from './services/uptime-rollup.js';
+import { readSignedAfter } from './services/restore-floor.js';
 import { refreshUptime } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
 
@@ -75,6 +76,12 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     await database.write((tx) => recordMeshUp(tx, startedAt));
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
+    const signedAfter = await database.read(readSignedAfter);
+    if (signedAfter > 0) {
+      options.logger.info(
+        `this database was restored: signed requests with a timestamp up to ${new Date(signedAfter).toISOString()} are refused as replays`,
+      );
+    }
     await refreshUptime({ database, registry, clock, config });
     const metrics = new MeshMetrics({ processMetrics: config.metrics });
     const hub = new EventHub(database, registry, (events) => {
@@ -121,6 +128,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       clock,
       version,
       startedAt,
+      signedAfter,
       preservation,
       regionWatch: new RegionConcentrationWatch(),
       close: () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupDatabase, restoreDatabase } from './backup.js';
+import { backupDatabase, LOST_REVISIONS_MARGIN, restoreDatabase } from './backup.js';
 import { openDatabase, type MeshDatabase } from './database.js';
 import { tempDir } from '../shared/testing/temp-dir.js';
 
@@ -83,7 +83,9 @@ describe('restoreDatabase', () => {
     database.close();
     await backupDatabase(`file:${join(dir, 'source.db')}`, join(dir, 'backup.db'));
     const target = `file:${join(dir, 'standby.db')}`;
-    await restoreDatabase(join(dir, 'backup.db'), target, 9_000, 39_000);
+    const { restored } = await restoreDatabase(join(dir, 'backup.db'), target, 9_000, 39_000);
+    // The replaced database is gone (a failover): revisions jump past whatever it wrote after the backup.
+    expect(restored.revision).toBe(1 + LOST_REVISIONS_MARGIN);
     const floor = async () => {
       const restored = await openDatabase(target);
       try {

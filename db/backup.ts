@@ -17,6 +17,14 @@ const MESH_TABLES = ['nodes', 'services', 'sovereign_keys', 'signer_clocks', '__
  */
 export const SIGNED_AFTER_KEY = 'signed_after';
 
+/**
+ * How far revisions jump when a restore cannot see the database it replaces (the host is gone, a
+ * failover): more than the events the lost database could have written after the backup or the
+ * replica's last copy (at most a second's worth), so that no revision a watcher saw is reused for
+ * another event, and a watcher resuming from one misses none of the new events.
+ */
+export const LOST_REVISIONS_MARGIN = 1_000_000;
+
 export class BackupError extends Error {
   override name = 'BackupError';
 }
@@ -171,7 +179,8 @@ export interface RestoreOutcome {
  * Puts a backup in place of the database at `targetUrl`; mesh must be stopped. The backup is checked
  * first, copied beside the target and renamed over it; the database it replaces is kept as
  * `<file>.before-restore-<time>`. Two things never go back in time: the events revision continues
- * after the higher of the two databases' (a watcher never sees a revision reused), and no signed
+ * after the higher of the two databases' (a watcher never sees a revision reused; with no database
+ * to replace, as after a failover, it jumps LOST_REVISIONS_MARGIN past the backup's), and no signed
  * request whose timestamp is not after `newFloor` (by default `now`) is accepted any more, from
  * any key: a request the lost database accepted, after the backup was taken (or after the replica's
  * last copy), is no longer on record as accepted, and would otherwise be taken again if replayed.
@@ -197,6 +206,19 @@ export async function restoreDatabase(backup: string, targetUrl: string, now: nu
   try {
     await staged.batch(
       [
+        // Nothing is known of what the lost database wrote: the log goes on far past it.
+        ...(before === null
+          ? [
+              {
+                sql: `UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'events'`,
+                args: [LOST_REVISIONS_MARGIN],
+              },
+              {
+                sql: `INSERT INTO sqlite_sequence (name, seq) SELECT 'events', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')`,
+                args: [LOST_REVISIONS_MARGIN],
+              },
+            ]
+          : []),
         {
           sql: `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'events'`,
           args: [before?.revision ?? 0],

@@ -14,7 +14,7 @@ export interface CheckpointResult {
 }
 
 export interface Checkpoints {
-  /** Runs one PASSIVE checkpoint now, on the checkpoints' connection (also what the timer does). */
+  /** Runs one PASSIVE checkpoint now, between two write transactions (also what the timer does). */
   runOnce(): Promise<CheckpointResult>;
   /** The latest checkpoint's outcome, or null before the first. */
   last(): CheckpointResult | null;
@@ -28,15 +28,26 @@ export interface Checkpoints {
  * (wal_autocheckpoint = 0 on its connections) and checkpoints here instead. PASSIVE never waits for
  * a lock and never blocks a reader or a writer: it copies what no reader still needs, and a
  * replicator that holds a read transaction (Litestream) keeps the frames it has not copied yet.
- * The local driver is synchronous, so the checkpoint still runs on the main thread, between
- * requests rather than inside a write's commit.
+ *
+ * `betweenWrites` runs the checkpoint while none of this process's write transactions is open: one
+ * taken in the middle of a transaction cannot copy that transaction's frames, so the next write
+ * finds the WAL not wholly copied and cannot start it over from the beginning; under writes that
+ * never pause, checkpoints taken at such moments could let the WAL grow without end. The local
+ * driver is synchronous, so the checkpoint still runs on the main thread, between writes.
  */
-export function startCheckpoints(url: string, intervalMs: number, onError: (error: Error) => void): Checkpoints {
+export function startCheckpoints(
+  url: string,
+  intervalMs: number,
+  betweenWrites: <T>(work: () => Promise<T>) => Promise<T>,
+  onError: (error: Error) => void,
+): Checkpoints {
   let client: Client | null = null;
   let last: CheckpointResult | null = null;
   let running: Promise<CheckpointResult> | null = null;
+  let stopped = false;
 
   async function checkpoint(): Promise<CheckpointResult> {
+    if (stopped) return last ?? { busy: 0, walFrames: 0, checkpointedFrames: 0 };
     client ??= createClient({ url, concurrency: 1 });
     const result = await client.execute('PRAGMA wal_checkpoint(PASSIVE)');
     const row = result.rows[0];
@@ -45,7 +56,7 @@ export function startCheckpoints(url: string, intervalMs: number, onError: (erro
   }
 
   function runOnce(): Promise<CheckpointResult> {
-    running ??= checkpoint().finally(() => (running = null));
+    running ??= betweenWrites(checkpoint).finally(() => (running = null));
     return running;
   }
 
@@ -58,6 +69,7 @@ export function startCheckpoints(url: string, intervalMs: number, onError: (erro
     runOnce,
     last: () => last,
     stop: () => {
+      stopped = true;
       clearInterval(timer);
       client?.close();
       client = null;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -238,6 +239,40 @@ describe('WAL checkpoints', () => {
       );
     }, 'a timed checkpoint that copied the whole WAL');
     expect(await database.db.select().from(sovereignKeys)).toHaveLength(3_000);
+    database.close();
+  });
+
+  it('waits for the write transaction under way, so that the WAL starts over and stays small under steady writes', async () => {
+    const path = tempDbPath();
+    // The timer's interval is out of the way: the test calls runOnce itself.
+    const database = await openDatabase(databaseUrl({ path }), { checkpointIntervalMs: 3_600_000 });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const open = database.write(async (tx) => {
+      await tx.insert(sovereignKeys).values({ publicKey: 'open', addedAt: 1 });
+      await gate;
+    });
+    let checkpointed = false;
+    const checkpoint = database.checkpoints?.runOnce().then((result) => {
+      checkpointed = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(checkpointed).toBe(false);
+    release();
+    await open;
+    const result = await checkpoint;
+    expect(result?.walFrames).toBeGreaterThan(0);
+    expect(result?.checkpointedFrames).toBe(result?.walFrames);
+
+    // About 6.5 MB written, in 200 commits, with a checkpoint after every tenth.
+    for (let index = 0; index < 200; index++) {
+      await database.write((tx) =>
+        tx.insert(sovereignKeys).values({ publicKey: `${index}`, description: 'x'.repeat(30_000), addedAt: 1 }),
+      );
+      if (index % 10 === 9) await database.checkpoints?.runOnce();
+    }
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1_000_000);
     database.close();
   });
 });

@@ -108,12 +108,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await migrateWhenFree(client, db);
     // A libSQL server has no such driver defect, and an in-memory database has one connection only.
     const writer = databaseFile(url) !== null ? await openWriter(url) : { client, db };
-    const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-    const checkpoints =
-      databaseFile(url) !== null && checkpointIntervalMs > 0
-        ? startCheckpoints(url, checkpointIntervalMs, options.onCheckpointError ?? (() => undefined))
-        : null;
-    return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, checkpoints);
+    const checkpointIntervalMs =
+      databaseFile(url) !== null ? (options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS) : 0;
+    return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, {
+      intervalMs: checkpointIntervalMs,
+      onError: options.onCheckpointError ?? (() => undefined),
+    });
   } catch (error) {
     client?.close();
     throw new Error(`cannot open the mesh database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
@@ -212,7 +212,7 @@ function wrap(
   firstWriter: Connection,
   inMemory: boolean,
   busyTimeoutMs: number,
-  checkpoints: Checkpoints | null,
+  checkpointing: { intervalMs: number; onError: (error: Error) => void },
 ): MeshDatabase {
   const queue: Job[] = [];
   let draining = false;
@@ -314,6 +314,12 @@ function wrap(
       void drain();
     });
   }
+
+  // Queued like a write, so that it runs between two write transactions, on its own connection.
+  const checkpoints =
+    checkpointing.intervalMs > 0
+      ? startCheckpoints(url, checkpointing.intervalMs, (work) => enqueue('exclusive', () => work()), checkpointing.onError)
+      : null;
 
   return {
     db,

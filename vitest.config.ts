@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
     reporters: ['default', './scripts/testing/counts-reporter.ts'],
+    // MESH_TEST_DB_URL (db/testing/test-database.ts): the files then share one database, one at a time.
+    fileParallelism: !process.env.MESH_TEST_DB_URL,
   },
 });

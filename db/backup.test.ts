@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupDatabase, restoreDatabase } from './backup.js';
+import { backupDatabase, LOST_REVISIONS_MARGIN, restoreDatabase } from './backup.js';
 import { openDatabase, type MeshDatabase } from './database.js';
 import { tempDir } from '../shared/testing/temp-dir.js';
 
@@ -72,5 +72,33 @@ describe('restoreDatabase', () => {
     } finally {
       restored.close();
     }
+  });
+
+  it('leaves a floor for every key, known or not, at signedAfter; a later restore never lowers it', async () => {
+    const temp = tempDir();
+    cleanups.push(() => temp.cleanup());
+    const { dir } = temp;
+    const database = await openDatabase(`file:${join(dir, 'source.db')}`);
+    await addEvents(database, 1, 1_000);
+    database.close();
+    await backupDatabase(`file:${join(dir, 'source.db')}`, join(dir, 'backup.db'));
+    const target = `file:${join(dir, 'standby.db')}`;
+    const { restored } = await restoreDatabase(join(dir, 'backup.db'), target, 9_000, 39_000);
+    // The replaced database is gone (a failover): revisions jump past whatever it wrote after the backup.
+    expect(restored.revision).toBe(1 + LOST_REVISIONS_MARGIN);
+    const floor = async () => {
+      const restored = await openDatabase(target);
+      try {
+        const meta = await restored.client.execute(`SELECT value FROM mesh_meta WHERE key = 'signed_after'`);
+        const clock = await restored.client.execute(`SELECT last_timestamp FROM signer_clocks WHERE public_key = 'k'`);
+        return { floor: meta.rows[0]?.value, clock: clock.rows[0]?.last_timestamp };
+      } finally {
+        restored.close();
+      }
+    };
+    expect(await floor()).toEqual({ floor: 39_000, clock: 39_000 });
+    // Restored again, from the same backup, with a clock set back: the floor stays.
+    await restoreDatabase(join(dir, 'backup.db'), target, 5_000, 6_000);
+    expect(await floor()).toEqual({ floor: 39_000, clock: 39_000 });
   });
 });

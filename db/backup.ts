@@ -11,6 +11,20 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 /** Tables every mesh database has had since its first migration. */
 const MESH_TABLES = ['nodes', 'services', 'sovereign_keys', 'signer_clocks', '__drizzle_migrations'];
 
+/**
+ * The mesh_meta row that holds the restore floor: signed requests whose timestamp is not after it
+ * are refused, whatever their key (see restoreDatabase).
+ */
+export const SIGNED_AFTER_KEY = 'signed_after';
+
+/**
+ * How far revisions jump when a restore cannot see the database it replaces (the host is gone, a
+ * failover): more than the events the lost database could have written after the backup or the
+ * replica's last copy (at most a second's worth), so that no revision a watcher saw is reused for
+ * another event, and a watcher resuming from one misses none of the new events.
+ */
+export const LOST_REVISIONS_MARGIN = 1_000_000;
+
 export class BackupError extends Error {
   override name = 'BackupError';
 }
@@ -125,14 +139,28 @@ export async function inspectBackup(file: string): Promise<DatabaseSummary> {
   }
 }
 
+async function hasTable(client: Client, name: string): Promise<boolean> {
+  const result = await client.execute({ sql: `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, args: [name] });
+  return result.rows.length > 0;
+}
+
 /** The part of a database's state a restore must never take back: revisions and replay clocks. */
-async function monotonicState(file: string): Promise<{ revision: number; clocks: Map<string, number> } | null> {
+async function monotonicState(
+  file: string,
+): Promise<{ revision: number; clocks: Map<string, number>; signedAfter: number } | null> {
   if (!existsSync(file)) return null;
   const client = createClient({ url: fileUrl(file) });
   try {
     const revision = await scalar(client, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`);
     const rows = (await client.execute('SELECT public_key, last_timestamp FROM signer_clocks')).rows;
-    return { revision, clocks: new Map(rows.map((row) => [cellText(row[0]), Number(row[1])])) };
+    const floor = (await hasTable(client, 'mesh_meta'))
+      ? await client.execute({ sql: 'SELECT value FROM mesh_meta WHERE key = ?', args: [SIGNED_AFTER_KEY] })
+      : null;
+    return {
+      revision,
+      clocks: new Map(rows.map((row) => [cellText(row[0]), Number(row[1])])),
+      signedAfter: Number(floor?.rows[0]?.[0] ?? 0),
+    };
   } catch {
     // The database being replaced is unreadable (often why one restores): nothing to carry over.
     return null;
@@ -151,15 +179,21 @@ export interface RestoreOutcome {
  * Puts a backup in place of the database at `targetUrl`; mesh must be stopped. The backup is checked
  * first, copied beside the target and renamed over it; the database it replaces is kept as
  * `<file>.before-restore-<time>`. Two things never go back in time: the events revision continues
- * after the higher of the two databases' (a watcher never sees a revision reused), and every key's
- * last accepted timestamp is at least `now`, so no request signed before the restore, lost with
- * the newer database, can be replayed into the restored one.
+ * after the higher of the two databases' (a watcher never sees a revision reused; with no database
+ * to replace, as after a failover, it jumps LOST_REVISIONS_MARGIN past the backup's), and no signed
+ * request whose timestamp is not after `newFloor` (by default `now`) is accepted any more, from
+ * any key: a request the lost database accepted, after the backup was taken (or after the replica's
+ * last copy), is no longer on record as accepted, and would otherwise be taken again if replayed.
+ * A key the backup never saw (a registration accepted in the lost window) is covered too, by the
+ * floor in mesh_meta, which mesh reads at start-up. The caller adds to `now` how far in the future
+ * the lost database accepted timestamps (MESH_MAX_FUTURE_SKEW_MS).
  */
-export async function restoreDatabase(backup: string, targetUrl: string, now: number): Promise<RestoreOutcome> {
+export async function restoreDatabase(backup: string, targetUrl: string, now: number, newFloor = now): Promise<RestoreOutcome> {
   const target = databaseFile(targetUrl);
   if (target === null) throw new BackupError('a restore writes a local SQLite file (MESH_DB_PATH)');
   await inspectBackup(backup);
   const before = await monotonicState(target);
+  const signedAfter = Math.max(newFloor, before?.signedAfter ?? 0);
   const staging = join(dirname(target), `.${basename(target)}.restoring-${process.pid}`);
   rmSync(staging, { force: true });
   const client = createClient({ url: fileUrl(backup) });
@@ -172,6 +206,19 @@ export async function restoreDatabase(backup: string, targetUrl: string, now: nu
   try {
     await staged.batch(
       [
+        // Nothing is known of what the lost database wrote: the log goes on far past it.
+        ...(before === null
+          ? [
+              {
+                sql: `UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'events'`,
+                args: [LOST_REVISIONS_MARGIN],
+              },
+              {
+                sql: `INSERT INTO sqlite_sequence (name, seq) SELECT 'events', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')`,
+                args: [LOST_REVISIONS_MARGIN],
+              },
+            ]
+          : []),
         {
           sql: `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'events'`,
           args: [before?.revision ?? 0],
@@ -180,12 +227,23 @@ export async function restoreDatabase(backup: string, targetUrl: string, now: nu
           sql: `INSERT INTO sqlite_sequence (name, seq) SELECT 'events', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')`,
           args: [before?.revision ?? 0],
         },
-        { sql: 'UPDATE signer_clocks SET last_timestamp = max(last_timestamp, ?)', args: [now] },
+        { sql: 'UPDATE signer_clocks SET last_timestamp = max(last_timestamp, ?)', args: [signedAfter] },
         ...[...(before?.clocks ?? [])].map(([publicKey, lastTimestamp]) => ({
           sql: `INSERT INTO signer_clocks (public_key, last_timestamp) VALUES (?, ?)
                 ON CONFLICT (public_key) DO UPDATE SET last_timestamp = max(last_timestamp, excluded.last_timestamp)`,
-          args: [publicKey, Math.max(lastTimestamp, now)],
+          args: [publicKey, Math.max(lastTimestamp, signedAfter)],
         })),
+        // A backup older than mesh_meta (the first migration's) gets it at start-up, without a floor:
+        // its keys' clocks above still hold.
+        ...((await hasTable(staged, 'mesh_meta'))
+          ? [
+              {
+                sql: `INSERT INTO mesh_meta (key, value) VALUES (?, ?)
+                      ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+                args: [SIGNED_AFTER_KEY, signedAfter],
+              },
+            ]
+          : []),
       ],
       'write',
     );

@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../shared/testing/temp-dir.js';
+import { waitUntil } from '../shared/testing/wait.js';
 import { createClient } from '@libsql/client';
 import { databaseUrl, isBusyError, openDatabase, redactUrl, StorageBusyError } from './database.js';
 import { nodes, sovereignKeys } from './schema.js';
@@ -185,6 +187,92 @@ describe('another connection holding the write lock', () => {
     await holder.release();
     await write;
     expect(await database.db.select().from(sovereignKeys)).toHaveLength(1);
+    database.close();
+  });
+});
+
+describe('WAL checkpoints', () => {
+  // About 2,400 pages of 4 KiB, in ten commits: past SQLite's automatic threshold (1,000 pages).
+  async function writeMegabytes(database: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
+    for (let batch = 0; batch < 10; batch++) {
+      await database.write((tx) =>
+        tx.insert(sovereignKeys).values(
+          Array.from({ length: 300 }, (_, index) => ({
+            publicKey: `${batch}-${index}`,
+            description: 'x'.repeat(3_000),
+            addedAt: 1,
+          })),
+        ),
+      );
+    }
+  }
+
+  /** What a PASSIVE checkpoint from another connection finds in the WAL: its frames. */
+  async function walFrames(url: string): Promise<number> {
+    const other = createClient({ url });
+    try {
+      const row = (await other.execute('PRAGMA wal_checkpoint(PASSIVE)')).rows[0];
+      return Number(row?.[1]);
+    } finally {
+      other.close();
+    }
+  }
+
+  it('never checkpoints inside a commit: with the timer off the WAL keeps every frame written', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const database = await openDatabase(url, { checkpointIntervalMs: 0 });
+    expect(database.checkpoints).toBeNull();
+    await writeMegabytes(database);
+    // SQLite's automatic checkpoint would have restarted the WAL after 1,000 pages.
+    expect(await walFrames(url)).toBeGreaterThan(2_000);
+    database.close();
+  });
+
+  it('checkpoints from its timer, on its own connection, everything no reader still needs', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const database = await openDatabase(url, { checkpointIntervalMs: 20 });
+    await writeMegabytes(database);
+    await waitUntil(() => {
+      const last = database.checkpoints?.last();
+      return (
+        last !== null && last !== undefined && last.busy === 0 && last.walFrames > 0 && last.checkpointedFrames === last.walFrames
+      );
+    }, 'a timed checkpoint that copied the whole WAL');
+    expect(await database.db.select().from(sovereignKeys)).toHaveLength(3_000);
+    database.close();
+  });
+
+  it('waits for the write transaction under way, so that the WAL starts over and stays small under steady writes', async () => {
+    const path = tempDbPath();
+    // The timer's interval is out of the way: the test calls runOnce itself.
+    const database = await openDatabase(databaseUrl({ path }), { checkpointIntervalMs: 3_600_000 });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const open = database.write(async (tx) => {
+      await tx.insert(sovereignKeys).values({ publicKey: 'open', addedAt: 1 });
+      await gate;
+    });
+    let checkpointed = false;
+    const checkpoint = database.checkpoints?.runOnce().then((result) => {
+      checkpointed = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(checkpointed).toBe(false);
+    release();
+    await open;
+    const result = await checkpoint;
+    expect(result?.walFrames).toBeGreaterThan(0);
+    expect(result?.checkpointedFrames).toBe(result?.walFrames);
+
+    // About 6.5 MB written, in 200 commits, with a checkpoint after every tenth.
+    for (let index = 0; index < 200; index++) {
+      await database.write((tx) =>
+        tx.insert(sovereignKeys).values({ publicKey: `${index}`, description: 'x'.repeat(30_000), addedAt: 1 }),
+      );
+      if (index % 10 === 9) await database.checkpoints?.runOnce();
+    }
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1_000_000);
     database.close();
   });
 });

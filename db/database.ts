@@ -5,6 +5,7 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { sql } from 'drizzle-orm';
 import * as schema from './schema.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, startCheckpoints, type Checkpoints } from './checkpoints.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -59,12 +60,21 @@ export interface MeshDatabase {
   read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   /** Why writes fail now (the last one failed and none succeeded since), or null when they work. */
   writeFailure(): { since: number; message: string } | null;
+  /** The WAL checkpoints mesh runs from a timer (a database file only, and unless turned off). */
+  readonly checkpoints: Checkpoints | null;
   close(): void;
 }
 
 export interface OpenOptions {
   /** How long a write waits, in all, for another connection's write lock before it fails as busy. */
   busyTimeoutMs?: number;
+  /**
+   * How often the WAL is checkpointed (PASSIVE, on a connection of its own); 0: never by mesh (left
+   * to Litestream, or to whoever else checkpoints). A database file only.
+   */
+  checkpointIntervalMs?: number;
+  /** Where a failed timed checkpoint is reported (the next one tries again). */
+  onCheckpointError?: (error: Error) => void;
 }
 
 /** Migrations this build has that the database has not applied (0 when it is up to date). */
@@ -95,13 +105,19 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
         await opened.execute('PRAGMA journal_mode = WAL');
         await opened.execute('PRAGMA synchronous = NORMAL');
       });
+      await client.execute(NO_AUTOMATIC_CHECKPOINT);
     }
     await client.execute('PRAGMA foreign_keys = ON');
     const db = drizzle(client, { schema });
     await migrateWhenFree(client, db);
     // A libSQL server has no such driver defect, and an in-memory database has one connection only.
     const writer = databaseFile(url) !== null ? await openWriter(url) : { client, db };
-    return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    const checkpointIntervalMs =
+      databaseFile(url) !== null ? (options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS) : 0;
+    return wrap(url, client, db, writer, isInMemory(url), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, {
+      intervalMs: checkpointIntervalMs,
+      onError: options.onCheckpointError ?? (() => undefined),
+    });
   } catch (error) {
     client?.close();
     throw new Error(`cannot open the mesh database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
@@ -141,6 +157,15 @@ interface Connection {
 }
 
 /**
+ * SQLite checkpoints automatically inside the COMMIT that grows the WAL past 1,000 pages: that one
+ * write, and every write queued behind it, waits for the copy. Mesh checkpoints from a timer on a
+ * connection of its own instead (checkpoints.ts), or leaves it to Litestream, which asks for exactly
+ * this so that the application's checkpoints do not race its own. The setting is per connection:
+ * it is given to each connection that commits.
+ */
+const NO_AUTOMATIC_CHECKPOINT = 'PRAGMA wal_autocheckpoint = 0';
+
+/**
  * The connection every write transaction runs on, apart from the readers' pool: when a write fails
  * busy, the driver leaves its failed BEGIN IMMEDIATE in progress until garbage collection, and every
  * COMMIT on that connection fails meanwhile ("SQL statements in progress"). That connection is then
@@ -150,6 +175,7 @@ async function openWriter(url: string): Promise<Connection> {
   const client = createClient({ url, timeout: BUSY_WAIT_PER_ATTEMPT_MS, concurrency: 1 });
   try {
     await client.execute('PRAGMA foreign_keys = ON');
+    await client.execute(NO_AUTOMATIC_CHECKPOINT);
   } catch (error) {
     client.close();
     throw error;
@@ -195,6 +221,7 @@ function wrap(
   firstWriter: Connection,
   inMemory: boolean,
   busyTimeoutMs: number,
+  checkpointing: { intervalMs: number; onError: (error: Error) => void },
 ): MeshDatabase {
   const queue: Job[] = [];
   let draining = false;
@@ -297,6 +324,12 @@ function wrap(
     });
   }
 
+  // Queued like a write, so that it runs between two write transactions, on its own connection.
+  const checkpoints =
+    checkpointing.intervalMs > 0
+      ? startCheckpoints(url, checkpointing.intervalMs, (work) => enqueue('exclusive', () => work()), checkpointing.onError)
+      : null;
+
   return {
     db,
     client,
@@ -304,7 +337,9 @@ function wrap(
     exclusive: (work) => enqueue('exclusive', (handle) => work(handle as Db)),
     read: (work) => (inMemory ? enqueue('exclusive', (handle) => work(handle as Db)) : work(db)),
     writeFailure: () => failure,
+    checkpoints,
     close: () => {
+      checkpoints?.stop();
       if (writer.client !== client) writer.client.close();
       client.close();
     },

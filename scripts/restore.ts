@@ -43,10 +43,15 @@ runHostCommand('mesh restore', USAGE, async (args) => {
   if (await meshAnswers(config.host, config.port)) {
     throw new HostCommandError(`a mesh is running on port ${config.port} (MESH_PORT): stop it before restoring its database`);
   }
-  const { restored, previous } = await restoreDatabase(args[0] as string, url, Date.now());
+  const now = Date.now();
+  // The lost database accepted timestamps up to MESH_MAX_FUTURE_SKEW_MS ahead of its clock: the
+  // floor covers those too (see README, A standby with Litestream).
+  const signedAfter = now + config.maxFutureSkewMs;
+  const { restored, previous } = await restoreDatabase(args[0] as string, url, now, signedAfter);
   process.stdout.write(
     `restored ${args[0]} to ${restored.file}: revision ${restored.revision}, ${restored.nodes} nodes, ${restored.sovereigns} sovereign keys` +
-      `${previous ? `; the replaced database is kept as ${previous}` : ''}\n`,
+      `${previous ? `; the replaced database is kept as ${previous}` : ''}; ` +
+      `signed requests with a timestamp up to ${new Date(signedAfter).toISOString()} are refused as replays\n`,
   );
   return HOST_EXIT.ok;
 });

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       uptimeRetentionMs: 691_200_000,
       eventPollMs: 200,
       dbBusyTimeoutMs: 5000,
+      dbCheckpointIntervalMs: 1000,
       selfPreservationRatio: 0.15,
       selfPreservationMaxMs: 900_000,
       offlineRate: 10,
@@ -145,6 +146,7 @@ describe('loadConfig', () => {
       MESH_METRICS: 'false',
       MESH_SHUTDOWN_GRACE_MS: '2500',
       MESH_DB_BUSY_TIMEOUT_MS: '750',
+      MESH_DB_CHECKPOINT_INTERVAL_MS: '0',
       MESH_SELF_PRESERVATION_RATIO: '0.5',
       MESH_SELF_PRESERVATION_MAX_MS: '60000',
       MESH_OFFLINE_RATE: '3',
@@ -173,6 +175,7 @@ describe('loadConfig', () => {
       metrics: false,
       shutdownGraceMs: 2500,
       dbBusyTimeoutMs: 750,
+      dbCheckpointIntervalMs: 0,
       selfPreservationRatio: 0.5,
       selfPreservationMaxMs: 60_000,
       leaderLeaseMs: 3000,
@@ -219,6 +222,7 @@ describe('loadConfig', () => {
     ],
     [{ MESH_MAX_FUTURE_SKEW_MS: '0' }, /MESH_MAX_FUTURE_SKEW_MS/],
     [{ MESH_DB_BUSY_TIMEOUT_MS: '-1' }, /MESH_DB_BUSY_TIMEOUT_MS/],
+    [{ MESH_DB_CHECKPOINT_INTERVAL_MS: '-5' }, /MESH_DB_CHECKPOINT_INTERVAL_MS/],
   ])('names the variable of a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -7,6 +7,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 import { IDENTITY_MODES } from '../shared/identity.js';
 import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './identity/settings.js';
 import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './admission/policies.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../db/checkpoints.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -140,6 +141,12 @@ const variablesSchema = z.object({
   MESH_UPTIME_RETENTION_MS: milliseconds(8 * 24 * 60 * 60 * 1000),
   MESH_EVENT_POLL_MS: milliseconds(200),
   MESH_DB_BUSY_TIMEOUT_MS: milliseconds(DEFAULT_BUSY_TIMEOUT_MS),
+  // 0: mesh never checkpoints its WAL (Litestream does, as it asks to).
+  MESH_DB_CHECKPOINT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0, 'must not be negative (0: mesh never checkpoints)')
+    .default(DEFAULT_CHECKPOINT_INTERVAL_MS),
   MESH_SELF_PRESERVATION_RATIO: z.coerce
     .number()
     .gt(0, 'must be more than 0')
@@ -236,6 +243,8 @@ export interface MeshConfig {
   eventPollMs: number;
   /** How long a write waits for another connection's write lock before it is refused as busy (503). */
   dbBusyTimeoutMs: number;
+  /** How often mesh checkpoints the WAL of its database file; 0: never (Litestream does). */
+  dbCheckpointIntervalMs: number;
   /** More than this share of the active nodes going offline in one offline window: mesh itself is probably cut off. */
   selfPreservationRatio: number;
   /** Self-preservation ends after this long at the latest. */
@@ -320,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uptimeRetentionMs: c.MESH_UPTIME_RETENTION_MS,
     eventPollMs: c.MESH_EVENT_POLL_MS,
     dbBusyTimeoutMs: c.MESH_DB_BUSY_TIMEOUT_MS,
+    dbCheckpointIntervalMs: c.MESH_DB_CHECKPOINT_INTERVAL_MS,
     selfPreservationRatio: c.MESH_SELF_PRESERVATION_RATIO,
     selfPreservationMaxMs: c.MESH_SELF_PRESERVATION_MAX_MS,
     offlineRate: c.MESH_OFFLINE_RATE,

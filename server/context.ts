@@ -36,6 +36,11 @@ export interface MeshContext {
   clock: Clock;
   version: string;
   startedAt: number;
+  /**
+   * Signed requests whose timestamp is not after this are refused as replays, from any key: the
+   * restore floor `mesh restore` left in the database (0: never restored).
+   */
+  signedAfter: number;
   /** Whether the sweeper may mark nodes offline: process-local (one sweeper per process). */
   preservation: SelfPreservationGate;
   /** Whether a mesh.concentration entry is on record, for the sweeper. */

@@ -20,6 +20,7 @@ import { PendingFullNotes } from './limits/pending-full-notes.js';
 import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, countSovereigns, readAllSovereignViews } from './services/sovereigns.js';
 import { recordMeshUp } from './services/uptime-rollup.js';
+import { readSignedAfter } from './services/restore-floor.js';
 import { refreshUptime } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
 import { LeaderLease } from './leader/lease.js';
@@ -73,7 +74,11 @@ async function requireReachableQuorum(database: MeshDatabase, quorum: number): P
 export async function createMesh(config: MeshConfig, options: MeshOptions): Promise<Mesh> {
   const clock = options.clock ?? systemClock;
   const url = databaseUrl({ url: config.dbUrl, path: config.dbPath });
-  const database = await openDatabase(url, { busyTimeoutMs: config.dbBusyTimeoutMs });
+  const database = await openDatabase(url, {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    checkpointIntervalMs: config.dbCheckpointIntervalMs,
+    onCheckpointError: (error) => options.logger.warn(`WAL checkpoint failed (the next one tries again): ${error.message}`),
+  });
   try {
     const startedAt = clock.now();
     for (const publicKey of config.sovereignKeys) {
@@ -90,6 +95,12 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     await leader.tryAcquire();
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
+    const signedAfter = await database.read(readSignedAfter);
+    if (signedAfter > 0) {
+      options.logger.info(
+        `this database was restored: signed requests with a timestamp up to ${new Date(signedAfter).toISOString()} are refused as replays`,
+      );
+    }
     await refreshUptime({ database, registry, clock, config });
     const metrics = new MeshMetrics({ processMetrics: config.metrics });
     const hub = new EventHub(database, registry, (events) => {
@@ -137,6 +148,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       clock,
       version,
       startedAt,
+      signedAfter,
       preservation,
       regionWatch: new RegionConcentrationWatch(),
       leader,

@@ -134,6 +134,14 @@ function checkFreshness(ctx: MeshContext, timestamp: number): void {
       } is accepted: check the clock (mesh's time is in GET /health, serverTime)`,
     );
   }
+  // The restore floor: whatever the lost database accepted, from any key, was signed before it.
+  if (timestamp <= ctx.signedAfter) {
+    ctx.metrics.signatureFailed('replay');
+    throw new MeshError(
+      'REPLAYED_TIMESTAMP',
+      `timestamp is not after ${new Date(ctx.signedAfter).toISOString()}: this database was restored, and requests signed before then may have been accepted by the database it replaces; sign again with the current time`,
+    );
+  }
 }
 
 /**

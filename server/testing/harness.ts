@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { freshTestDatabaseUrl, testDatabaseUrl } from '../../db/testing/test-database.js';
 import { Signer } from '../../client/signer.js';
 import { loadConfig, type MeshConfig } from '../config.js';
 import { createContext } from '../context.js';
@@ -18,7 +19,7 @@ export class TestClock {
 export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
   // Service probes off: test nodes register made-up addresses, and a test that wants probes runs them.
   const env = {
-    MESH_DB_URL: ':memory:',
+    MESH_DB_URL: testDatabaseUrl(),
     MESH_LOG_REQUESTS: 'false',
     MESH_VERIFY_THREADS: '0',
     MESH_SERVICE_PROBE_INTERVAL_MS: '0',
@@ -39,8 +40,9 @@ export interface TestMesh {
 }
 
 /**
- * A mesh on an in-memory libSQL database with the real migrations, one sovereign key bootstrapped
- * through MESH_SOVEREIGN_KEYS, and a caller for its procedures.
+ * A mesh on an in-memory libSQL database (or the emptied one at MESH_TEST_DB_URL) with the real
+ * migrations, one sovereign key bootstrapped through MESH_SOVEREIGN_KEYS, and a caller for its
+ * procedures.
  */
 export async function createTestMesh(
   options: { config?: Partial<MeshConfig>; clock?: TestClock; logger?: Logger } = {},
@@ -48,6 +50,7 @@ export async function createTestMesh(
   const clock = options.clock ?? new TestClock();
   const sovereign = newSigner(clock);
   const config = testConfig({ sovereignKeys: [sovereign.publicKey], ...options.config });
+  if (config.dbUrl === testDatabaseUrl()) config.dbUrl = await freshTestDatabaseUrl();
   const mesh = await createMesh(config, { clock, logger: options.logger ?? silentLogger });
   return { mesh, api: createCaller(createContext(mesh)), clock, sovereign, network: config.network };
 }

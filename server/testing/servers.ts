@@ -4,6 +4,7 @@ import { startMesh, type RunningMesh } from '../app.js';
 import type { Clock } from '../clock.js';
 import type { MeshConfig } from '../config.js';
 import { silentLogger } from '../log.js';
+import { freshTestDatabaseUrl } from '../../db/testing/test-database.js';
 import { newSigner, testConfig } from './harness.js';
 
 /**
@@ -18,7 +19,10 @@ export function useCleanups(): (cleanup: () => unknown) => void {
   return (cleanup) => void cleanups.push(cleanup);
 }
 
-/** A real mesh HTTP server on 127.0.0.1, on a port of its own (port 0), stopped after the test. */
+/**
+ * A real mesh HTTP server on 127.0.0.1, on a port of its own (port 0), stopped after the test; on
+ * a fresh in-memory database (or the emptied one at MESH_TEST_DB_URL) unless `dbUrl` names one.
+ */
 export async function startTestServer(
   defer: (cleanup: () => unknown) => void,
   options: { dbUrl?: string; config?: Partial<MeshConfig>; clock?: Clock } = {},
@@ -26,8 +30,8 @@ export async function startTestServer(
   const config = testConfig({
     host: '127.0.0.1',
     port: 0,
-    dbUrl: options.dbUrl ?? ':memory:',
     ...options.config,
+    dbUrl: options.config?.dbUrl ?? options.dbUrl ?? (await freshTestDatabaseUrl()),
   });
   const running = await startMesh(config, { logger: silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
   defer(() => running.close());

@@ -6,10 +6,14 @@ import { duration, nodeTable, type Output } from './output.js';
 
 const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
 
+/** "1 of 2 forced key rotations to 12345678…cdef": a decision that sets a value names it. */
+const tallyWithValue = (decision: SovereignDecision) =>
+  decision.value === null ? decisionTally(decision) : `${decisionTally(decision)} to ${short(decision.value)}`;
+
 /** "1 of 2 approvals, 1 of 2 denials" for the decisions waiting about one node bound to its key, or "-". */
 function tallyOf(node: NodeView, decisions: readonly SovereignDecision[]): string {
   const about = decisions.filter((decision) => decision.target === node.id && decision.targetKey === node.public_key);
-  return about.length ? about.map(decisionTally).join(', ') : '-';
+  return about.length ? about.map(tallyWithValue).join(', ') : '-';
 }
 
 /** `mesh pending` under MESH_QUORUM: the nodes, each with the signatures gathered so far. */
@@ -31,7 +35,7 @@ function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): st
   return out.table(waiting.decisions, [
     { header: 'KIND', value: (decision) => decision.kind },
     { header: 'TARGET', value: (decision) => (decision.target.length > 32 ? short(decision.target) : decision.target) },
-    { header: 'SIGNED', value: decisionTally },
+    { header: 'SIGNED', value: tallyWithValue },
     { header: 'SIGNERS', value: (decision) => decision.signers.map((signer) => short(signer.publicKey)).join(',') },
     { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : expiry(decision.expiresAt, now)) },
   ]);

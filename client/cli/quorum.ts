@@ -16,11 +16,24 @@ function tallyOf(node: NodeView, decisions: readonly SovereignDecision[]): strin
   return about.length ? about.map(tallyWithValue).join(', ') : '-';
 }
 
+/**
+ * Forced key rotations waiting for signatures: their node is usually not pending (its key was
+ * lost while it ran), so they are listed below the table rather than in it.
+ */
+function rotationsWaiting(nodes: readonly NodeView[], waiting: DecisionList): string {
+  const listed = new Set(nodes.map((node) => node.id));
+  const rotations = waiting.decisions.filter((decision) => decision.kind === 'force-rotate' && !listed.has(decision.target));
+  if (rotations.length === 0) return '';
+  const lines = rotations.map((decision) => `  ${decision.target}: ${tallyWithValue(decision)}`);
+  return `\n\nforced key rotations waiting (sign the same new key with mesh force-rotate-key <id> <newPublicKey>):\n${lines.join('\n')}`;
+}
+
 /** `mesh pending` under MESH_QUORUM: the nodes, each with the signatures gathered so far. */
 export function pendingUnderQuorum(out: Output, nodes: NodeView[], waiting: DecisionList): string {
-  if (nodes.length === 0) return 'no node is waiting for approval';
+  const rotations = rotationsWaiting(nodes, waiting);
+  if (nodes.length === 0) return `no node is waiting for approval${rotations}`;
   const table = nodeTable(out, nodes, Date.now(), [{ header: 'SIGNED', value: (node) => tallyOf(node, waiting.decisions) }]);
-  return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)`;
+  return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)${rotations}`;
 }
 
 /** `2026-11-25 22:09:03Z (in 23h)`: when the oldest signature stops counting. */

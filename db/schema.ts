@@ -110,6 +110,9 @@ export const decisionSignatures = sqliteTable(
     kind: text('kind', { enum: DECISION_KINDS }).notNull(),
     target: text('target').notNull(),
     targetKey: text('target_key').notNull(),
+    // What the decision would set, when its kind sets something (force-rotate: the new node key):
+    // part of the decision, so signatures for different values never add up. Null otherwise.
+    value: text('value'),
     signer: text('signer').notNull(),
     signedAt: integer('signed_at').notNull(),
   },

@@ -5,12 +5,12 @@ import { z } from 'zod';
  * signed it, about the same target, within MESH_QUORUM_WINDOW_MS. A new sovereign action that must
  * go through the quorum adds its kind here (and to NODE_DECISION_KINDS when it is about a node).
  */
-export const DECISION_KINDS = ['approve', 'deny', 'remove', 'sovereign-add', 'sovereign-remove'] as const;
+export const DECISION_KINDS = ['approve', 'deny', 'remove', 'sovereign-add', 'sovereign-remove', 'force-rotate'] as const;
 export const decisionKindSchema = z.enum(DECISION_KINDS);
 export type DecisionKind = z.infer<typeof decisionKindSchema>;
 
 /** Kinds whose target is a node: bound to the node's key at signing, void once the node's key changes. */
-export const NODE_DECISION_KINDS: readonly DecisionKind[] = ['approve', 'deny', 'remove'];
+export const NODE_DECISION_KINDS: readonly DecisionKind[] = ['approve', 'deny', 'remove', 'force-rotate'];
 
 export const decisionSignerSchema = z.object({
   publicKey: z.string(),
@@ -25,6 +25,11 @@ export const sovereignDecisionSchema = z.object({
   target: z.string(),
   /** The key the decision is about: the node's public key when it was signed, or the sovereign key itself. */
   targetKey: z.string(),
+  /**
+   * What the decision would set, part of what is signed: the new key of a force-rotate (signatures
+   * for different new keys never add up). Null for kinds that set nothing.
+   */
+  value: z.string().nullable(),
   /** Distinct sovereigns who signed it within the window. */
   signatures: z.number().int(),
   /** MESH_QUORUM: signatures it takes to take effect. */
@@ -53,7 +58,7 @@ export type DecisionList = z.infer<typeof decisionListSchema>;
 export const decisionEventSchema = sovereignDecisionSchema.extend({
   duplicate: z.boolean().optional(),
   /** decision.expired: why its signatures no longer count. */
-  expiredBecause: z.enum(['window', 'key-changed', 'target-gone', 'signer-removed']).optional(),
+  expiredBecause: z.enum(['window', 'key-changed', 'target-gone', 'signer-removed', 'superseded']).optional(),
 });
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 
@@ -75,6 +80,7 @@ export const DECISION_NOUNS: Record<DecisionKind, string> = {
   remove: 'removals',
   'sovereign-add': 'sovereign additions',
   'sovereign-remove': 'sovereign removals',
+  'force-rotate': 'forced key rotations',
 };
 
 /** "1 of 2 approvals" */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signedNodeDecision, signedRegister } from '../signed-requests.js';
+import { signedForceRotateKey, signedNodeDecision, signedRegister } from '../signed-requests.js';
 import { saveKey } from '../keys.js';
 import { newSigner } from '../../server/testing/harness.js';
 import { startTestServer, useCleanups } from '../../server/testing/servers.js';
@@ -69,5 +69,58 @@ describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { 
     expect(approved).toMatchObject({ code: 0, stdout: 'Node validator-1 approved: active.\n' });
     const after = await runMesh(['pending', '--json'], { env });
     expect(JSON.parse(after.stdout)).toMatchObject({ nodes: [{ id: 'validator-2' }], decisions: [] });
+  });
+
+  it('show a forced key rotation waiting, with the new key it names, until the second sovereign signs the same key', async () => {
+    const sovereigns = [newSigner(), newSigner()] as const;
+    const running = await startTestServer(defer, {
+      config: { quorum: 2, sovereignKeys: sovereigns.map((key) => key.publicKey) },
+    });
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const keyFile = join(tmp.dir, 'second.pem');
+    await saveKey(keyFile, sovereigns[1].privateKey);
+    const env = { MESH_URL: running.url };
+    const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
+
+    const lost = newSigner();
+    const node = { nodeId: 'validator-1', nodePublicKey: lost.publicKey };
+    expect(
+      await post(
+        `${running.url}/register`,
+        signedRegister(lost, { nodeId: 'validator-1', tailscaleHostname: 'validator-1.ts.net' }, { network: 'tana' }),
+      ),
+    ).toBe(200);
+    for (const [index, sovereign] of sovereigns.entries()) {
+      const approval = signedNodeDecision(sovereign, 'approve', node, { network: 'tana' });
+      expect(await post(`${running.url}/approve/validator-1`, approval)).toBe(index === 0 ? 202 : 200);
+    }
+    const next = newSigner();
+    const rotation = signedForceRotateKey(sovereigns[0], { ...node, newPublicKey: next.publicKey }, { network: 'tana' });
+    expect(await post(`${running.url}/force-rotate-key/validator-1`, rotation)).toBe(202);
+
+    const [pending, decisions] = await Promise.all([runMesh(['pending'], { env }), runMesh(['decisions'], { env })]);
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toContain('no node is waiting for approval');
+    expect(pending.stdout).toContain(`  validator-1: 1 of 2 forced key rotations to ${short(next.publicKey)}`);
+    expect(decisions.code).toBe(0);
+    expect(decisions.stdout).toMatch(
+      new RegExp(
+        `^force-rotate +validator-1 +1 of 2 forced key rotations to ${short(next.publicKey)} +${short(sovereigns[0].publicKey)} +`,
+        'm',
+      ),
+    );
+
+    // The second sovereign signs the same new key through the CLI: the rotation takes effect.
+    const rotated = await runMesh(['force-rotate-key', 'validator-1', next.publicKey, '--yes'], {
+      env: { ...env, MESH_KEY: keyFile },
+    });
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain(`Node validator-1 now has key ${next.publicKey} and is pending`);
+    const after = await runMesh(['pending', '--json'], { env });
+    expect(JSON.parse(after.stdout)).toMatchObject({
+      nodes: [{ id: 'validator-1', public_key: next.publicKey, status: 'pending' }],
+      decisions: [],
+    });
   });
 });

@@ -6,17 +6,34 @@ import { duration, nodeTable, type Output } from './output.js';
 
 const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
 
+/** "1 of 2 forced key rotations to 12345678…cdef": a decision that sets a value names it. */
+const tallyWithValue = (decision: SovereignDecision) =>
+  decision.value === null ? decisionTally(decision) : `${decisionTally(decision)} to ${short(decision.value)}`;
+
 /** "1 of 2 approvals, 1 of 2 denials" for the decisions waiting about one node bound to its key, or "-". */
 function tallyOf(node: NodeView, decisions: readonly SovereignDecision[]): string {
   const about = decisions.filter((decision) => decision.target === node.id && decision.targetKey === node.public_key);
-  return about.length ? about.map(decisionTally).join(', ') : '-';
+  return about.length ? about.map(tallyWithValue).join(', ') : '-';
+}
+
+/**
+ * Forced key rotations waiting for signatures: their node is usually not pending (its key was
+ * lost while it ran), so they are listed below the table rather than in it.
+ */
+function rotationsWaiting(nodes: readonly NodeView[], waiting: DecisionList): string {
+  const listed = new Set(nodes.map((node) => node.id));
+  const rotations = waiting.decisions.filter((decision) => decision.kind === 'force-rotate' && !listed.has(decision.target));
+  if (rotations.length === 0) return '';
+  const lines = rotations.map((decision) => `  ${decision.target}: ${tallyWithValue(decision)}`);
+  return `\n\nforced key rotations waiting (sign the same new key with mesh force-rotate-key <id> <newPublicKey>):\n${lines.join('\n')}`;
 }
 
 /** `mesh pending` under MESH_QUORUM: the nodes, each with the signatures gathered so far. */
 export function pendingUnderQuorum(out: Output, nodes: NodeView[], waiting: DecisionList): string {
-  if (nodes.length === 0) return 'no node is waiting for approval';
+  const rotations = rotationsWaiting(nodes, waiting);
+  if (nodes.length === 0) return `no node is waiting for approval${rotations}`;
   const table = nodeTable(out, nodes, Date.now(), [{ header: 'SIGNED', value: (node) => tallyOf(node, waiting.decisions) }]);
-  return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)`;
+  return `${table}\n\ndecide with: mesh approve <id> | mesh deny <id> (each takes ${waiting.quorum} sovereigns signing within ${duration(waiting.windowMs)}; see mesh decisions)${rotations}`;
 }
 
 /** `2026-11-25 22:09:03Z (in 23h)`: when the oldest signature stops counting. */
@@ -31,7 +48,7 @@ function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): st
   return out.table(waiting.decisions, [
     { header: 'KIND', value: (decision) => decision.kind },
     { header: 'TARGET', value: (decision) => (decision.target.length > 32 ? short(decision.target) : decision.target) },
-    { header: 'SIGNED', value: decisionTally },
+    { header: 'SIGNED', value: tallyWithValue },
     { header: 'SIGNERS', value: (decision) => decision.signers.map((signer) => short(signer.publicKey)).join(',') },
     { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : expiry(decision.expiresAt, now)) },
   ]);

@@ -47,6 +47,7 @@ describe('mesh watch lines', () => {
         kind: 'approve',
         target: 'validator-002',
         targetKey: 'cd'.repeat(32),
+        value: null,
         signatures: 1,
         needed: 2,
         signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],

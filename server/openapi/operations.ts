@@ -236,10 +236,11 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     procedure: 'sovereign.forceRotateKey',
     input: forceRotateKeyRequestSchema,
     summary:
-      'A sovereign replaces the key of a node whose key is lost: the node goes back to pending under the new key, to be approved again; records node.key_rotated',
+      'A sovereign replaces the key of a node whose key is lost: the node goes back to pending under the new key, to be approved again; records node.key_rotated. Under MESH_QUORUM, the sovereigns must sign the same new key for the same current key',
     signed: 'force-rotate-key',
     pathFields: { nodeId: 'nodeId' },
     response: keyRotationResultSchema,
+    accepted: QUORUM_PENDING,
     errors: [...DECISION_ERRORS, 'NODE_DENIED', 'PUBLIC_KEY_TAKEN'],
   },
   {

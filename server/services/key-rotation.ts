@@ -1,4 +1,5 @@
 import { and, eq, ne } from 'drizzle-orm';
+import { NODE_DECISION_KINDS } from '../../shared/decisions.js';
 import type { ForceRotateKeyFields, RotateKeyFields } from '../../shared/requests.js';
 import type { KeyRotationResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
@@ -8,13 +9,14 @@ import { appendEvent } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
 import { requireSignedNode } from './nodes.js';
 import { readNodeView } from './node-views.js';
+import { dropDecisionsAbout, type QuorumRule } from './quorum.js';
 
 /**
  * The node whose key `oldKey` may be replaced by `newKey`, as it is now in the transaction: it
  * still has `oldKey` (the signatures were checked against it), is not denied, and `newKey` is a
  * new key no other node holds.
  */
-async function requireRotatableNode(tx: Tx, nodeId: string, oldKey: string, newKey: string): Promise<NodeRow> {
+export async function requireRotatableNode(tx: Tx, nodeId: string, oldKey: string, newKey: string): Promise<NodeRow> {
   const node = await requireSignedNode(tx, nodeId, oldKey);
   if (node.status === 'denied') {
     throw new MeshError('NODE_DENIED', `node ${nodeId} is denied: its key cannot change until a sovereign approves it again`);
@@ -28,9 +30,14 @@ async function requireRotatableNode(tx: Tx, nodeId: string, oldKey: string, newK
   return node;
 }
 
+/**
+ * The event, and the end of what was signed about the old key: a decision waiting under
+ * MESH_QUORUM is bound to the key it names, so it decides nothing about the new one.
+ */
 async function recordKeyRotation(
   tx: Tx,
   record: WriteRecord,
+  rule: QuorumRule,
   node: Pick<NodeRow, 'id'>,
   rotation: { oldPublicKey: string; newPublicKey: string; forced: boolean },
   actor: string,
@@ -49,6 +56,7 @@ async function recordKeyRotation(
     },
     now,
   );
+  await dropDecisionsAbout(tx, record, rule, { kinds: NODE_DECISION_KINDS, id: node.id, keepKey: rotation.newPublicKey }, now);
 }
 
 /**
@@ -58,6 +66,7 @@ async function recordKeyRotation(
 export async function rotateNodeKey(
   tx: Tx,
   record: WriteRecord,
+  rule: QuorumRule,
   request: RotateKeyFields,
   oldKey: string,
   now: number,
@@ -67,6 +76,7 @@ export async function rotateNodeKey(
   await recordKeyRotation(
     tx,
     record,
+    rule,
     node,
     { oldPublicKey: oldKey, newPublicKey: request.newPublicKey, forced: false },
     oldKey,
@@ -100,8 +110,8 @@ export function forcedKeyRotationOf(request: ForceRotateKeyFields, nodeKey: stri
 }
 
 /**
- * The step at which a sovereign's forced rotation takes effect: today at once, as one sovereign
- * decides alone; under a sovereign quorum, once enough sovereigns signed the same decision. Nobody
+ * A sovereign's forced rotation taking effect: at once under MESH_QUORUM=1, otherwise once enough
+ * sovereigns signed the same decision (forceRotateByQuorum). Nobody
  * proved holding the new key, so the node goes back to pending under it and needs a sovereign's
  * approval (bound to the new key) again. Its pending time counts from now: MESH_PENDING_TTL_MS
  * applies as to a new registration. Services, location and history stay.
@@ -109,6 +119,7 @@ export function forcedKeyRotationOf(request: ForceRotateKeyFields, nodeKey: stri
 export async function enactForcedKeyRotation(
   tx: Tx,
   record: WriteRecord,
+  rule: QuorumRule,
   decision: ForcedKeyRotation,
   now: number,
 ): Promise<KeyRotationResult> {
@@ -120,6 +131,7 @@ export async function enactForcedKeyRotation(
   await recordKeyRotation(
     tx,
     record,
+    rule,
     node,
     { oldPublicKey: decision.oldPublicKey, newPublicKey: decision.newPublicKey, forced: true },
     decision.approverPublicKey,

@@ -1,9 +1,10 @@
 import { NODE_DECISION_KINDS, type DecisionOutcome } from '../../shared/decisions.js';
 import type { NodeDecisionFields } from '../../shared/requests.js';
-import type { NodeResult, RemoveResult } from '../../shared/responses.js';
+import type { KeyRotationResult, NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import type { NodeRow } from '../../db/schema.js';
 import type { WriteRecord } from '../events/write-record.js';
+import { enactForcedKeyRotation, requireRotatableNode, type ForcedKeyRotation } from './key-rotation.js';
 import { approveNode, denyNode, removeNode, requireSignedNode } from './nodes.js';
 import { pendingMessage, withDecision } from './quorum-answers.js';
 import { dropDecisionsAbout, recordSovereignDecision, type QuorumRule } from './quorum.js';
@@ -73,3 +74,43 @@ export const removeByQuorum: GatedNodeDecision<RemoveResult> = async (tx, record
   await dropDecisionsAbout(tx, record, rule, { kinds: NODE_DECISION_KINDS, id: node.id }, now);
   return withDecision(result, outcome, rule);
 };
+
+/**
+ * A forced key rotation under MESH_QUORUM: the decision is about the node's current key and names
+ * the new key, so it takes effect only once the quorum signed the same new key for the same old one.
+ * A rotation that could not take effect (the node denied, the new key taken) is refused before it
+ * is signed. Until then the node keeps its key and status, and the answer carries the tally.
+ */
+export async function forceRotateByQuorum(
+  tx: Tx,
+  record: WriteRecord,
+  rule: QuorumRule,
+  rotation: ForcedKeyRotation,
+  now: number,
+): Promise<KeyRotationResult> {
+  const node = await requireRotatableNode(tx, rotation.nodeId, rotation.oldPublicKey, rotation.newPublicKey);
+  const outcome = await recordSovereignDecision(
+    tx,
+    record,
+    rule,
+    {
+      kind: 'force-rotate',
+      target: node.id,
+      targetKey: rotation.oldPublicKey,
+      value: rotation.newPublicKey,
+      signer: rotation.approverPublicKey,
+    },
+    now,
+  );
+  if (!outcome.effective) {
+    return {
+      success: true,
+      nodeId: node.id,
+      status: node.status,
+      publicKey: node.publicKey,
+      message: pendingMessage(outcome, `${node.id} onto key ${rotation.newPublicKey}`),
+      decision: outcome,
+    };
+  }
+  return withDecision(await enactForcedKeyRotation(tx, record, rule, rotation, now), outcome, rule);
+}

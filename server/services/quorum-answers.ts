@@ -7,6 +7,7 @@ const WHAT: Record<DecisionKind, string> = {
   remove: 'removal of',
   'sovereign-add': 'addition of sovereign key',
   'sovereign-remove': 'removal of sovereign key',
+  'force-rotate': 'forced key rotation of',
 };
 
 /** What an answer says of a signature that decided nothing yet: pending, or a duplicate. */

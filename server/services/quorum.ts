@@ -30,15 +30,20 @@ export interface DecisionSignature {
   target: string;
   /** The node's public key the signature names, or the sovereign key itself. */
   targetKey: string;
+  /**
+   * What the decision would set (a forced rotation's new key): signatures add up only when they
+   * name the same value. Absent for kinds that set nothing.
+   */
+  value?: string;
   /** The sovereign who signed it (verified, and a sovereign, before the gate is asked). */
   signer: string;
 }
 
-type DecisionId = Pick<DecisionSignature, 'kind' | 'target' | 'targetKey'>;
+type DecisionId = Pick<DecisionSignatureRow, 'kind' | 'target' | 'targetKey' | 'value'>;
 type ExpiredBecause = NonNullable<DecisionEvent['expiredBecause']>;
 
 const isNodeKind = (kind: string) => (NODE_DECISION_KINDS as readonly string[]).includes(kind);
-const idOf = (row: DecisionId): string => JSON.stringify([row.kind, row.target, row.targetKey]);
+const idOf = (row: DecisionId): string => JSON.stringify([row.kind, row.target, row.targetKey, row.value]);
 
 function decisionView(
   id: DecisionId,
@@ -54,6 +59,7 @@ function decisionView(
     kind: id.kind,
     target: id.target,
     targetKey: id.targetKey,
+    value: id.value,
     signatures: signers.length,
     needed: rule.quorum,
     signers,
@@ -67,6 +73,7 @@ const decisionIs = (id: DecisionId) =>
     eq(decisionSignatures.kind, id.kind),
     eq(decisionSignatures.target, id.target),
     eq(decisionSignatures.targetKey, id.targetKey),
+    id.value === null ? isNull(decisionSignatures.value) : eq(decisionSignatures.value, id.value),
   );
 
 /** A decision event names the node it is about (with the node as it is), or the sovereign key. */
@@ -199,6 +206,32 @@ export async function dropSignaturesBy(
 }
 
 /**
+ * A sovereign backs one value per decision: signing another value (another new key for the same
+ * forced rotation) withdraws their signature on the first, which never adds up with the second.
+ */
+async function dropSupersededSignature(
+  tx: Tx,
+  record: WriteRecord,
+  rule: QuorumRule,
+  row: DecisionSignatureRow,
+  now: number,
+): Promise<void> {
+  const earlier = await tx
+    .select()
+    .from(decisionSignatures)
+    .where(
+      and(
+        eq(decisionSignatures.kind, row.kind),
+        eq(decisionSignatures.target, row.target),
+        eq(decisionSignatures.targetKey, row.targetKey),
+        eq(decisionSignatures.signer, row.signer),
+      ),
+    );
+  const superseded = earlier.filter((signed) => signed.value !== row.value);
+  if (superseded.length > 0) await dropSignatures(tx, record, rule, superseded, 'superseded', now);
+}
+
+/**
  * The gate every sovereign decision goes through, in the transaction of the request that signed it.
  * With MESH_QUORUM=1 it records nothing and the decision takes effect at once. Otherwise the
  * signature is recorded (a decision.signed event, with the tally) and the decision takes effect
@@ -213,8 +246,8 @@ export async function recordSovereignDecision(
   signature: DecisionSignature,
   now: number,
 ): Promise<DecisionOutcome> {
-  const row: DecisionSignatureRow = { ...signature, signedAt: now };
-  if (rule.quorum <= 1) return { ...decisionView(signature, [row], rule, true), duplicate: false };
+  const row: DecisionSignatureRow = { ...signature, value: signature.value ?? null, signedAt: now };
+  if (rule.quorum <= 1) return { ...decisionView(row, [row], rule, true), duplicate: false };
   await expireStaleSignatures(tx, record, rule, now);
   if (isNodeKind(signature.kind)) {
     await dropDecisionsAbout(
@@ -225,13 +258,14 @@ export async function recordSovereignDecision(
       now,
     );
   }
-  const signed = await tx.select().from(decisionSignatures).where(decisionIs(signature));
+  await dropSupersededSignature(tx, record, rule, row, now);
+  const signed = await tx.select().from(decisionSignatures).where(decisionIs(row));
   const duplicate = signed.some((existing) => existing.signer === signature.signer);
   const rows = duplicate ? signed : [...signed, row];
   const effective = !duplicate && rows.length >= rule.quorum;
-  if (effective) await tx.delete(decisionSignatures).where(decisionIs(signature));
+  if (effective) await tx.delete(decisionSignatures).where(decisionIs(row));
   else if (!duplicate) await tx.insert(decisionSignatures).values(row);
-  const outcome: DecisionOutcome = { ...decisionView(signature, rows, rule, effective), duplicate };
+  const outcome: DecisionOutcome = { ...decisionView(row, rows, rule, effective), duplicate };
   await recordDecisionEvent(tx, record, 'decision.signed', signature.signer, outcome, now);
   return outcome;
 }

@@ -36,7 +36,16 @@ const sovereign = new Signer(sovereignKey, clock.now);
 const strangerKey = generateKeyPairSync('ed25519').privateKey;
 const sovereignPem = join(temp.dir, 'sovereign.pem');
 const strangerPem = join(temp.dir, 'stranger.pem');
-const config = () => testConfig({ host: '127.0.0.1', port, dbUrl, sovereignKeys: [sovereign.publicKey] });
+// mesh keeps raw heartbeats for MESH_HEARTBEAT_RETENTION_MS only (10 minutes by default); an
+// operator who wants the chart to show the three hours sets it so, as this test does.
+const config = () =>
+  testConfig({
+    host: '127.0.0.1',
+    port,
+    dbUrl,
+    sovereignKeys: [sovereign.publicKey],
+    heartbeatRetentionMs: HISTORY_MS + INTERVAL_MS,
+  });
 
 let port = 0;
 let running: RunningMesh | undefined;

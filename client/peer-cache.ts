@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { nodeViewSchema, type NodeView } from '../shared/responses.js';
-import type { MeshClient } from './client.js';
+import type { TrpcHolder } from './trpc-holder.js';
 import { isMeshError } from './errors.js';
 
 const peerFileSchema = z.object({ savedAt: z.number(), nodes: z.array(nodeViewSchema) });
@@ -59,7 +59,7 @@ export interface DiscoverOptions {
  * is unreachable, so a validator restarting during a mesh outage still finds its peers. Only
  * UNREACHABLE falls back: a refusal from mesh is an answer, and is thrown.
  */
-export async function discoverPeers(client: MeshClient, options: DiscoverOptions): Promise<Peers> {
+export async function discoverPeers(client: TrpcHolder, options: DiscoverOptions): Promise<Peers> {
   let peers: Peers;
   try {
     const { nodes } = await client.trpc.node.list.query({ status: 'active' });

@@ -2,7 +2,7 @@ import type { MeshEvent } from '../shared/events.js';
 import type { NodeStatus } from '../shared/fields.js';
 import type { NodeView } from '../shared/responses.js';
 import { backoffDelay } from './backoff.js';
-import type { MeshClient } from './client.js';
+import type { TrpcHolder } from './trpc-holder.js';
 import { isMeshError } from './errors.js';
 import { loadPeers, savePeers } from './peer-cache.js';
 import { watchMesh } from './watch.js';
@@ -67,7 +67,7 @@ const isRefusal = (error: unknown): error is Error => isMeshError(error, 'INVALI
  * cache, and keeps trying.
  */
 export class PeerInformer {
-  readonly #client: MeshClient;
+  readonly #client: TrpcHolder;
   readonly #urls: readonly string[];
   readonly #options: PeersOptions;
   readonly #status: NodeStatus;
@@ -87,7 +87,7 @@ export class PeerInformer {
    */
   readonly ready: Promise<void>;
 
-  constructor(client: MeshClient, urls: readonly string[], options: PeersOptions = {}) {
+  constructor(client: TrpcHolder, urls: readonly string[], options: PeersOptions = {}) {
     this.#client = client;
     this.#urls = urls;
     this.#options = options;

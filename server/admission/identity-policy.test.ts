@@ -177,6 +177,20 @@ describe('the identity admission policy (MESH_ADMISSION=identity)', () => {
     });
   });
 
+  it('under MESH_IDENTITY=required, the identity check refuses a mismatch first; a match gets the policy verdict', async () => {
+    const mesh = await start({ admission: ['identity'], mode: 'required' });
+    const refused = await mesh.register({ hostname: 'validator-9.tail-scale.ts.net' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('IDENTITY_HOSTNAME_MISMATCH');
+    const [checked] = await mesh.events('node.identity');
+    expect(checked?.identity).toMatchObject({ decision: 'refused', evidence: { result: 'mismatch' } });
+
+    expect((await mesh.register()).body.status).toBe('pending');
+    expect(mesh.localApi.requests).toHaveLength(2);
+    const [registered] = await mesh.events('node.registered');
+    expect(registered?.admission.verdicts).toEqual([expect.objectContaining({ policy: 'identity', verdict: 'allow' })]);
+  });
+
   it('never approves an untagged node under MESH_ADMISSION_IDENTITY_APPROVE', async () => {
     const mesh = await start({ admission: ['identity'], tags: ['tag:sequencer'], approve: true });
     const refused = await mesh.register();

@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       admission: ['manual'],
       admissionUrl: undefined,
       admissionTimeoutMs: 2_000,
+      admissionIdentityApprove: false,
       leaderLeaseMs: 15_000,
     });
   });
@@ -100,7 +101,36 @@ describe('loadConfig', () => {
       admissionUrl: 'http://127.0.0.1:9000/admit',
       admissionTimeoutMs: 750,
     });
-    expect(() => loadConfig({ MESH_ADMISSION: 'manual,identity' })).toThrow(/MESH_ADMISSION.*identity.*does not provide/);
+    expect(loadConfig({ MESH_ADMISSION: 'identity,enrollment-key', MESH_IDENTITY: 'advisory' })).toMatchObject({
+      admission: ['identity', 'enrollment-key'],
+      identity: { mode: 'advisory' },
+      admissionIdentityApprove: false,
+    });
+    expect(
+      loadConfig({
+        MESH_ADMISSION: 'identity',
+        MESH_IDENTITY: 'required',
+        MESH_IDENTITY_TAGS: 'tag:validator',
+        MESH_ADMISSION_IDENTITY_APPROVE: 'true',
+      }).admissionIdentityApprove,
+    ).toBe(true);
+    expect(() => loadConfig({ MESH_ADMISSION: 'manual,identity' })).toThrow(
+      /MESH_ADMISSION: names identity but MESH_IDENTITY is off/,
+    );
+    expect(() =>
+      loadConfig({
+        MESH_ADMISSION: 'manual',
+        MESH_IDENTITY: 'advisory',
+        MESH_IDENTITY_TAGS: 'tag:validator',
+        MESH_ADMISSION_IDENTITY_APPROVE: 'true',
+      }),
+    ).toThrow(/MESH_ADMISSION_IDENTITY_APPROVE: is true but MESH_ADMISSION does not name identity/);
+    expect(() =>
+      loadConfig({ MESH_ADMISSION: 'identity', MESH_IDENTITY: 'advisory', MESH_ADMISSION_IDENTITY_APPROVE: 'true' }),
+    ).toThrow(/MESH_ADMISSION_IDENTITY_APPROVE: is true but MESH_IDENTITY_TAGS is empty/);
+    expect(() =>
+      loadConfig({ MESH_ADMISSION: 'identity', MESH_IDENTITY: 'advisory', MESH_ADMISSION_IDENTITY_APPROVE: 'yes' }),
+    ).toThrow(/MESH_ADMISSION_IDENTITY_APPROVE/);
     expect(() => loadConfig({ MESH_ADMISSION: 'stake' })).toThrow(/MESH_ADMISSION.*"stake", which is not a policy/);
     expect(() => loadConfig({ MESH_ADMISSION: 'manual,manual' })).toThrow(/MESH_ADMISSION.*twice/);
     expect(() => loadConfig({ MESH_ADMISSION: ',' })).toThrow(/MESH_ADMISSION.*at least one/);

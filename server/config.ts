@@ -91,13 +91,7 @@ const admissionListSchema = z
     if (names.length === 0)
       ctx.addIssue({ code: 'custom', message: `must name at least one of ${ADMISSION_POLICIES.join(', ')}` });
     for (const name of names) {
-      if (name === 'identity' && !isProvidedAdmissionPolicy(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            'names identity, which this build of mesh does not provide yet (Tailscale identity evidence): remove it rather than run without the check it promises',
-        });
-      } else if (!isProvidedAdmissionPolicy(name)) {
+      if (!isProvidedAdmissionPolicy(name)) {
         ctx.addIssue({ code: 'custom', message: `names "${name}", which is not a policy: use ${ADMISSION_POLICIES.join(', ')}` });
       }
     }
@@ -192,6 +186,9 @@ const variablesSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:9000/admit' })
     .optional(),
   MESH_ADMISSION_TIMEOUT_MS: milliseconds(2_000),
+  // The identity policy approves a tagged machine whose evidence matches, without a sovereign: off
+  // unless an operator chooses it, as it hands admission to whoever may tag machines in the tailnet.
+  MESH_ADMISSION_IDENTITY_APPROVE: flag(false),
   // Several processes on one database: how long the leader's lease lasts unless renewed (a third of it).
   MESH_LEADER_LEASE_MS: milliseconds(15_000),
 });
@@ -212,6 +209,29 @@ const configSchema = variablesSchema.superRefine((c, ctx) => {
       code: 'custom',
       path: ['MESH_ADMISSION_URL'],
       message: 'is required when MESH_ADMISSION names http: the URL registrations are posted to',
+    });
+  }
+  if (c.MESH_ADMISSION.includes('identity') && c.MESH_IDENTITY === 'off') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION'],
+      message:
+        'names identity but MESH_IDENTITY is off, so no evidence would be taken: set MESH_IDENTITY=advisory (the policy refuses what does not match at registration) or required',
+    });
+  }
+  if (c.MESH_ADMISSION_IDENTITY_APPROVE && !c.MESH_ADMISSION.includes('identity')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_IDENTITY_APPROVE'],
+      message: 'is true but MESH_ADMISSION does not name identity, so it would never apply: add identity, or unset it',
+    });
+  }
+  if (c.MESH_ADMISSION_IDENTITY_APPROVE && c.MESH_IDENTITY_TAGS.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MESH_ADMISSION_IDENTITY_APPROVE'],
+      message:
+        'is true but MESH_IDENTITY_TAGS is empty: approving on identity alone is only for machines carrying a tag you name (e.g. tag:validator)',
     });
   }
   if (!http && c.MESH_ADMISSION_URL) {
@@ -289,6 +309,8 @@ export interface MeshConfig {
   admissionUrl: string | undefined;
   /** How long the http policy waits for an answer before it refuses. */
   admissionTimeoutMs: number;
+  /** Whether the identity policy approves at once a registration whose evidence matches (MESH_IDENTITY_TAGS set). */
+  admissionIdentityApprove: boolean;
   /** How long the leader's lease lasts unless renewed: the longest a dead leader's work waits for another. */
   leaderLeaseMs: number;
 }
@@ -361,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     admission: c.MESH_ADMISSION,
     admissionUrl: c.MESH_ADMISSION_URL,
     admissionTimeoutMs: c.MESH_ADMISSION_TIMEOUT_MS,
+    admissionIdentityApprove: c.MESH_ADMISSION_IDENTITY_APPROVE,
     leaderLeaseMs: c.MESH_LEADER_LEASE_MS,
   };
 }

@@ -1,5 +1,6 @@
 import type { AdmissionRecord, AdmissionVerdict } from '../../shared/events.js';
 import type { MeshErrorCode } from '../../shared/errors.js';
+import type { IdentityEvidence } from '../../shared/identity.js';
 import type { RegisterFields } from '../../shared/requests.js';
 import type { Tx } from '../../db/database.js';
 import type { MeshContext } from '../context.js';
@@ -20,8 +21,9 @@ export class AdmissionRefusal extends MeshError {
   }
 }
 
-/** Who a node approved by the http oracle alone is recorded as approved by: no key signed it. */
-export const HTTP_ADMISSION_ACTOR = 'admission:http';
+/** Who a node approved by a policy alone (the http oracle, or identity) is recorded as approved by: no key signed it. */
+export const admissionActor = (policy: string) => `admission:${policy}`;
+export const HTTP_ADMISSION_ACTOR = admissionActor('http');
 
 /** What the policies that run before the write transaction said; `asked` is false when none needed asking. */
 export interface AdmissionBefore {
@@ -33,16 +35,18 @@ interface Registration {
   mesh: Pick<MeshContext, 'config'>;
   request: RegisterFields;
   peerAddress: string | undefined;
+  /** What tailscaled said of the registration's peer address (MESH_IDENTITY), asked once for both; null when not checked. */
+  identity: IdentityEvidence | null;
 }
 
 /**
  * Each policy's check. `before` runs outside any transaction, for checks that wait on something
  * outside mesh (no write lock is held meanwhile); `within` runs in the registration's write
- * transaction, for checks on mesh's own state. The Tailscale identity policy plugs in here as
- * `identity`, once it joins PROVIDED_ADMISSION_POLICIES (its evidence then goes to the http oracle too).
+ * transaction, for checks on mesh's own state.
  */
 interface AdmissionPolicy {
-  before?: (registration: Registration) => Promise<AdmissionVerdict>;
+  /** A refusal may name its own error code (else ADMISSION_REFUSED). */
+  before?: (registration: Registration) => Promise<AdmissionVerdict & { code?: MeshErrorCode }>;
   within?: (tx: Tx, registration: Registration, now: number) => Promise<AdmissionVerdict & { approval?: Approval }>;
 }
 
@@ -67,8 +71,11 @@ const POLICIES: Record<ProvidedAdmissionPolicy, AdmissionPolicy> = {
       };
     },
   },
+  identity: {
+    before: ({ mesh, identity }) => Promise.resolve(identityVerdict(identity, mesh.config.admissionIdentityApprove)),
+  },
   http: {
-    before: async ({ mesh, request, peerAddress }) => {
+    before: async ({ mesh, request, peerAddress, identity }) => {
       const { verdict, failed } = await askAdmissionOracle(mesh.config.admissionUrl ?? '', mesh.config.admissionTimeoutMs, {
         network: mesh.config.network,
         nodeId: request.nodeId,
@@ -80,14 +87,40 @@ const POLICIES: Record<ProvidedAdmissionPolicy, AdmissionPolicy> = {
         zone: request.zone ?? null,
         enrollmentKey: Boolean(request.enrollmentKey),
         peerAddress: peerAddress ?? null,
-        identity: null,
+        identity,
         timestamp: request.timestamp,
       });
-      if (failed) throw refusal('ADMISSION_UNAVAILABLE', [verdict]);
-      return verdict;
+      return failed ? { ...verdict, code: 'ADMISSION_UNAVAILABLE' } : verdict;
     },
   },
 };
+
+/**
+ * The identity policy's verdict on the evidence MESH_IDENTITY took: anything but a match refuses
+ * (an error to ask tailscaled included: never admit on an error), with the code of the failed check;
+ * a match lets the node wait for a sovereign, or approves it at once under
+ * MESH_ADMISSION_IDENTITY_APPROVE (which start-up allows only with MESH_IDENTITY_TAGS set, so the
+ * match includes one of those tags).
+ */
+function identityVerdict(evidence: IdentityEvidence | null, approve: boolean): AdmissionVerdict & { code?: MeshErrorCode } {
+  if (!evidence) {
+    // Start-up refuses MESH_ADMISSION=identity with MESH_IDENTITY=off; refuse rather than trust a gap.
+    return {
+      policy: 'identity',
+      verdict: 'refuse',
+      reason: 'no Tailscale identity evidence was taken',
+      code: 'IDENTITY_UNAVAILABLE',
+    };
+  }
+  if (evidence.result !== 'match') {
+    const code = evidence.code ?? 'IDENTITY_UNAVAILABLE';
+    const about = evidence.stableId ? ` (tailnet node ${evidence.stableId})` : '';
+    return { policy: 'identity', verdict: 'refuse', reason: `${evidence.result} ${code}${about}: ${evidence.reason}`, code };
+  }
+  return approve
+    ? { policy: 'identity', verdict: 'approve', reason: `${evidence.reason} (MESH_ADMISSION_IDENTITY_APPROVE)` }
+    : { policy: 'identity', verdict: 'allow', reason: `${evidence.reason}; a sovereign decides` };
+}
 
 function refusal(code: MeshErrorCode, verdicts: AdmissionVerdict[]): AdmissionRefusal {
   const refused = verdicts.find((verdict) => verdict.verdict === 'refuse');
@@ -116,14 +149,15 @@ export async function admitBefore(
   mesh: Pick<MeshContext, 'config' | 'registry'>,
   request: RegisterFields,
   peerAddress: string | undefined,
+  identity: IdentityEvidence | null,
 ): Promise<AdmissionBefore> {
   const checks = mesh.config.admission.flatMap((name) => POLICIES[name].before ?? []);
   if (checks.length === 0 || !needsAdmission(mesh, request)) return { asked: false, verdicts: [] };
   const verdicts: AdmissionVerdict[] = [];
   for (const check of checks) {
-    const verdict = await check({ mesh, request, peerAddress });
+    const { code, ...verdict } = await check({ mesh, request, peerAddress, identity });
     verdicts.push(verdict);
-    if (verdict.verdict === 'refuse') throw refusal('ADMISSION_REFUSED', verdicts);
+    if (verdict.verdict === 'refuse') throw refusal(code ?? 'ADMISSION_REFUSED', verdicts);
   }
   return { asked: true, verdicts };
 }
@@ -164,7 +198,7 @@ export function decideWithin(
       const within = POLICIES[name].within;
       if (!within) continue;
       try {
-        const { approval: granted, ...verdict } = await within(tx, { mesh, request, peerAddress }, now);
+        const { approval: granted, ...verdict } = await within(tx, { mesh, request, peerAddress, identity: null }, now);
         verdicts.push(verdict);
         approval ??= granted;
       } catch (error) {
@@ -179,8 +213,9 @@ export function decideWithin(
       (a, b) => policies.indexOf(a.policy as ProvidedAdmissionPolicy) - policies.indexOf(b.policy as ProvidedAdmissionPolicy),
     );
     if (verdicts.some((verdict) => verdict.verdict === 'refuse')) throw refusal('ADMISSION_REFUSED', verdicts);
-    if (verdicts.some((verdict) => verdict.verdict === 'approve')) {
-      const approvedBy = approval?.approvedBy ?? HTTP_ADMISSION_ACTOR;
+    const approving = verdicts.find((verdict) => verdict.verdict === 'approve');
+    if (approving) {
+      const approvedBy = approval?.approvedBy ?? admissionActor(approving.policy);
       return {
         status: 'active',
         approvedBy,

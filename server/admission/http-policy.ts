@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdmissionVerdict } from '../../shared/events.js';
+import type { IdentityEvidence } from '../../shared/identity.js';
 
 /** What mesh posts to MESH_ADMISSION_URL: the registration as signed, without any secret (README, Admission policies). */
 export interface AdmissionQuestion {
@@ -15,8 +16,8 @@ export interface AdmissionQuestion {
   enrollmentKey: boolean;
   /** The TCP peer address the registration came from. */
   peerAddress: string | null;
-  /** Tailscale identity evidence, when a policy checked it; null otherwise. */
-  identity: unknown;
+  /** The Tailscale identity evidence MESH_IDENTITY took of this registration (as GET /nodes/:id shows it); null when off. */
+  identity: IdentityEvidence | null;
   /** The registration's signed timestamp. */
   timestamp: number;
 }

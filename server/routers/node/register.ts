@@ -12,7 +12,8 @@ import { nodeResultSchema } from '../../../shared/responses.js';
 export const registerProcedure = signedProcedureCheckedBefore(
   'register',
   // tailscaled (MESH_IDENTITY) and the http oracle are asked here, before the write transaction: no
-  // write lock waits on them. The identity check comes first: under `required` it refuses alone.
+  // write lock waits on them. The identity check comes first: under `required` it refuses alone; its
+  // evidence is what the identity policy judges and the http oracle receives (one WhoIs for all).
   async (ctx, input) => {
     const identity = await checkRequestIdentity(
       ctx,
@@ -20,7 +21,7 @@ export const registerProcedure = signedProcedureCheckedBefore(
       { tailscaleIP: input.tailscaleIP, hostname: input.tailscaleHostname },
       'register',
     );
-    return { identity, admission: await admitBefore(ctx.mesh, input, ctx.remoteAddress) };
+    return { identity, admission: await admitBefore(ctx.mesh, input, ctx.remoteAddress, identity) };
   },
   (ctx, error, input) => {
     const refusal = domainErrorOf(error);

@@ -5,8 +5,8 @@ import { newPublicKeySchema } from '../shared/fields.js';
 import { describeIssues } from '../shared/issues.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 import { IDENTITY_MODES } from '../shared/identity.js';
-import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './identity/settings.js';
-import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './admission/policies.js';
+import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './settings/identity-settings.js';
+import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './settings/admission-policies.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../db/checkpoints.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);

@@ -8,7 +8,7 @@ import { MeshError } from '../errors.js';
 import { spendEnrollmentKey } from '../services/enrollment-keys.js';
 import type { AdmissionDecision, DecideAdmission } from '../services/nodes.js';
 import { askAdmissionOracle } from './http-policy.js';
-import type { ProvidedAdmissionPolicy } from './policies.js';
+import type { ProvidedAdmissionPolicy } from '../settings/admission-policies.js';
 
 /** A registration the admission policies refused: the record of what each said goes to the audit log. */
 export class AdmissionRefusal extends MeshError {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useCleanups } from '../testing/servers.js';
 import { checkTailscaleIdentity } from './check.js';
-import type { IdentitySettings } from './settings.js';
+import type { IdentitySettings } from '../settings/identity-settings.js';
 import { LocalApiStandIn, whoIsFixture } from './testing/local-api.js';
 
 const defer = useCleanups();

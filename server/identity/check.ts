@@ -1,6 +1,6 @@
 import type { IdentityCode, IdentityEvidence } from '../../shared/identity.js';
 import { plainAddress, prefixAddress, prefixMatcher, sameAddress } from './addresses.js';
-import type { IdentitySettings } from './settings.js';
+import type { IdentitySettings } from '../settings/identity-settings.js';
 import { whoIs, WhoIsFailure, type WhoIsResponse } from './whois.js';
 
 /** What a request claims, and where it really came from. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { enrollmentKeyState, MAX_ENROLLMENT_TTL_MS, tagSchema } from '../../shared/enrollment.js';
+import { enrollmentKeyState, isEnrollmentKeyCreated, MAX_ENROLLMENT_TTL_MS, tagSchema } from '../../shared/enrollment.js';
 import { describeIssues } from '../../shared/issues.js';
 import { CliContext } from './context.js';
 import { duration, when } from './output.js';
@@ -62,6 +62,8 @@ export function addEnrollmentCommands(program: Command): void {
         maxUses: options.uses,
         expiresAt: Date.now() + client.clockOffsetMs + options.expiresIn,
       });
+      // Under MESH_QUORUM a signature that did not complete the creation: its message says the tally.
+      if (!isEnrollmentKeyCreated(created)) return ctx.out.result(created, () => created.message);
       ctx.out.result(created, () =>
         ctx.out.fields([
           ['secret', created.secret],

@@ -14,7 +14,7 @@ import type {
 } from '../shared/responses.js';
 import { invalidInput, isMeshError } from './errors.js';
 import { KeyRing, type SigningKey } from './key-ring.js';
-import type { EnrollmentKeyCreated, EnrollmentKeyList, EnrollmentKeyRevoked } from '../shared/enrollment.js';
+import type { EnrollmentKeyCreateAnswer, EnrollmentKeyList, EnrollmentKeyRevoked } from '../shared/enrollment.js';
 import {
   signedForceRotateKey,
   signedEnrollmentKeyCreate,
@@ -248,8 +248,12 @@ export class MeshClient {
     );
   }
 
-  /** Creates an enrollment key, signed by a sovereign key: the answer's `secret` is shown this once. */
-  createEnrollmentKey(sovereignKey: SigningKey, key: EnrollmentKeyOptions): Promise<EnrollmentKeyCreated> {
+  /**
+   * Creates an enrollment key, signed by a sovereign key: the answer's `secret` is shown this once.
+   * Under MESH_QUORUM > 1 the answer has no key until enough sovereigns signed the same parameters
+   * (`decision` holds the tally; isEnrollmentKeyCreated tells which).
+   */
+  createEnrollmentKey(sovereignKey: SigningKey, key: EnrollmentKeyOptions): Promise<EnrollmentKeyCreateAnswer> {
     return this.#signed(sovereignKey, (signer, network) =>
       this.trpc.enrollment.create.mutate(signedEnrollmentKeyCreate(signer, key, { network })),
     );

@@ -18,7 +18,15 @@ export {
   type Registration,
   type SignOptions,
 } from './signed-requests.js';
-export type { EnrollmentKeyCreated, EnrollmentKeyList, EnrollmentKeyRevoked, EnrollmentKeyView } from '../shared/enrollment.js';
+export type {
+  EnrollmentKeyCreateAnswer,
+  EnrollmentKeyCreated,
+  EnrollmentKeyList,
+  EnrollmentKeyPending,
+  EnrollmentKeyRevoked,
+  EnrollmentKeyView,
+} from '../shared/enrollment.js';
+export { isEnrollmentKeyCreated } from '../shared/enrollment.js';
 export { discoverPeers, loadPeers, savePeers, type DiscoverOptions, type Peers, type PeerSnapshot } from './peer-cache.js';
 export { startAgent, type Agent, type AgentOptions, type Schedule } from './agent.js';
 export { watchMesh, type WatchOptions } from './watch.js';

@@ -5,7 +5,15 @@ import { z } from 'zod';
  * signed it, about the same target, within MESH_QUORUM_WINDOW_MS. A new sovereign action that must
  * go through the quorum adds its kind here (and to NODE_DECISION_KINDS when it is about a node).
  */
-export const DECISION_KINDS = ['approve', 'deny', 'remove', 'sovereign-add', 'sovereign-remove', 'force-rotate'] as const;
+export const DECISION_KINDS = [
+  'approve',
+  'deny',
+  'remove',
+  'sovereign-add',
+  'sovereign-remove',
+  'force-rotate',
+  'enrollment-key-create',
+] as const;
 export const decisionKindSchema = z.enum(DECISION_KINDS);
 export type DecisionKind = z.infer<typeof decisionKindSchema>;
 
@@ -21,13 +29,20 @@ export const decisionSignerSchema = z.object({
 /** One decision, as far as the sovereigns have signed it. */
 export const sovereignDecisionSchema = z.object({
   kind: decisionKindSchema,
-  /** The node id for node decisions; the key being added or removed for sovereign decisions. */
+  /**
+   * The node id for node decisions; the key being added or removed for sovereign decisions; for an
+   * enrollment-key-create, the SHA-256 (hex) of its parameters as `value` spells them.
+   */
   target: z.string(),
-  /** The key the decision is about: the node's public key when it was signed, or the sovereign key itself. */
+  /**
+   * The key the decision is about: the node's public key when it was signed, or the sovereign key
+   * itself (an enrollment-key-create repeats `target`: there is no key yet).
+   */
   targetKey: z.string(),
   /**
    * What the decision would set, part of what is signed: the new key of a force-rotate (signatures
-   * for different new keys never add up). Null for kinds that set nothing.
+   * for different new keys never add up), the parameters of an enrollment-key-create as JSON
+   * (`{note, tags, maxUses, expiresAt}`). Null for kinds that set nothing.
    */
   value: z.string().nullable(),
   /** Distinct sovereigns who signed it within the window. */
@@ -81,6 +96,7 @@ export const DECISION_NOUNS: Record<DecisionKind, string> = {
   'sovereign-add': 'sovereign additions',
   'sovereign-remove': 'sovereign removals',
   'force-rotate': 'forced key rotations',
+  'enrollment-key-create': 'enrollment key creations',
 };
 
 /** "1 of 2 approvals" */

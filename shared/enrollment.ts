@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionOutcomeSchema } from './decisions.js';
 import { descriptionSchema, publicKeyHexSchema, signatureSchema, timestampSchema } from './fields.js';
 
 /**
@@ -75,8 +76,39 @@ export const enrollmentKeyCreatedSchema = z.object({
   /** The secret, shown this once: mesh keeps only its SHA-256. */
   secret: z.string(),
   message: z.string(),
+  /** Only with MESH_QUORUM above 1: the decision whose last signature created the key. */
+  decision: decisionOutcomeSchema.optional(),
 });
 export type EnrollmentKeyCreated = z.infer<typeof enrollmentKeyCreatedSchema>;
+
+/**
+ * With MESH_QUORUM above 1, a signature that did not complete the creation (or signed it again):
+ * no key and no secret yet, the tally in `decision`.
+ */
+export const enrollmentKeyPendingSchema = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  decision: decisionOutcomeSchema,
+});
+export type EnrollmentKeyPending = z.infer<typeof enrollmentKeyPendingSchema>;
+
+/** What POST /enrollment-keys answers: the key and its secret, or (under MESH_QUORUM) the tally so far. */
+export const enrollmentKeyCreateAnswerSchema = z.union([enrollmentKeyCreatedSchema, enrollmentKeyPendingSchema]);
+export type EnrollmentKeyCreateAnswer = z.infer<typeof enrollmentKeyCreateAnswerSchema>;
+
+/** The answer made the key (and carries its secret), rather than recording a signature towards it. */
+export function isEnrollmentKeyCreated(answer: EnrollmentKeyCreateAnswer): answer is EnrollmentKeyCreated {
+  return 'secret' in answer;
+}
+
+/** The parameters a key's creation decides, as a decision's `value` carries them (see server/services/enrollment-decisions.ts). */
+export const enrollmentKeyParametersSchema = z.object({
+  note: z.string(),
+  tags: z.array(z.string()),
+  maxUses: z.number().int(),
+  expiresAt: z.number(),
+});
+export type EnrollmentKeyParameters = z.infer<typeof enrollmentKeyParametersSchema>;
 
 export const enrollmentKeyRevokedSchema = z.object({
   success: z.literal(true),

@@ -1,5 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { enrollmentKeyState, MAX_ENROLLMENT_TTL_MS, tagSchema } from '../../shared/enrollment.js';
+import {
+  enrollmentKeyParametersSchema,
+  enrollmentKeyState,
+  isEnrollmentKeyCreated,
+  MAX_ENROLLMENT_TTL_MS,
+  tagSchema,
+  type EnrollmentKeyParameters,
+} from '../../shared/enrollment.js';
 import { describeIssues } from '../../shared/issues.js';
 import { CliContext } from './context.js';
 import { duration, when } from './output.js';
@@ -13,6 +20,41 @@ export function parseLifetime(value: string): number {
   if (!Number.isSafeInteger(ms) || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30m, 24h or 7d');
   if (ms > MAX_ENROLLMENT_TTL_MS) throw new InvalidArgumentError('at most a year (365d)');
   return ms;
+}
+
+/** `2026-12-04T13:00:00.000Z` or ms since the Unix epoch: the exact expiry another sovereign signed. */
+export function parseExpiresAt(value: string): number {
+  const trimmed = value.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new InvalidArgumentError('expected a time as ISO 8601 (2026-12-04T13:00:00.000Z) or ms since the Unix epoch');
+  }
+  return ms;
+}
+
+const shellWord = (word: string) => (/^[\w:.,/@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The command another sovereign runs to sign the same key's creation under MESH_QUORUM: the very
+ * parameters, the expiry to the millisecond, or the signatures would not add up.
+ */
+export function cosignCommand(parameters: EnrollmentKeyParameters): string {
+  const words = ['mesh', 'enrollment', 'create', '--uses', String(parameters.maxUses)];
+  words.push('--expires-at', new Date(parameters.expiresAt).toISOString());
+  for (const tag of parameters.tags) words.push('--tag', tag);
+  if (parameters.note !== '') words.push('--note', parameters.note);
+  return words.map(shellWord).join(' ');
+}
+
+/** A waiting enrollment-key-create decision's parameters, from its `value`; undefined if unreadable. */
+export function waitingKeyParameters(value: string | null): EnrollmentKeyParameters | undefined {
+  if (value === null) return undefined;
+  try {
+    const parsed = enrollmentKeyParametersSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseUses(value: string): number {
@@ -33,6 +75,14 @@ function expiry(ms: number, now = Date.now()): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)}Z (in ${duration(ms - now)})`;
 }
 
+interface CreateOptions {
+  note: string;
+  tag?: string[];
+  uses: number;
+  expiresIn: number;
+  expiresAt?: number;
+}
+
 /** Enrollment keys, like Headscale's pre-auth keys: a node registering with one is approved at once. */
 export function addEnrollmentCommands(program: Command): void {
   const enrollment = program
@@ -50,7 +100,15 @@ export function addEnrollmentCommands(program: Command): void {
         .argParser(parseLifetime)
         .default(86_400_000, '24h'),
     )
-    .action(async (options: { note: string; tag?: string[]; uses: number; expiresIn: number }, command: Command) => {
+    .addOption(
+      new Option(
+        '--expires-at <time>',
+        'when it stops working instead, ISO 8601 or ms: to sign the same key as another sovereign (MESH_QUORUM)',
+      )
+        .argParser(parseExpiresAt)
+        .conflicts('expiresIn'),
+    )
+    .action(async (options: CreateOptions, command: Command) => {
       const ctx = CliContext.of(command);
       const client = ctx.client();
       const key = await ctx.key();
@@ -60,8 +118,15 @@ export function addEnrollmentCommands(program: Command): void {
         note: options.note,
         tags: options.tag ?? [],
         maxUses: options.uses,
-        expiresAt: Date.now() + client.clockOffsetMs + options.expiresIn,
+        expiresAt: options.expiresAt ?? Date.now() + client.clockOffsetMs + options.expiresIn,
       });
+      // Under MESH_QUORUM a signature that did not complete the creation: the tally, and how another
+      // sovereign signs the very same key.
+      if (!isEnrollmentKeyCreated(created)) {
+        const parameters = waitingKeyParameters(created.decision.value);
+        const cosign = parameters ? `\nanother sovereign signs it with: ${cosignCommand(parameters)}` : '';
+        return ctx.out.result(created, () => `${created.message}${cosign}`);
+      }
       ctx.out.result(created, () =>
         ctx.out.fields([
           ['secret', created.secret],

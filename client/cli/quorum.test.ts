@@ -123,4 +123,70 @@ describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { 
       decisions: [],
     });
   });
+
+  it('mesh enrollment create prints the tally and the command that signs the same key; the second sovereign running it gets the secret', async () => {
+    const sovereigns = [newSigner(), newSigner()] as const;
+    const running = await startTestServer(defer, {
+      config: {
+        quorum: 2,
+        sovereignKeys: sovereigns.map((key) => key.publicKey),
+        admission: ['manual', 'enrollment-key'],
+      },
+    });
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const keyFiles = [join(tmp.dir, 'first.pem'), join(tmp.dir, 'second.pem')] as const;
+    await Promise.all(keyFiles.map((keyFile, index) => saveKey(keyFile, sovereigns[index]!.privateKey)));
+    const env = { MESH_URL: running.url };
+
+    const first = await runMesh(
+      ['enrollment', 'create', '--note', "rack 7's", '--tag', 'tag:validator', '--uses', '2', '--expires-in', '1h'],
+      { env: { ...env, MESH_KEY: keyFiles[0] } },
+    );
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Signed the creation of an enrollment key (reusable 2 times, until');
+    expect(first.stdout).toContain('1 of 2 enrollment key creations; pending until 1 more sovereign signs it');
+    expect(first.stdout).not.toMatch(/mesh-ek-/);
+    const expiresAt = /--expires-at (\S+) /.exec(first.stdout)?.[1] as string;
+    expect(first.stdout).toContain(
+      `another sovereign signs it with: mesh enrollment create --uses 2 --expires-at ${expiresAt} --tag tag:validator --note 'rack 7'\\''s'`,
+    );
+
+    const decisions = await runMesh(['decisions'], { env });
+    expect(decisions.code).toBe(0);
+    expect(decisions.stdout).toMatch(/^enrollment-key-create +\S+ +1 of 2 enrollment key creations +/m);
+    expect(decisions.stdout).toContain('enrollment keys waiting (another sovereign signs the same key with):');
+    expect(decisions.stdout).toContain(`mesh enrollment create --uses 2 --expires-at ${expiresAt} --tag tag:validator`);
+
+    // The second sovereign runs that command: the quorum is met, and its answer alone has the secret.
+    const second = await runMesh(
+      [
+        'enrollment',
+        'create',
+        '--uses',
+        '2',
+        '--expires-at',
+        expiresAt,
+        '--tag',
+        'tag:validator',
+        '--note',
+        "rack 7's",
+        '--json',
+      ],
+      { env: { ...env, MESH_KEY: keyFiles[1] } },
+    );
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      secret: expect.stringMatching(/^mesh-ek-[0-9a-f]{64}$/),
+      key: { maxUses: 2, note: "rack 7's", tags: ['tag:validator'], createdBy: sovereigns[1].publicKey },
+      decision: { effective: true, signatures: 2 },
+    });
+    expect(JSON.parse((await runMesh(['decisions', '--json'], { env })).stdout)).toMatchObject({ decisions: [] });
+
+    const both = await runMesh(['enrollment', 'create', '--expires-in', '1h', '--expires-at', expiresAt], {
+      env: { ...env, MESH_KEY: keyFiles[0] },
+    });
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('cannot be used with');
+  });
 });

@@ -2,13 +2,30 @@ import type { Command } from 'commander';
 import { decisionTally, type DecisionList, type SovereignDecision } from '../../shared/decisions.js';
 import type { NodeView } from '../../shared/responses.js';
 import { CliContext } from './context.js';
+import { cosignCommand, waitingKeyParameters } from './enrollment.js';
 import { duration, nodeTable, type Output } from './output.js';
 
 const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
 
-/** "1 of 2 forced key rotations to 12345678…cdef": a decision that sets a value names it. */
+/**
+ * "1 of 2 forced key rotations to 12345678…cdef": a decision that sets a value names it (a key's
+ * parameters are listed below the table instead).
+ */
 const tallyWithValue = (decision: SovereignDecision) =>
-  decision.value === null ? decisionTally(decision) : `${decisionTally(decision)} to ${short(decision.value)}`;
+  decision.value === null || decision.kind === 'enrollment-key-create'
+    ? decisionTally(decision)
+    : `${decisionTally(decision)} to ${short(decision.value)}`;
+
+/** Enrollment keys waiting for signatures, each with the command that signs the very same key. */
+function keysWaiting(waiting: DecisionList): string {
+  const lines = waiting.decisions.flatMap((decision) => {
+    const parameters = decision.kind === 'enrollment-key-create' ? waitingKeyParameters(decision.value) : undefined;
+    return parameters ? [`  ${short(decision.target)}: ${cosignCommand(parameters)}`] : [];
+  });
+  return lines.length === 0
+    ? ''
+    : `\n\nenrollment keys waiting (another sovereign signs the same key with):\n${lines.join('\n')}`;
+}
 
 /** "1 of 2 approvals, 1 of 2 denials" for the decisions waiting about one node bound to its key, or "-". */
 function tallyOf(node: NodeView, decisions: readonly SovereignDecision[]): string {
@@ -45,13 +62,14 @@ function expiry(at: number, now: number): string {
 function decisionsText(out: Output, waiting: DecisionList, now = Date.now()): string {
   if (waiting.quorum <= 1) return 'MESH_QUORUM is 1: every sovereign decision takes effect when it is signed, none waits';
   if (waiting.decisions.length === 0) return `no decision is waiting for signatures (MESH_QUORUM ${waiting.quorum})`;
-  return out.table(waiting.decisions, [
+  const table = out.table(waiting.decisions, [
     { header: 'KIND', value: (decision) => decision.kind },
     { header: 'TARGET', value: (decision) => (decision.target.length > 32 ? short(decision.target) : decision.target) },
     { header: 'SIGNED', value: tallyWithValue },
     { header: 'SIGNERS', value: (decision) => decision.signers.map((signer) => short(signer.publicKey)).join(',') },
     { header: 'EXPIRES', value: (decision) => (decision.expiresAt === null ? '-' : expiry(decision.expiresAt, now)) },
   ]);
+  return `${table}${keysWaiting(waiting)}`;
 }
 
 export function addQuorumCommands(program: Command): void {

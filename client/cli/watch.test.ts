@@ -61,6 +61,31 @@ describe('mesh watch lines', () => {
     );
   });
 
+  it('name a waiting enrollment key by its digest, without its parameters spelled in JSON', () => {
+    const digest = 'ef'.repeat(32);
+    const signed: MeshEvent = {
+      ...event(13, 'x'),
+      type: 'decision.signed',
+      nodeId: null,
+      publicKey: digest,
+      decision: {
+        kind: 'enrollment-key-create',
+        target: digest,
+        targetKey: digest,
+        value: JSON.stringify({ note: '', tags: [], maxUses: 1, expiresAt: 86_400_000 }),
+        signatures: 1,
+        needed: 2,
+        signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],
+        effective: false,
+        expiresAt: 86_400_000,
+        duplicate: false,
+      },
+    };
+    expect(describeMessage(new Output(false, false), { kind: 'event', event: signed })).toBe(
+      '2026-11-24T22:17:32.000Z  #13        decision.signed         enrollment-key-create efefefef…efef: 1 of 2 enrollment key creations  by abababab…abab',
+    );
+  });
+
   it('say whether pending registrations are full', () => {
     const full: MeshEvent = {
       ...event(11, 'x'),

@@ -62,7 +62,7 @@ export function describeMessage(out: Output, message: WatchMessage): string {
         : event.regionConcentration
           ? regionConcentrationSubject(event.regionConcentration)
           : event.decision
-            ? `${event.decision.kind} ${event.nodeId ?? short(event.decision.target)}: ${decisionTally(event.decision)}${event.decision.value ? ` to ${short(event.decision.value)}` : ''}`
+            ? `${event.decision.kind} ${event.nodeId ?? short(event.decision.target)}: ${decisionTally(event.decision)}${event.decision.value && event.decision.kind !== 'enrollment-key-create' ? ` to ${short(event.decision.value)}` : ''}`
             : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;

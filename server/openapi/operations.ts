@@ -5,8 +5,8 @@ import { IDENTITY_CODES } from '../../shared/identity.js';
 import { eventPageRequestSchema, eventPageSchema, watchRequestSchema } from '../../shared/events.js';
 import type { SignedAction } from '../../shared/actions.js';
 import {
+  enrollmentKeyCreateAnswerSchema,
   enrollmentKeyCreateRequestSchema,
-  enrollmentKeyCreatedSchema,
   enrollmentKeyListSchema,
   enrollmentKeyRevokeRequestSchema,
   enrollmentKeyRevokedSchema,
@@ -293,9 +293,12 @@ export const DOCUMENTED_REST: readonly DocumentedOperation[] = [
     description:
       'Single-use by default (`maxUses` 1), reusable up to `maxUses`; it stops working at `expiresAt` (at most a year ahead). ' +
       'mesh keeps only the SHA-256 of the secret. A node whose registration carries the secret is approved at once, ' +
-      'recorded as approved by this sovereign through this key, while MESH_ADMISSION names enrollment-key.',
+      'recorded as approved by this sovereign through this key, while MESH_ADMISSION names enrollment-key. ' +
+      'Under MESH_QUORUM, the sovereigns must sign the same note, tags, maxUses and expiresAt: the one whose signature ' +
+      'completes the quorum creates the key and receives its secret; the answers before carry no key.',
     signed: 'enrollment-key-create',
-    response: enrollmentKeyCreatedSchema,
+    response: enrollmentKeyCreateAnswerSchema,
+    accepted: QUORUM_PENDING,
     errors: [...SIGNATURE_ERRORS, 'NOT_SOVEREIGN', 'INVALID_INPUT'],
   },
   {

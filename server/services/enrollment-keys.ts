@@ -45,13 +45,8 @@ async function readKey(tx: Db | Tx, id: string): Promise<EnrollmentKeyRow | unde
   return row;
 }
 
-/** Makes a key: mesh draws its id and secret, keeps the secret's hash, and hands the secret back this once. */
-export async function createEnrollmentKey(
-  tx: Tx,
-  record: WriteRecord,
-  request: EnrollmentKeyCreateFields,
-  now: number,
-): Promise<EnrollmentKeyCreated> {
+/** Refuses a key that would be expired already, or live longer than a year, by mesh's clock. */
+export function requireCreatableKey(request: Pick<EnrollmentKeyCreateFields, 'expiresAt'>, now: number): void {
   if (request.expiresAt <= now) {
     throw new MeshError(
       'INVALID_INPUT',
@@ -64,6 +59,16 @@ export async function createEnrollmentKey(
       'invalid input: expiresAt must be at most a year ahead: enrollment keys are short-lived by design',
     );
   }
+}
+
+/** Makes a key: mesh draws its id and secret, keeps the secret's hash, and hands the secret back this once. */
+export async function createEnrollmentKey(
+  tx: Tx,
+  record: WriteRecord,
+  request: EnrollmentKeyCreateFields,
+  now: number,
+): Promise<EnrollmentKeyCreated> {
+  requireCreatableKey(request, now);
   const id = randomBytes(8).toString('hex');
   const secret = `mesh-ek-${randomBytes(32).toString('hex')}`;
   await tx.insert(enrollmentKeys).values({

@@ -8,6 +8,7 @@ const WHAT: Record<DecisionKind, string> = {
   'sovereign-add': 'addition of sovereign key',
   'sovereign-remove': 'removal of sovereign key',
   'force-rotate': 'forced key rotation of',
+  'enrollment-key-create': 'creation of',
 };
 
 /** What an answer says of a signature that decided nothing yet: pending, or a duplicate. */

@@ -1,7 +1,10 @@
-import { enrollmentKeyCreatedSchema } from '../../../shared/enrollment.js';
-import { createEnrollmentKey } from '../../services/enrollment-keys.js';
+import { enrollmentKeyCreateAnswerSchema } from '../../../shared/enrollment.js';
+import { createEnrollmentKeyByQuorum } from '../../services/enrollment-decisions.js';
+import { quorumRule } from '../../services/quorum.js';
 import { signedProcedure } from '../../trpc.js';
 
 export const createEnrollmentKeyProcedure = signedProcedure('enrollment-key-create')
-  .output(enrollmentKeyCreatedSchema)
-  .mutation(({ ctx, input }) => createEnrollmentKey(ctx.tx, ctx.record, input, ctx.mesh.clock.now()));
+  .output(enrollmentKeyCreateAnswerSchema)
+  .mutation(({ ctx, input }) =>
+    createEnrollmentKeyByQuorum(ctx.tx, ctx.record, quorumRule(ctx.mesh.config), input, ctx.mesh.clock.now()),
+  );

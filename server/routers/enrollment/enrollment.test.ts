@@ -6,6 +6,7 @@ import { ManualSchedule } from '../../../client/testing/schedule.js';
 import { silentLogger } from '../../log.js';
 import { waitUntil } from '../../../shared/testing/wait.js';
 import { isMeshError } from '../../../client/errors.js';
+import { isEnrollmentKeyCreated } from '../../../shared/enrollment.js';
 import { signedEnrollmentKeyCreate, signedEnrollmentKeyRevoke, signedRegister } from '../../../client/signed-requests.js';
 import type { Signer } from '../../../client/signer.js';
 import type { RunningMesh } from '../../app.js';
@@ -291,6 +292,7 @@ describe('enrollment keys through tRPC and the SDK', () => {
     const sovereignKey = sovereign.privateKey;
     await client.info();
     const created = await client.createEnrollmentKey(sovereignKey, { maxUses: 2, expiresAt: clock.now() + HOUR, note: 'sdk' });
+    if (!isEnrollmentKeyCreated(created)) throw new Error(`no key under MESH_QUORUM=1: ${created.message}`);
     expect(created.key).toMatchObject({ maxUses: 2, uses: 0, note: 'sdk', createdBy: sovereign.publicKey });
 
     const nodeKeys = Array.from({ length: 3 }, () => generateKeyPairSync('ed25519').privateKey);
@@ -313,7 +315,9 @@ describe('enrollment keys through tRPC and the SDK', () => {
 
   it('starts an agent with an enrollment key: its node is active from its first round, and stays so on restart', async () => {
     await client.info();
-    const { secret } = await client.createEnrollmentKey(sovereign.privateKey, { expiresAt: clock.now() + HOUR });
+    const created = await client.createEnrollmentKey(sovereign.privateKey, { expiresAt: clock.now() + HOUR });
+    if (!isEnrollmentKeyCreated(created)) throw new Error(`no key under MESH_QUORUM=1: ${created.message}`);
+    const { secret } = created;
     const key = generateKeyPairSync('ed25519').privateKey;
     const options = {
       client,

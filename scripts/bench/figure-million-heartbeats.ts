@@ -37,7 +37,7 @@ export async function sustainedHeartbeats(
     durationMs: MILLION_HEARTBEAT_MS,
     maxRequests: options.presigned,
   };
-  const measured = await load<LoadResult>(mesh, job, 600_000, threads);
+  const measured = await load<LoadResult>(mesh, job, 300_000 + 2 * job.durationMs + 2 * job.maxRequests, threads);
   const { result } = measured;
   progress(
     `${options.label}: ${formatRate(result.rate)}, p99 ${formatMs(result.latency.p99)}, statuses ${JSON.stringify(result.statuses)}` +

@@ -26,7 +26,7 @@ import { HEARTBEAT_NODES, MILLION_KEYED, progress, QUICK, WRITE } from './settin
 import { workFile } from './workspace.js';
 
 /** The 1,000-node reference is pre-signed for this rate (it stops early, and says so, if mesh is faster). */
-const REFERENCE_RATE = 5_000;
+const REFERENCE_RATE = 3_000;
 
 export async function runScale(scale: number): Promise<void> {
   const machine = machineInfo();

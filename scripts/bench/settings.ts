@@ -28,9 +28,9 @@ export const SCALE_NODES = 100_000;
 export const MILLION_HEARTBEAT_MS = QUICK ? 5_000 : 60_000;
 export const MILLION_WARMUP_MS = QUICK ? 1_000 : 3_000;
 /** Nodes of the scale run that get real Ed25519 keys and heartbeat (spread over all of them). */
-export const MILLION_KEYED = QUICK ? 10_000 : 100_000;
+export const MILLION_KEYED = QUICK ? 10_000 : 50_000;
 /** Nodes of the simulated day (their growth is extrapolated to the scale), and leases for etcd. */
-export const DAY_SAMPLE = QUICK ? 200 : 1_000;
+export const DAY_SAMPLE = QUICK ? 200 : 500;
 export const ETCD_LEASES = 1_000;
 
 export const TARGETS = {

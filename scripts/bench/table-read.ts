@@ -8,6 +8,8 @@ import { createClient } from '@libsql/client';
 const path = process.env.TABLE_READ_DB;
 if (!path) throw new Error('TABLE_READ_DB is not set');
 const client = createClient({ url: `file:${path}` });
+// The seeding connection may still be letting go of the file: wait for it rather than fail.
+await client.execute('PRAGMA busy_timeout = 30000');
 const timed = async (sql: string) => {
   const started = performance.now();
   const result = await client.execute(sql);

@@ -37,13 +37,16 @@ export async function measureTableRead(dbPath: string): Promise<TableRead> {
 }
 
 /** Starts mesh on `dbPath` the way the operator would, timing it; the caller stops it. */
-export async function startTimedMesh(dbPath: string): Promise<{ server: RunningServer; ms: number }> {
+export async function startTimedMesh(
+  dbPath: string,
+  env: Record<string, string> = {},
+): Promise<{ server: RunningServer; ms: number }> {
   const port = await freePort();
   let child: ReturnType<typeof spawnTs> | undefined;
   let stderr = '';
   const started = await timeToFirstAnswer(
     () => {
-      child = spawnTs('server/main.ts', { env: meshEnv(dbPath, port) });
+      child = spawnTs('server/main.ts', { env: { ...meshEnv(dbPath, port), ...env } });
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
       return { pid: child.pid ?? -1 };
     },

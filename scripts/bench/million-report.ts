@@ -319,7 +319,7 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
       `written by SQLite itself in one transaction over mesh's migrations in ${formatMs(all.seedMs)}, ${formatGigabytes(all.dbBytes)}. ${formatCount(all.keyed)} nodes, one in ${formatCount(all.scale / Math.max(1, all.keyed))} over the whole id range, have real Ed25519 keys; the others random public keys that nothing verifies.`,
   );
   notes.push(
-    `start-up and memory: mesh spawned with node + tsx as \`npm start\` runs it, timed to its first answered GET /health; the limit is a fresh node + tsx process reading every row of nodes (${formatCount(startup.tableRead.nodes)} rows, ${formatMs(startup.tableRead.nodesMs)}) and services (${formatCount(startup.tableRead.services)}, ${formatMs(startup.tableRead.servicesMs)}) through @libsql/client. ` +
+    `start-up and memory: mesh spawned with node + tsx as \`npm start\` runs it (with MESH_OFFLINE_AFTER_MS=3600000: only the keyed sample heartbeats, and the rest must not all go silent mid-run), timed to its first answered GET /health; the limit is a fresh node + tsx process reading every row of nodes (${formatCount(startup.tableRead.nodes)} rows, ${formatMs(startup.tableRead.nodesMs)}) and services (${formatCount(startup.tableRead.services)}, ${formatMs(startup.tableRead.servicesMs)}) through @libsql/client. ` +
       `Resident memory from /proc (VmRSS); peak ${formatBytes(startup.peakRss)} (VmHWM). The full answer was counted as it streamed, not held.`,
   );
   notes.push(

@@ -7,6 +7,8 @@
  *   own discovery answer, copied), or 304 when If-None-Match names BARE_ETAG.
  * - GET /events: a Server-Sent Events stream; POST /approve/<id> answers, then sends every stream
  *   one event naming <id> (the floor for the events figure).
+ * - GET of a URL named in BARE_PAGES (a JSON file mapping URLs to body files): that body from
+ *   memory (the pages of a paged walk), with the headers in BARE_HEADERS.
  * - GET anything else: a small JSON object (the start-up baseline asks /health).
  *
  * Configured by environment; prints "bare listening on 127.0.0.1:<port>" once it listens.
@@ -20,6 +22,11 @@ const headers = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, s
 const etag = process.env.BARE_ETAG ?? '';
 const small = Buffer.from(JSON.stringify({ status: 'ok', service: 'bare' }));
 const streams = new Set<ServerResponse>();
+const pages = new Map<string, Buffer>(
+  Object.entries(
+    process.env.BARE_PAGES ? (JSON.parse(readFileSync(process.env.BARE_PAGES, 'utf8')) as Record<string, string>) : {},
+  ).map(([url, file]) => [url, readFileSync(file)]),
+);
 
 const server = createServer((req, res) => {
   if (req.method === 'POST') {
@@ -42,6 +49,12 @@ const server = createServer((req, res) => {
     res.write(': connected\n\n');
     streams.add(res);
     req.on('close', () => streams.delete(res));
+    return;
+  }
+  const page = req.url === undefined ? undefined : pages.get(req.url);
+  if (page) {
+    res.writeHead(200, { ...headers, 'content-length': page.length });
+    res.end(page);
     return;
   }
   if (body && req.url?.startsWith('/nodes')) {

@@ -27,7 +27,7 @@ export interface ScaleFigures {
   seedMs: number;
 }
 
-async function timeToFirstAnswer(
+export async function timeToFirstAnswer(
   spawnIt: () => { pid: number },
   port: number,
   timeoutMs = 60_000,

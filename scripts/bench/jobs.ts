@@ -52,7 +52,16 @@ export interface EventsJob {
   changeTimeoutMs: number;
 }
 
-export type Job = FixedHttpJob | HeartbeatJob | EventsJob;
+/** etcd's lease keepalives (the comparison at today's scale): `leases` leases granted first, then keepaliveOnce round-robin. */
+export interface EtcdKeepaliveJob extends LoadBounds {
+  kind: 'etcd-keepalive';
+  label: string;
+  /** etcd's client URL, http://127.0.0.1:<port>. */
+  origin: string;
+  leases: number;
+}
+
+export type Job = FixedHttpJob | HeartbeatJob | EventsJob | EtcdKeepaliveJob;
 
 export interface Latency {
   count: number;

@@ -4,7 +4,7 @@
  */
 import type { EventsResult, FixedHttpJob, HeartbeatJob, LoadResult } from './jobs.js';
 import { cpuMeter, waitForQuiet, type CpuShares } from './proc-stats.js';
-import { runLoad, type StartedProcess } from './processes.js';
+import { runLoad, type LoadHooks, type StartedProcess } from './processes.js';
 import { CONNECTIONS, DURATION_MS, NETWORK, PRESIGNED, progress, WARMUP_MS } from './settings.js';
 
 export interface Measured<R> {
@@ -26,6 +26,8 @@ export async function load<R extends LoadResult | EventsResult>(
   server: StartedProcess,
   job: Parameters<typeof runLoad>[0],
   timeoutMs?: number,
+  /** More samples to take when the clock starts and stops (per-thread CPU). */
+  extraHooks: LoadHooks = {},
 ): Promise<Measured<R>> {
   const quiet = await waitForQuiet({ maxMs: Math.min(15_000, quietBudgetMs) });
   quietBudgetMs -= quiet.waitedMs;
@@ -41,10 +43,12 @@ export async function load<R extends LoadResult | EventsResult>(
       onMeasuring() {
         window.start = nowMicros();
         meter.onMeasuring?.();
+        extraHooks.onMeasuring?.();
       },
       onMeasured() {
         window.end = nowMicros();
         meter.onMeasured?.();
+        extraHooks.onMeasured?.();
       },
     },
     timeoutMs,

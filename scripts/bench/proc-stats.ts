@@ -3,7 +3,7 @@
  * machine (to tell which side was the bottleneck, and whether anything else was running).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { LoadHooks } from './processes.js';
 
 const CLOCK_TICKS = (() => {
@@ -14,10 +14,10 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a process (or one thread, given its stat file) has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number, statFile = `/proc/${pid}/stat`): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -108,4 +108,70 @@ export async function waitForQuiet(options: {
     if (!(busy >= threshold)) break;
   } while (performance.now() - started < options.maxMs);
   return { waitedMs: performance.now() - started, busy };
+}
+
+/** CPU seconds (user + system) of each thread of a process so far, by thread id, from /proc/<pid>/task. */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    const seconds = cpuSeconds(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+    if (Number.isFinite(seconds)) threads.set(Number(tid), seconds);
+  }
+  return threads;
+}
+
+/** CPU of a process's threads over a window, in cores: its main thread, its busiest others, the rest. */
+export interface ThreadSplit {
+  main: number;
+  /** The `busiest` threads besides the main one, busiest first. */
+  busiest: number[];
+  /** Every other thread together (V8's garbage-collector helpers, libuv's pool). */
+  rest: number;
+}
+
+/**
+ * Splits the CPU a process used between two samples of threadCpuSeconds: the main thread (its id
+ * is the process id), the `busiest` other threads, and the rest. A thread that started in between
+ * counts from zero; one that ended is lost with its time.
+ */
+export function splitThreadCpu(
+  pid: number,
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  elapsedSeconds: number,
+  busiest: number,
+): ThreadSplit {
+  let main = 0;
+  const others: number[] = [];
+  for (const [tid, seconds] of after) {
+    const used = (seconds - (before.get(tid) ?? 0)) / elapsedSeconds;
+    if (tid === pid) main = used;
+    else others.push(used);
+  }
+  others.sort((a, b) => b - a);
+  const top = others.slice(0, busiest);
+  return { main, busiest: top, rest: others.slice(busiest).reduce((sum, used) => sum + used, 0) };
+}
+
+/** Samples a process's threads when the load generator starts and stops its clock. */
+export function threadCpuMeter(pid: number, busiest: number): LoadHooks & { split(): ThreadSplit | null } {
+  let before = new Map<number, number>();
+  let startedAt = 0;
+  let split: ThreadSplit | null = null;
+  return {
+    onMeasuring() {
+      before = threadCpuSeconds(pid);
+      startedAt = performance.now();
+    },
+    onMeasured() {
+      split = splitThreadCpu(pid, before, threadCpuSeconds(pid), (performance.now() - startedAt) / 1000, busiest);
+    },
+    split: () => split,
+  };
 }

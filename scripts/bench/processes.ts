@@ -108,6 +108,11 @@ export function spawnTs(script: string, options: { env: Record<string, string>; 
   );
 }
 
+/** Spawns a program that is not ours (etcd), tracked like the others; its stderr is piped. */
+export function spawnProgram(command: string, args: readonly string[], env: Record<string, string>): ChildProcess {
+  return track(spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] }));
+}
+
 /** Forks a .ts module with an IPC channel (the bare servers, the load generator). */
 export function forkTs(script: string, env: Record<string, string> = cleanEnv({})): ChildProcess {
   return track(fork(script, [], { cwd: ROOT, env, execArgv: benchNodeArgs(), stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }));

@@ -11,6 +11,11 @@
  *   npm run bench -- --no-write   full run, table on stdout only
  *   npm run bench -- --profile    REST then tRPC heartbeats only, each with mesh under
  *                                 node --cpu-prof; profiles in bench-profiles/, summary printed
+ *   npm run bench -- --scale 1000000
+ *                                 the scale run instead (million.ts): 1,000,000 seeded nodes,
+ *                                 beside the same run's 1,000-node figure and etcd; writes the
+ *                                 "A million nodes" section of BENCHMARKS.md (with --quick: a
+ *                                 shorter run that writes nothing, e.g. --scale 20000 --quick)
  */
 import { stopAllChildren, stopChild } from './processes.js';
 import { measureDiscovery, seedDiscoveryDb, type DiscoveryFigures } from './figure-discovery.js';
@@ -19,16 +24,31 @@ import { countRows, measureHeartbeats, seedHeartbeatDb } from './figure-heartbea
 import { measureLimits } from './figure-limits.js';
 import { measureScale } from './figure-scale.js';
 import { measurePropagation } from './figure-propagation.js';
+import { runScale } from './million.js';
 import { machineInfo, writeBenchmarksPage } from './page.js';
 import { profileHeartbeats } from './profile.js';
 import { report } from './report-rows.js';
 import { formatCount, textTable } from './report.js';
 import { startMesh } from './servers.js';
-import { DISCOVERY_SIZES, HEARTBEAT_NODES, PENDING_NODES, PROFILE, progress, QUICK, SCALE_NODES, WRITE } from './settings.js';
+import {
+  DISCOVERY_SIZES,
+  HEARTBEAT_NODES,
+  PENDING_NODES,
+  PROFILE,
+  progress,
+  QUICK,
+  SCALE,
+  SCALE_NODES,
+  WRITE,
+} from './settings.js';
 import { cleanupNow, openWorkspace, workFile } from './workspace.js';
 
 async function main(): Promise<void> {
   openWorkspace();
+  if (SCALE !== null) {
+    await runScale(SCALE);
+    return;
+  }
   if (PROFILE) {
     await profileHeartbeats();
     return;

@@ -62,3 +62,54 @@ export function fetchOnce(
     req.end();
   });
 }
+
+/** One GET whose body is counted, not kept (answers of hundreds of megabytes). */
+export function fetchCounting(
+  origin: string,
+  path: string,
+  timeoutMs = 120_000,
+): Promise<{ status: number; bytes: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${path}`, { agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** One GET kept only up to `maxBytes`: a bigger body is cut off and reported as `tooBig` (a server ignoring a page size). */
+export function fetchBounded(
+  origin: string,
+  path: string,
+  maxBytes: number,
+  timeoutMs = 120_000,
+): Promise<Fetched & { tooBig: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${path}`, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      const flat: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') flat[name] = value;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > maxBytes) {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks), tooBig: true });
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks), tooBig: false }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -3,6 +3,16 @@ const args = new Set(process.argv.slice(2));
 export const QUICK = args.has('--quick');
 export const PROFILE = args.has('--profile');
 export const WRITE = !QUICK && !PROFILE && !args.has('--no-write');
+/** `--scale N`: the scale run (N nodes, a million in the issue) instead of the usual one; null without it. */
+export const SCALE = scaleOf(process.argv.slice(2));
+
+export function scaleOf(argv: readonly string[]): number | null {
+  const at = argv.indexOf('--scale');
+  if (at < 0) return null;
+  const value = Number(argv[at + 1]?.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < 1_000) throw new Error('--scale takes a whole number of nodes, at least 1000');
+  return value;
+}
 
 export const NETWORK = 'bench';
 export const CONNECTIONS = 50;
@@ -14,6 +24,14 @@ export const HEARTBEAT_NODES = 1_000;
 export const PENDING_NODES = 200;
 export const DISCOVERY_SIZES = [1_000, 10_000] as const;
 export const SCALE_NODES = 100_000;
+/** The scale run's sustained heartbeat load, and its warm-up. */
+export const MILLION_HEARTBEAT_MS = QUICK ? 5_000 : 60_000;
+export const MILLION_WARMUP_MS = QUICK ? 1_000 : 3_000;
+/** Nodes of the scale run that get real Ed25519 keys and heartbeat (spread over all of them). */
+export const MILLION_KEYED = QUICK ? 10_000 : 50_000;
+/** Nodes of the simulated day (their growth is extrapolated to the scale), and leases for etcd. */
+export const DAY_SAMPLE = QUICK ? 200 : 500;
+export const ETCD_LEASES = 1_000;
 
 export const TARGETS = {
   heartbeatsPerSecond: 8_334,

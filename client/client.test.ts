@@ -1,7 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicKeyHex } from '../shared/sign.js';
+import { publicKeyHex, newEd25519Key } from '../shared/sign.js';
 import { createMeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
 import type { Registration } from './signed-requests.js';
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const newKey = (): KeyObject => generateKeyPairSync('ed25519').privateKey;
+const newKey = (): KeyObject => newEd25519Key();
 const registration = (nodeId: string): Registration => ({
   nodeId,
   tailscaleHostname: `${nodeId}.ts.net`,

@@ -1,8 +1,8 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../shared/events.js';
 import { rotateKeyMessage } from '../shared/messages.js';
-import { publicKeyHex, signMessage } from '../shared/sign.js';
+import { publicKeyHex, signMessage, newEd25519Key } from '../shared/sign.js';
 import { Arrivals } from '../shared/testing/wait.js';
 import { createMeshClient, type MeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const newKey = (): KeyObject => generateKeyPairSync('ed25519').privateKey;
+const newKey = (): KeyObject => newEd25519Key();
 const registration = (nodeId: string): Registration => ({
   nodeId,
   tailscaleHostname: `${nodeId}.ts.net`,

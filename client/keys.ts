@@ -1,4 +1,5 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { newEd25519Key } from '../shared/sign.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { errorCode } from './error-code.js';
 
@@ -18,7 +19,7 @@ export class KeyFileError extends Error {
 }
 
 export function generateKey(): KeyObject {
-  return generateKeyPairSync('ed25519').privateKey;
+  return newEd25519Key();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { createCaller } from '../server/routers/_app.js';
 import { sweepOnce } from '../server/sweeper.js';
 import { newSigner, TestClock, testConfig } from '../server/testing/harness.js';
 import { useCleanups } from '../server/testing/servers.js';
-import { publicKeyHex } from '../shared/sign.js';
+import { publicKeyHex, newEd25519Key } from '../shared/sign.js';
 import { refusingUrl, startRelay } from '../shared/testing/ports.js';
 import { tempDir } from '../shared/testing/temp-dir.js';
 import { waitUntil } from '../shared/testing/wait.js';
@@ -39,7 +39,7 @@ interface Site {
 async function startSite(): Promise<Site> {
   const { dir, cleanup } = tempDir();
   const relay = await startRelay();
-  const sovereignKey = generateKeyPairSync('ed25519').privateKey;
+  const sovereignKey = newEd25519Key();
   const site: Site = {
     dir,
     dbUrl: `file:${join(dir, 'mesh.db')}`,

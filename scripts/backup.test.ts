@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
+import { newEd25519Key } from '../shared/sign.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
@@ -43,7 +44,7 @@ describe('mesh backup and mesh restore', { timeout: 300_000 }, () => {
     const client = createMeshClient({ url: source.url });
     const nodes = Array.from({ length: 8 }, (_, index) => ({
       nodeId: `load-${index}`,
-      key: generateKeyPairSync('ed25519').privateKey,
+      key: newEd25519Key(),
     }));
     for (const { nodeId, key } of nodes) await client.register(key, { nodeId, tailscaleHostname: `${nodeId}.ts.net` });
 
@@ -59,7 +60,7 @@ describe('mesh backup and mesh restore', { timeout: 300_000 }, () => {
     const register = async () => {
       while (running) {
         const nodeId = `joined-${registered++}`;
-        await client.register(generateKeyPairSync('ed25519').privateKey, { nodeId, tailscaleHostname: `${nodeId}.ts.net` });
+        await client.register(newEd25519Key(), { nodeId, tailscaleHostname: `${nodeId}.ts.net` });
         acknowledged.push({ nodeId, at: Date.now() });
       }
     };

@@ -6,7 +6,8 @@
  *
  *   MESH_URL=http://127.0.0.1:8190 bun scripts/smoke-workflow.ts <sovereign.pem> <node.pem>
  */
-import { generateKeyPairSync } from 'node:crypto';
+
+import { newEd25519Key } from '../shared/sign.js';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import WebSocket from 'ws';
@@ -57,7 +58,7 @@ watcher.abort();
 
 // Arriving together, these are verified as one batch on a worker thread.
 const burst = Array.from({ length: 16 }, (_, index) => ({
-  key: generateKeyPairSync('ed25519').privateKey,
+  key: newEd25519Key(),
   nodeId: `smoke-burst-${index}`,
 }));
 const results = await Promise.all(

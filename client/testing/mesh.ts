@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import type { Clock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
 import { testConfig } from '../../server/testing/harness.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
-import { publicKeyHex } from '../../shared/sign.js';
+import { publicKeyHex, newEd25519Key } from '../../shared/sign.js';
 
 export interface LiveMesh {
   running: RunningMesh;
@@ -21,7 +21,7 @@ export interface LiveMesh {
 /** A real mesh over HTTP on a free loopback port, with a file database in a temporary directory. */
 export async function startLiveMesh(overrides: Partial<MeshConfig> = {}, options: { clock?: Clock } = {}): Promise<LiveMesh> {
   const { dir, cleanup } = tempDir();
-  const sovereignKey = generateKeyPairSync('ed25519').privateKey;
+  const sovereignKey = newEd25519Key();
   const config = testConfig({
     port: 0,
     host: '127.0.0.1',

@@ -4,7 +4,8 @@
  * only by polling the events log (MESH_EVENT_POLL_MS), so this is the delay a watcher connected to
  * another process than the writer's sees.
  */
-import { generateKeyPairSync } from 'node:crypto';
+
+import { newEd25519Key } from '../../shared/sign.js';
 import { request as httpRequest } from 'node:http';
 import { signedRegister } from '../../client/signed-requests.js';
 import { Signer } from '../../client/signer.js';
@@ -93,7 +94,7 @@ export async function measurePropagation(dbPath: string, changes: number, change
     let lost = 0;
     for (let i = 0; i < changes; i++) {
       const nodeId = `propagation-${i}`;
-      const signer = new Signer(generateKeyPairSync('ed25519').privateKey);
+      const signer = new Signer(newEd25519Key());
       const body = signedRegister(signer, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: NETWORK });
       const status = await post(writer.origin, '/register', body);
       const acknowledged = performance.now();

@@ -3,7 +3,8 @@
  * node:crypto on one thread, over heartbeat-sized messages and one cached KeyObject per key (as
  * mesh's SignatureVerifier keeps them). Runs in the orchestrator while nothing else is loaded.
  */
-import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { newEd25519Key } from '../../shared/sign.js';
 import { heartbeatMessage } from '../../shared/messages.js';
 
 export interface VerifyLimit {
@@ -17,7 +18,7 @@ export function measureEd25519Verify(options: { keys?: number; durationMs?: numb
   const durationMs = options.durationMs ?? 2_000;
   const samples: { key: KeyObject; message: Buffer; signature: Buffer }[] = [];
   for (let index = 0; index < keyCount; index++) {
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519Key();
     const message = Buffer.from(
       heartbeatMessage('bench', {
         nodeId: `bench-${String(index).padStart(6, '0')}`,

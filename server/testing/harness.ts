@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { newEd25519Key } from '../../shared/sign.js';
 import { freshTestDatabaseUrl, testDatabaseUrl } from '../../db/testing/test-database.js';
 import { Signer } from '../../client/signer.js';
 import { loadConfig, type MeshConfig } from '../config.js';
@@ -28,7 +28,7 @@ export function testConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
 }
 
 export function newSigner(clock?: TestClock): Signer {
-  return new Signer(generateKeyPairSync('ed25519').privateKey, clock?.now);
+  return new Signer(newEd25519Key(), clock?.now);
 }
 
 export interface TestMesh {

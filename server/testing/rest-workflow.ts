@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { newEd25519Key } from '../../shared/sign.js';
 import {
   signedHeartbeat,
   signedNodeDecision,
@@ -30,7 +30,7 @@ export interface WorkflowSecrets {
 const network = 'tana';
 
 function secretSigner(secrets: WorkflowSecrets, now?: () => number): Signer {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const privateKey = newEd25519Key();
   secrets.privateKeysPem.push(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   const d = privateKey.export({ format: 'jwk' }).d ?? '';
   secrets.privateKeysHex.push(Buffer.from(d, 'base64url').toString('hex'));

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { newEd25519Key } from '../../shared/sign.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ const NETWORK = 'tana';
 
 const temp = tempDir();
 const dbUrl = `file:${join(temp.dir, 'mesh.db')}`;
-const sovereignKey = generateKeyPairSync('ed25519').privateKey;
+const sovereignKey = newEd25519Key();
 /**
  * mesh's clock, and the test's signers': the set-up runs it hours behind and steps it forward, so
  * the nodes have a real heartbeat history by the time the page opens at the present.
@@ -33,7 +33,7 @@ const clock = { now: () => Date.now() + shiftMs };
 const HISTORY_MS = 3 * 60 * 60 * 1000;
 const INTERVAL_MS = 120_000;
 const sovereign = new Signer(sovereignKey, clock.now);
-const strangerKey = generateKeyPairSync('ed25519').privateKey;
+const strangerKey = newEd25519Key();
 const sovereignPem = join(temp.dir, 'sovereign.pem');
 const strangerPem = join(temp.dir, 'stranger.pem');
 // mesh keeps raw heartbeats for MESH_HEARTBEAT_RETENTION_MS only (10 minutes by default); an
@@ -68,7 +68,7 @@ function registration(nodeId: string, services: Registration['services']): Regis
 }
 
 async function register(nodeId: string, services: Registration['services'] = []): Promise<Signer> {
-  const signer = new Signer(generateKeyPairSync('ed25519').privateKey, clock.now);
+  const signer = new Signer(newEd25519Key(), clock.now);
   nodeSigners.set(nodeId, signer);
   await post('/register', signedRegister(signer, registration(nodeId, services), { network: NETWORK }));
   return signer;
@@ -261,7 +261,7 @@ describe('the dashboard in Chromium', { timeout: 60_000 }, () => {
     // While the page cannot hear it, the network changes: mesh is offline, its database is not.
     const offline = await createMesh(config(), { logger: silentLogger, clock });
     const api = createCaller(createContext(offline));
-    const late = new Signer(generateKeyPairSync('ed25519').privateKey, clock.now);
+    const late = new Signer(newEd25519Key(), clock.now);
     await api.node.register(
       signedRegister(late, registration('validator-late', [{ type: 't4', port: 8180 }]), { network: NETWORK }),
     );

@@ -1,11 +1,11 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { publicKeyHex } from '../../shared/sign.js';
+import { publicKeyHex, newEd25519Key } from '../../shared/sign.js';
 import { KeyFileError, fingerprint, loadSovereignKey, seedFromPem } from './sovereign-key.js';
 
 const message = 'mesh-v1\ntana\napprove\nvalidator-a\n' + 'ab'.repeat(32) + '\n1764676800000';
 
-function pemOf(key = generateKeyPairSync('ed25519').privateKey): {
+function pemOf(key = newEd25519Key()): {
   pem: string;
   publicKey: string;
   verifyWith: (signature: string) => boolean;

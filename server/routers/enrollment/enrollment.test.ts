@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { newEd25519Key } from '../../../shared/sign.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAgent } from '../../../client/agent.js';
 import { createMeshClient, type MeshClient } from '../../../client/client.js';
@@ -295,7 +296,7 @@ describe('enrollment keys through tRPC and the SDK', () => {
     if (!isEnrollmentKeyCreated(created)) throw new Error(`no key under MESH_QUORUM=1: ${created.message}`);
     expect(created.key).toMatchObject({ maxUses: 2, uses: 0, note: 'sdk', createdBy: sovereign.publicKey });
 
-    const nodeKeys = Array.from({ length: 3 }, () => generateKeyPairSync('ed25519').privateKey);
+    const nodeKeys = Array.from({ length: 3 }, () => newEd25519Key());
     expect((await client.register(nodeKeys[0]!, { ...registration('sdk-0'), enrollmentKey: created.secret })).status).toBe(
       'active',
     );
@@ -318,7 +319,7 @@ describe('enrollment keys through tRPC and the SDK', () => {
     const created = await client.createEnrollmentKey(sovereign.privateKey, { expiresAt: clock.now() + HOUR });
     if (!isEnrollmentKeyCreated(created)) throw new Error(`no key under MESH_QUORUM=1: ${created.message}`);
     const { secret } = created;
-    const key = generateKeyPairSync('ed25519').privateKey;
+    const key = newEd25519Key();
     const options = {
       client,
       key,

@@ -289,7 +289,11 @@ describe('three mesh processes on one database file', () => {
       const [next] = await leaders(survivors);
       const newLeader = next?.process as Process;
       expect(next?.info.leader.epoch).toBe(before.epoch + 1);
-      for (const process of survivors) expect((await health(process)).leader.leaderId).toBe(next?.info.leader.processId);
+      // A follower learns the new leader at its next read of the lease row (every MESH_EVENT_POLL_MS).
+      await waitUntil(async () => {
+        const seen = await Promise.all(survivors.map(async (process) => (await health(process)).leader.leaderId));
+        return seen.every((leaderId) => leaderId === next?.info.leader.processId);
+      }, 'every survivor to name the new leader');
       // When the new leader took the lease, by its own log line: at most a sweep interval after the
       // old lease (renewed at most a lease before the kill) ran out.
       const [logged] = await newLeader.running.waitFor(new RegExp(`^.*"msg":"leading, epoch ${before.epoch + 1}".*$`, 'm'));

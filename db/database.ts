@@ -134,14 +134,24 @@ async function migrateWhenFree(client: Client, db: Db): Promise<void> {
 }
 
 /** Runs `work` (safe to repeat) until it does not fail busy, reopening the connections between attempts. */
-async function whenFree(client: Client, work: () => Promise<void>): Promise<void> {
-  const deadline = performance.now() + DEFAULT_BUSY_TIMEOUT_MS;
+function whenFree(client: Client, work: () => Promise<void>): Promise<void> {
+  return retryWhileBusy(DEFAULT_BUSY_TIMEOUT_MS, work, () => void client.reconnect());
+}
+
+/**
+ * Makes `attempt` again, after a growing pause, while it fails busy (another connection holds the
+ * write lock), until `timeoutMs` have passed; then the last busy error is thrown. `afterBusy` runs
+ * after every busy failure, the last included: the connection that failed is not to be used again.
+ */
+async function retryWhileBusy<T>(timeoutMs: number, attempt: () => Promise<T>, afterBusy: () => unknown): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
   for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
     try {
-      return await work();
+      return await attempt();
     } catch (error) {
-      if (!isBusyError(error) || performance.now() + delay > deadline) throw error;
-      void client.reconnect();
+      if (!isBusyError(error)) throw error;
+      await afterBusy();
+      if (performance.now() + delay > deadline) throw error;
       await sleep(delay);
     }
   }
@@ -239,21 +249,14 @@ function wrap(
   // busyTimeoutMs have passed; meanwhile the event loop is free. Nothing of a failed attempt was
   // committed, and attempts rebuild their writes from their inputs, so trying again is safe.
   async function whenNotBusy<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = performance.now() + busyTimeoutMs;
-    for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!isBusyError(error)) throw error;
-        await renewWriter().catch(() => undefined);
-        if (performance.now() + delay > deadline) {
-          throw new StorageBusyError(
-            `the database stayed locked by another connection for ${busyTimeoutMs} ms (MESH_DB_BUSY_TIMEOUT_MS): nothing was written`,
-            { cause: error },
-          );
-        }
-        await sleep(delay);
-      }
+    try {
+      return await retryWhileBusy(busyTimeoutMs, attempt, () => renewWriter().catch(() => undefined));
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      throw new StorageBusyError(
+        `the database stayed locked by another connection for ${busyTimeoutMs} ms (MESH_DB_BUSY_TIMEOUT_MS): nothing was written`,
+        { cause: error },
+      );
     }
   }
 

@@ -50,44 +50,47 @@ export async function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, 
 type PassResult = SweepResult & { now: number; regionChange: RegionConcentrationChange | null };
 
 function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
-  return writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
-    // First, in the pass's own transaction: a former leader resumed from a pause writes nothing.
-    await mesh.leader.fence(tx);
-    const now = mesh.clock.now();
-    const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
-    const result = await sweep(
-      tx,
-      record,
-      now,
-      {
-        offlineAfterMs: mesh.config.offlineAfterMs,
-        heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
-        eventRetentionMs: mesh.config.eventRetentionMs,
-        uptimeRetentionMs: mesh.config.uptimeRetentionMs,
-        listeningSince: mesh.preservation.listeningSince,
-        heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
-        autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
-        pendingTtlMs: mesh.config.pendingTtlMs,
-        quorum: quorumRule(mesh.config),
-        keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
-      },
-      suspects,
-      mesh.preservation,
-    );
-    if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
-      mesh.pendingFullNotes.freed();
-    // Judged from the snapshot as of the last commit: a node this pass marks offline counts from the next pass on.
-    const regionChange = mesh.regionWatch.decide(mesh.registry.regionConcentration());
-    if (regionChange) {
-      await appendEvent(
+  // Fenced first, in the pass's own transaction: a former leader resumed from a pause writes nothing.
+  return writeAndPublish(
+    mesh.database,
+    mesh.hub,
+    mesh.leader.fenced(async (tx, record) => {
+      const now = mesh.clock.now();
+      const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
+      const result = await sweep(
         tx,
         record,
-        { type: 'mesh.concentration', actor: SYSTEM_ACTOR, publicKey: null, regionConcentration: regionChange },
         now,
+        {
+          offlineAfterMs: mesh.config.offlineAfterMs,
+          heartbeatRetentionMs: mesh.config.heartbeatRetentionMs,
+          eventRetentionMs: mesh.config.eventRetentionMs,
+          uptimeRetentionMs: mesh.config.uptimeRetentionMs,
+          listeningSince: mesh.preservation.listeningSince,
+          heartbeatIntervalMs: mesh.config.heartbeatIntervalMs,
+          autoDenyAfterMissed: mesh.config.autoDenyAfterMissed,
+          pendingTtlMs: mesh.config.pendingTtlMs,
+          quorum: quorumRule(mesh.config),
+          keepEventsAfter: mesh.hub.oldestCursor() ?? Number.MAX_SAFE_INTEGER,
+        },
+        suspects,
+        mesh.preservation,
       );
-    }
-    return { ...result, now, regionChange };
-  });
+      if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
+        mesh.pendingFullNotes.freed();
+      // Judged from the snapshot as of the last commit: a node this pass marks offline counts from the next pass on.
+      const regionChange = mesh.regionWatch.decide(mesh.registry.regionConcentration());
+      if (regionChange) {
+        await appendEvent(
+          tx,
+          record,
+          { type: 'mesh.concentration', actor: SYSTEM_ACTOR, publicKey: null, regionConcentration: regionChange },
+          now,
+        );
+      }
+      return { ...result, now, regionChange };
+    }),
+  );
 }
 
 /**
@@ -103,7 +106,9 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     // running when the next is due (a stalled database) is not joined by another.
     if (busy) return;
     busy = true;
-    running = (mesh.leader.isLeader ? sweepOnce(mesh) : Promise.resolve(null)).then(
+    running = (
+      mesh.leader.isLeader ? mesh.leader.unlessFenced('health sweep', logger, () => sweepOnce(mesh)) : Promise.resolve(null)
+    ).then(
       (result) => {
         if (!result) return;
         if (result.expired.length > 0)
@@ -122,10 +127,7 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
             },
           );
       },
-      (error: unknown) => {
-        if (error instanceof FencedWriteError) mesh.leader.refused('health sweep', error, logger);
-        else logger.error('health sweep failed', error);
-      },
+      (error: unknown) => logger.error('health sweep failed', error),
     );
     running = running.then(async () => {
       if (mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;

@@ -1,27 +1,30 @@
 import { and, asc, eq, gt, inArray, isNotNull, lt, lte, max, notLike, sql } from 'drizzle-orm';
-import {
-  meshEventSchema,
-  type EventFilter,
-  type AdmissionRecord,
-  type EventType,
-  type KeyRotation,
-  type MeshEvent,
-  type PendingFullChange,
-  type RateLimitedSummary,
-  type RegionConcentrationChange,
-  type SelfPreservationChange,
-} from '../../shared/events.js';
-import type { IdentityChange, IdentityChecked } from '../../shared/identity.js';
-import type { DecisionEvent } from '../../shared/decisions.js';
+import { meshEventSchema, type EventFilter, type EventType, type MeshEvent } from '../../shared/events.js';
 import type { NodeView, SovereignView } from '../../shared/responses.js';
-import type { EnrollmentKeyView } from '../../shared/enrollment.js';
 import type { Db, Tx } from '../../db/database.js';
 import { events, meshMeta, type EventRow } from '../../db/schema.js';
 import type { WriteRecord } from './write-record.js';
 
 const PRUNED_THROUGH = 'events_pruned_through';
 
-export interface NewEvent {
+/** The optional parts of an event, stored in its detail column: absent keys stay absent. */
+const DETAIL_KEYS = [
+  'reason',
+  'selfPreservation',
+  'rateLimited',
+  'pendingFull',
+  'regionConcentration',
+  'identity',
+  'identityChange',
+  'decision',
+  'keyRotation',
+  'enrollmentKey',
+  'admission',
+] as const satisfies readonly (keyof MeshEvent)[];
+
+type EventDetail = Pick<MeshEvent, (typeof DETAIL_KEYS)[number]>;
+
+export interface NewEvent extends EventDetail {
   type: EventType;
   actor: string;
   nodeId?: string | undefined;
@@ -29,49 +32,10 @@ export interface NewEvent {
   publicKey: string | null;
   node?: NodeView | null;
   sovereign?: SovereignView | null;
-  reason?: string | undefined;
-  selfPreservation?: SelfPreservationChange | undefined;
-  rateLimited?: RateLimitedSummary | undefined;
-  pendingFull?: PendingFullChange | undefined;
-  regionConcentration?: RegionConcentrationChange | undefined;
-  identity?: IdentityChecked | undefined;
-  identityChange?: IdentityChange | undefined;
-  decision?: DecisionEvent | undefined;
-  keyRotation?: KeyRotation | undefined;
-  enrollmentKey?: EnrollmentKeyView | undefined;
-  admission?: AdmissionRecord | undefined;
 }
 
-/** The optional parts of an event, as stored in its detail column: absent keys stay absent. */
-function detailOf(
-  event: NewEvent,
-): Pick<
-  MeshEvent,
-  | 'reason'
-  | 'selfPreservation'
-  | 'rateLimited'
-  | 'pendingFull'
-  | 'regionConcentration'
-  | 'identity'
-  | 'identityChange'
-  | 'decision'
-  | 'keyRotation'
-  | 'enrollmentKey'
-  | 'admission'
-> {
-  return {
-    ...(event.reason === undefined ? {} : { reason: event.reason }),
-    ...(event.selfPreservation === undefined ? {} : { selfPreservation: event.selfPreservation }),
-    ...(event.rateLimited === undefined ? {} : { rateLimited: event.rateLimited }),
-    ...(event.pendingFull === undefined ? {} : { pendingFull: event.pendingFull }),
-    ...(event.regionConcentration === undefined ? {} : { regionConcentration: event.regionConcentration }),
-    ...(event.identity === undefined ? {} : { identity: event.identity }),
-    ...(event.identityChange === undefined ? {} : { identityChange: event.identityChange }),
-    ...(event.decision === undefined ? {} : { decision: event.decision }),
-    ...(event.keyRotation === undefined ? {} : { keyRotation: event.keyRotation }),
-    ...(event.enrollmentKey === undefined ? {} : { enrollmentKey: event.enrollmentKey }),
-    ...(event.admission === undefined ? {} : { admission: event.admission }),
-  };
+function detailOf(event: NewEvent): EventDetail {
+  return Object.fromEntries(DETAIL_KEYS.flatMap((key) => (event[key] === undefined ? [] : [[key, event[key]]])));
 }
 
 /**

@@ -154,11 +154,28 @@ export class LeaderLease {
     );
   }
 
-  /** Counts and logs a write fence() refused: a former leader learning it lost the lease, not a failure. */
-  refused(what: string, error: FencedWriteError, logger: Logger): void {
-    this.#fencedWrites += 1;
-    this.#epoch = 0;
-    logger.warn(`${what} not written: ${error.message}`, { processId: this.processId, fencedWrites: this.#fencedWrites });
+  /** A leader-only write's transaction body, fenced first: it runs only while this process still leads. */
+  fenced<Rest extends unknown[], T>(work: (tx: Tx, ...rest: Rest) => Promise<T>): (tx: Tx, ...rest: Rest) => Promise<T> {
+    return async (tx, ...rest) => {
+      await this.fence(tx);
+      return work(tx, ...rest);
+    };
+  }
+
+  /**
+   * Runs leader-only work whose writes are fenced(): null when fence() refused one, which is counted
+   * and logged as `what` not written (a former leader learning it lost the lease, not a failure).
+   */
+  async unlessFenced<T>(what: string, logger: Logger, work: () => Promise<T>): Promise<T | null> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof FencedWriteError)) throw error;
+      this.#fencedWrites += 1;
+      this.#epoch = 0;
+      logger.warn(`${what} not written: ${error.message}`, { processId: this.processId, fencedWrites: this.#fencedWrites });
+      return null;
+    }
   }
 
   /** Gives the lease up at once (a graceful stop), so that another process takes over without waiting for it to expire. */

@@ -6,7 +6,6 @@ import { recordHealthChange } from '../services/service-health.js';
 import { writeAndPublish } from '../write.js';
 import { ServiceProber, type Scheduler } from './service-prober.js';
 import { tcpConnect } from './tcp-connect.js';
-import { FencedWriteError } from '../leader/lease.js';
 
 export interface ServiceProbes {
   /** Probes every active node's services now and resolves once each result is recorded. */
@@ -47,17 +46,15 @@ async function probeAndRecord(
     mesh.registry.touchServiceHealth(target, health);
     return;
   }
-  let written: boolean;
-  try {
-    written = await writeAndPublish(mesh.database, mesh.hub, async (tx, record) => {
-      await mesh.leader.fence(tx);
-      return recordHealthChange(tx, record, health.checkedAt, target, health, mesh.registry.getNode(target.nodeId));
-    });
-  } catch (error) {
-    if (!(error instanceof FencedWriteError)) throw error;
-    mesh.leader.refused(`service health of ${target.nodeId}`, error, logger);
-    return;
-  }
+  const written = await mesh.leader.unlessFenced(`service health of ${target.nodeId}`, logger, () =>
+    writeAndPublish(
+      mesh.database,
+      mesh.hub,
+      mesh.leader.fenced((tx, record) =>
+        recordHealthChange(tx, record, health.checkedAt, target, health, mesh.registry.getNode(target.nodeId)),
+      ),
+    ),
+  );
   if (!written) return;
   metrics.changed(health.status);
   // The event's own log line names the node; this one says which service, and what was found.

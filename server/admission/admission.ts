@@ -8,7 +8,7 @@ import { MeshError } from '../errors.js';
 import { spendEnrollmentKey } from '../services/enrollment-keys.js';
 import type { AdmissionDecision, DecideAdmission } from '../services/nodes.js';
 import { askAdmissionOracle } from './http-policy.js';
-import type { ProvidedAdmissionPolicy } from '../settings/admission-policies.js';
+import type { AdmissionPolicyName } from '../settings/admission-policies.js';
 
 /** A registration the admission policies refused: the record of what each said goes to the audit log. */
 export class AdmissionRefusal extends MeshError {
@@ -55,7 +55,7 @@ interface Approval {
   enrollmentKey: NonNullable<AdmissionDecision['enrollmentKey']>;
 }
 
-const POLICIES: Record<ProvidedAdmissionPolicy, AdmissionPolicy> = {
+const POLICIES: Record<AdmissionPolicyName, AdmissionPolicy> = {
   manual: {
     within: () => Promise.resolve({ policy: 'manual', verdict: 'allow', reason: 'a sovereign decides' }),
   },
@@ -210,7 +210,7 @@ export function decideWithin(
       }
     }
     verdicts.sort(
-      (a, b) => policies.indexOf(a.policy as ProvidedAdmissionPolicy) - policies.indexOf(b.policy as ProvidedAdmissionPolicy),
+      (a, b) => policies.indexOf(a.policy as AdmissionPolicyName) - policies.indexOf(b.policy as AdmissionPolicyName),
     );
     if (verdicts.some((verdict) => verdict.verdict === 'refuse')) throw refusal('ADMISSION_REFUSED', verdicts);
     const approving = verdicts.find((verdict) => verdict.verdict === 'approve');

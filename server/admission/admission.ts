@@ -47,7 +47,7 @@ interface Registration {
 interface AdmissionPolicy {
   /** A refusal may name its own error code (else ADMISSION_REFUSED). */
   before?: (registration: Registration) => Promise<AdmissionVerdict & { code?: MeshErrorCode }>;
-  within?: (tx: Tx, registration: Registration, now: number) => Promise<AdmissionVerdict & { approval?: Approval }>;
+  within?: (tx: Tx, request: RegisterFields, now: number) => Promise<AdmissionVerdict & { approval?: Approval }>;
 }
 
 interface Approval {
@@ -60,7 +60,7 @@ const POLICIES: Record<AdmissionPolicyName, AdmissionPolicy> = {
     within: () => Promise.resolve({ policy: 'manual', verdict: 'allow', reason: 'a sovereign decides' }),
   },
   'enrollment-key': {
-    within: async (tx, { request }, now) => {
+    within: async (tx, request, now) => {
       if (!request.enrollmentKey) return { policy: 'enrollment-key', verdict: 'abstain', reason: 'no enrollment key' };
       const key = await spendEnrollmentKey(tx, request.enrollmentKey, now);
       return {
@@ -172,7 +172,6 @@ export async function admitBefore(
 export function decideWithin(
   mesh: Pick<MeshContext, 'config'>,
   request: RegisterFields,
-  peerAddress: string | undefined,
   before: AdmissionBefore,
 ): DecideAdmission {
   return async (tx, now) => {
@@ -198,7 +197,7 @@ export function decideWithin(
       const within = POLICIES[name].within;
       if (!within) continue;
       try {
-        const { approval: granted, ...verdict } = await within(tx, { mesh, request, peerAddress, identity: null }, now);
+        const { approval: granted, ...verdict } = await within(tx, request, now);
         verdicts.push(verdict);
         approval ??= granted;
       } catch (error) {

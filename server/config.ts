@@ -6,7 +6,7 @@ import { describeIssues } from '../shared/issues.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/database.js';
 import { IDENTITY_MODES } from '../shared/identity.js';
 import { DEFAULT_TAILNET_PREFIXES, type IdentitySettings } from './settings/identity-settings.js';
-import { ADMISSION_POLICIES, isProvidedAdmissionPolicy, type ProvidedAdmissionPolicy } from './settings/admission-policies.js';
+import { ADMISSION_POLICIES, isAdmissionPolicy, type AdmissionPolicyName } from './settings/admission-policies.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../db/checkpoints.js';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -78,26 +78,18 @@ const identityTagsSchema = commaList('').pipe(
 );
 
 /** MESH_ADMISSION: policy names, comma-separated, each once; one that this build does not provide is refused by name. */
-const admissionListSchema = z
-  .string()
-  .default('manual')
-  .transform((list) =>
-    list
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name !== ''),
-  )
+const admissionListSchema = commaList('manual')
   .superRefine((names, ctx) => {
     if (names.length === 0)
       ctx.addIssue({ code: 'custom', message: `must name at least one of ${ADMISSION_POLICIES.join(', ')}` });
     for (const name of names) {
-      if (!isProvidedAdmissionPolicy(name)) {
+      if (!isAdmissionPolicy(name)) {
         ctx.addIssue({ code: 'custom', message: `names "${name}", which is not a policy: use ${ADMISSION_POLICIES.join(', ')}` });
       }
     }
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'names a policy twice' });
   })
-  .transform((names) => names as ProvidedAdmissionPolicy[]);
+  .transform((names) => names as AdmissionPolicyName[]);
 
 /** What @libsql/client opens: a local SQLite file, or a libSQL server (sqld, Turso). */
 const SUPPORTED_DB_SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'];
@@ -304,7 +296,7 @@ export interface MeshConfig {
   /** How long a sovereign's signature on a decision counts while it waits for the quorum. */
   quorumWindowMs: number;
   /** The admission policies checked at registration, in order (README, Admission policies). */
-  admission: ProvidedAdmissionPolicy[];
+  admission: AdmissionPolicyName[];
   /** Where the http policy posts registrations. */
   admissionUrl: string | undefined;
   /** How long the http policy waits for an answer before it refuses. */

@@ -94,39 +94,24 @@ export function signedProcedure<A extends SignedAction>(action: A) {
 }
 
 /**
- * A signed procedure that, when refused, runs `afterRefusal` once its transaction has rolled back:
- * to record something about the refusal itself, which the rolled-back transaction cannot.
- */
-export function signedProcedureNotingRefusals<A extends SignedAction>(
-  action: A,
-  afterRefusal: (ctx: Context, error: unknown) => Promise<void>,
-) {
-  return notingRefusals(signedInput(action), afterRefusal).use(inWriteTransaction);
-}
-
-function notingRefusals<A extends SignedAction>(
-  signed: ReturnType<typeof signedInput<A>>,
-  afterRefusal: (ctx: Context, error: unknown, input: SignedFields<A>) => Promise<void>,
-) {
-  return signed.use(async ({ ctx, input, next }) => {
-    const result = await next();
-    if (!result.ok) await afterRefusal(ctx, result.error, input as SignedFields<A>);
-    return result;
-  });
-}
-
-/**
- * signedProcedureNotingRefusals, with `before` run once the signature is checked and before the
- * write transaction opens: for a check that waits on something outside mesh (an admission oracle),
- * so no write lock is held meanwhile. Its result reaches the procedure as `ctx.before`; a refusal
- * it throws reaches `afterRefusal` like any other.
+ * A signed procedure with `before` run once the signature is checked and before the write
+ * transaction opens: for a check that waits on something outside mesh (tailscaled, an admission
+ * oracle), so no write lock is held meanwhile. Its result reaches the procedure as `ctx.before`.
+ * When the procedure is refused (by `before` or in its transaction), `afterRefusal` runs once the
+ * transaction has rolled back: to record something about the refusal itself, which the rolled-back
+ * transaction cannot.
  */
 export function signedProcedureCheckedBefore<A extends SignedAction, B>(
   action: A,
   before: (ctx: Context, input: SignedFields<A>) => Promise<B>,
   afterRefusal: (ctx: Context, error: unknown, input: SignedFields<A>) => Promise<void>,
 ) {
-  return notingRefusals(signedInput(action), afterRefusal)
+  return signedInput(action)
+    .use(async ({ ctx, input, next }) => {
+      const result = await next();
+      if (!result.ok) await afterRefusal(ctx, result.error, input as SignedFields<A>);
+      return result;
+    })
     .use(async ({ ctx, input, next }) => next({ ctx: { before: await before(ctx, input as SignedFields<A>) } }))
     .use(inWriteTransaction);
 }

@@ -8,7 +8,7 @@ import { MeshError } from '../errors.js';
 import { spendEnrollmentKey } from '../services/enrollment-keys.js';
 import type { AdmissionDecision, DecideAdmission } from '../services/nodes.js';
 import { askAdmissionOracle } from './http-policy.js';
-import type { ProvidedAdmissionPolicy } from '../settings/admission-policies.js';
+import type { AdmissionPolicyName } from '../settings/admission-policies.js';
 
 /** A registration the admission policies refused: the record of what each said goes to the audit log. */
 export class AdmissionRefusal extends MeshError {
@@ -47,7 +47,7 @@ interface Registration {
 interface AdmissionPolicy {
   /** A refusal may name its own error code (else ADMISSION_REFUSED). */
   before?: (registration: Registration) => Promise<AdmissionVerdict & { code?: MeshErrorCode }>;
-  within?: (tx: Tx, registration: Registration, now: number) => Promise<AdmissionVerdict & { approval?: Approval }>;
+  within?: (tx: Tx, request: RegisterFields, now: number) => Promise<AdmissionVerdict & { approval?: Approval }>;
 }
 
 interface Approval {
@@ -55,12 +55,12 @@ interface Approval {
   enrollmentKey: NonNullable<AdmissionDecision['enrollmentKey']>;
 }
 
-const POLICIES: Record<ProvidedAdmissionPolicy, AdmissionPolicy> = {
+const POLICIES: Record<AdmissionPolicyName, AdmissionPolicy> = {
   manual: {
     within: () => Promise.resolve({ policy: 'manual', verdict: 'allow', reason: 'a sovereign decides' }),
   },
   'enrollment-key': {
-    within: async (tx, { request }, now) => {
+    within: async (tx, request, now) => {
       if (!request.enrollmentKey) return { policy: 'enrollment-key', verdict: 'abstain', reason: 'no enrollment key' };
       const key = await spendEnrollmentKey(tx, request.enrollmentKey, now);
       return {
@@ -172,7 +172,6 @@ export async function admitBefore(
 export function decideWithin(
   mesh: Pick<MeshContext, 'config'>,
   request: RegisterFields,
-  peerAddress: string | undefined,
   before: AdmissionBefore,
 ): DecideAdmission {
   return async (tx, now) => {
@@ -198,7 +197,7 @@ export function decideWithin(
       const within = POLICIES[name].within;
       if (!within) continue;
       try {
-        const { approval: granted, ...verdict } = await within(tx, { mesh, request, peerAddress, identity: null }, now);
+        const { approval: granted, ...verdict } = await within(tx, request, now);
         verdicts.push(verdict);
         approval ??= granted;
       } catch (error) {
@@ -210,7 +209,7 @@ export function decideWithin(
       }
     }
     verdicts.sort(
-      (a, b) => policies.indexOf(a.policy as ProvidedAdmissionPolicy) - policies.indexOf(b.policy as ProvidedAdmissionPolicy),
+      (a, b) => policies.indexOf(a.policy as AdmissionPolicyName) - policies.indexOf(b.policy as AdmissionPolicyName),
     );
     if (verdicts.some((verdict) => verdict.verdict === 'refuse')) throw refusal('ADMISSION_REFUSED', verdicts);
     const approving = verdicts.find((verdict) => verdict.verdict === 'approve');

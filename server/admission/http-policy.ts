@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AdmissionVerdict } from '../../shared/events.js';
 import type { IdentityEvidence } from '../../shared/identity.js';
+import { readTextAtMost } from '../read-at-most.js';
 
 /** What mesh posts to MESH_ADMISSION_URL: the registration as signed, without any secret (README, Admission policies). */
 export interface AdmissionQuestion {
@@ -42,24 +43,19 @@ function cleanReason(reason: string): string {
   return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH)}…` : line;
 }
 
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_ANSWER_BYTES) throw new AdmissionOracleFailure(`answered ${declared} bytes, more than ${MAX_ANSWER_BYTES}`);
-  if (!response.body) return '';
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const chunk: { done: boolean; value?: Uint8Array | undefined } = await reader.read();
-    if (chunk.done || !chunk.value) break;
-    size += chunk.value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel();
-      throw new AdmissionOracleFailure(`answered more than ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(chunk.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readAnswer(response: Response): Promise<string> {
+  if (!response.body) return Promise.resolve('');
+  return readTextAtMost(
+    response.body,
+    Number(response.headers.get('content-length') ?? '0'),
+    MAX_ANSWER_BYTES,
+    (declared) =>
+      new AdmissionOracleFailure(
+        declared === undefined
+          ? `answered more than ${MAX_ANSWER_BYTES} bytes`
+          : `answered ${declared} bytes, more than ${MAX_ANSWER_BYTES}`,
+      ),
+  );
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
@@ -90,7 +86,7 @@ export async function askAdmissionOracle(
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = await readBounded(response);
+    const body = await readAnswer(response);
     if (response.status < 200 || response.status > 299) {
       throw new AdmissionOracleFailure(`answered HTTP ${response.status}`);
     }

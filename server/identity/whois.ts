@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { z } from 'zod';
+import { readTextAtMost } from '../read-at-most.js';
 
 /**
  * The parts of tailscale's apitype.WhoIsResponse mesh reads (client/tailscale/apitype: Node
@@ -61,6 +62,12 @@ export function whoIs(socketPath: string, address: string, port: number, timeout
       req.destroy();
       reject(new WhoIsFailure(message));
     };
+    const succeed = (answer: WhoIsResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
     const req = request(
       {
         socketPath,
@@ -69,38 +76,12 @@ export function whoIs(socketPath: string, address: string, port: number, timeout
         headers: { host: LOCAL_API_HOST },
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) fail(`tailscaled's WhoIs answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-          else chunks.push(chunk);
-        });
-        response.on('error', (error) => fail(`tailscaled's WhoIs answer broke off: ${error.message}`));
-        response.on('end', () => {
-          if (settled) return;
-          const body = Buffer.concat(chunks).toString('utf8');
-          const status = response.statusCode ?? 0;
-          if (status !== 200) {
-            fail(`tailscaled answered WhoIs ${address} with ${status}${statusHint(status)}: ${body.trim().slice(0, 200)}`);
-            return;
-          }
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(body);
-          } catch {
-            fail(`tailscaled's WhoIs answer is not JSON`);
-            return;
-          }
-          const answer = whoIsResponseSchema.safeParse(parsed);
-          if (!answer.success) {
-            fail(`tailscaled's WhoIs answer is not a WhoIsResponse: ${z.prettifyError(answer.error).replaceAll('\n', '; ')}`);
-            return;
-          }
-          settled = true;
-          clearTimeout(timer);
-          resolve(answer.data);
-        });
+        const tooLarge = () => new WhoIsFailure(`tailscaled's WhoIs answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+        readTextAtMost(response, Number(response.headers['content-length']), MAX_ANSWER_BYTES, tooLarge)
+          .then((body) => whoIsAnswer(address, response.statusCode ?? 0, body))
+          .then(succeed, (error: Error) =>
+            fail(error instanceof WhoIsFailure ? error.message : `tailscaled's WhoIs answer broke off: ${error.message}`),
+          );
       },
     );
     const timer = setTimeout(() => fail(`tailscaled did not answer WhoIs within ${timeoutMs} ms`), timeoutMs);
@@ -109,6 +90,28 @@ export function whoIs(socketPath: string, address: string, port: number, timeout
     );
     req.end();
   });
+}
+
+/** The WhoIsResponse in tailscaled's answer; a WhoIsFailure saying why when there is none. */
+function whoIsAnswer(address: string, status: number, body: string): WhoIsResponse {
+  if (status !== 200) {
+    throw new WhoIsFailure(
+      `tailscaled answered WhoIs ${address} with ${status}${statusHint(status)}: ${body.trim().slice(0, 200)}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new WhoIsFailure(`tailscaled's WhoIs answer is not JSON`);
+  }
+  const answer = whoIsResponseSchema.safeParse(parsed);
+  if (!answer.success) {
+    throw new WhoIsFailure(
+      `tailscaled's WhoIs answer is not a WhoIsResponse: ${z.prettifyError(answer.error).replaceAll('\n', '; ')}`,
+    );
+  }
+  return answer.data;
 }
 
 function statusHint(status: number): string {

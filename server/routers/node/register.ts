@@ -33,7 +33,7 @@ export const registerProcedure = signedProcedureCheckedBefore(
   .output(nodeResultSchema)
   .mutation(async ({ ctx, input }) => {
     const now = ctx.mesh.clock.now();
-    const admit = decideWithin(ctx.mesh, input, ctx.remoteAddress, ctx.before.admission);
+    const admit = decideWithin(ctx.mesh, input, ctx.before.admission);
     const result = await registerNode(ctx.tx, ctx.record, input, now, ctx.mesh.config, admit);
     // A pending node approved through a key frees its place, as a sovereign's approval would.
     if (result.status === 'active' && (await notePendingFreed(ctx.tx, ctx.record, ctx.mesh.config.maxPending, now))) {

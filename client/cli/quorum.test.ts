@@ -6,6 +6,8 @@ import { newSigner } from '../../server/testing/harness.js';
 import { startTestServer, useCleanups } from '../../server/testing/servers.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { runMesh } from '../testing/processes.js';
+import type { Signer } from '../signer.js';
+import type { MeshConfig } from '../../server/config.js';
 
 // The `mesh` bin against a real mesh HTTP server that needs two sovereign signatures per decision.
 const defer = useCleanups();
@@ -20,26 +22,34 @@ async function post(url: string, body: unknown): Promise<number> {
   return response.status;
 }
 
+/**
+ * A real mesh HTTP server that needs two sovereign signatures per decision, with both sovereign
+ * keys saved to files for the `mesh` bin (MESH_KEY), and `env` pointing the bin at the server.
+ */
+async function twoSovereignMesh(config: Partial<MeshConfig> = {}) {
+  const sovereigns = [newSigner(), newSigner()] as const;
+  const running = await startTestServer(defer, {
+    config: { quorum: 2, sovereignKeys: sovereigns.map((key) => key.publicKey), ...config },
+  });
+  const tmp = tempDir();
+  defer(tmp.cleanup);
+  const keyFiles = [join(tmp.dir, 'first.pem'), join(tmp.dir, 'second.pem')] as const;
+  await Promise.all(keyFiles.map((keyFile, index) => saveKey(keyFile, sovereigns[index]!.privateKey)));
+  /** POST /register of `node` under `nodeId`: the HTTP status. */
+  const register = (node: Signer, nodeId: string) =>
+    post(`${running.url}/register`, signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' }));
+  return { sovereigns, running, keyFiles, env: { MESH_URL: running.url }, register };
+}
+
 describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { timeout: 120_000 }, () => {
   it('show each node with the signatures gathered so far', async () => {
-    const sovereigns = [newSigner(), newSigner()] as const;
-    const running = await startTestServer(defer, {
-      config: { quorum: 2, sovereignKeys: sovereigns.map((key) => key.publicKey) },
-    });
-    const tmp = tempDir();
-    defer(tmp.cleanup);
-    const keyFile = join(tmp.dir, 'second.pem');
-    await saveKey(keyFile, sovereigns[1].privateKey);
-    const env = { MESH_URL: running.url };
+    const m = await twoSovereignMesh();
+    const { sovereigns, running, env } = m;
+    const keyFile = m.keyFiles[1];
 
     const nodes = { 'validator-1': newSigner(), 'validator-2': newSigner() };
     for (const [nodeId, node] of Object.entries(nodes)) {
-      expect(
-        await post(
-          `${running.url}/register`,
-          signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: 'tana' }),
-        ),
-      ).toBe(200);
+      expect(await m.register(node, nodeId)).toBe(200);
     }
     const decision = signedNodeDecision(
       sovereigns[0],
@@ -72,25 +82,14 @@ describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { 
   });
 
   it('show a forced key rotation waiting, with the new key it names, until the second sovereign signs the same key', async () => {
-    const sovereigns = [newSigner(), newSigner()] as const;
-    const running = await startTestServer(defer, {
-      config: { quorum: 2, sovereignKeys: sovereigns.map((key) => key.publicKey) },
-    });
-    const tmp = tempDir();
-    defer(tmp.cleanup);
-    const keyFile = join(tmp.dir, 'second.pem');
-    await saveKey(keyFile, sovereigns[1].privateKey);
-    const env = { MESH_URL: running.url };
+    const m = await twoSovereignMesh();
+    const { sovereigns, running, env } = m;
+    const keyFile = m.keyFiles[1];
     const short = (key: string) => `${key.slice(0, 8)}…${key.slice(-4)}`;
 
     const lost = newSigner();
     const node = { nodeId: 'validator-1', nodePublicKey: lost.publicKey };
-    expect(
-      await post(
-        `${running.url}/register`,
-        signedRegister(lost, { nodeId: 'validator-1', tailscaleHostname: 'validator-1.ts.net' }, { network: 'tana' }),
-      ),
-    ).toBe(200);
+    expect(await m.register(lost, 'validator-1')).toBe(200);
     for (const [index, sovereign] of sovereigns.entries()) {
       const approval = signedNodeDecision(sovereign, 'approve', node, { network: 'tana' });
       expect(await post(`${running.url}/approve/validator-1`, approval)).toBe(index === 0 ? 202 : 200);
@@ -125,19 +124,7 @@ describe('mesh pending, mesh decisions and mesh approve under MESH_QUORUM=2', { 
   });
 
   it('mesh enrollment create prints the tally and the command that signs the same key; the second sovereign running it gets the secret', async () => {
-    const sovereigns = [newSigner(), newSigner()] as const;
-    const running = await startTestServer(defer, {
-      config: {
-        quorum: 2,
-        sovereignKeys: sovereigns.map((key) => key.publicKey),
-        admission: ['manual', 'enrollment-key'],
-      },
-    });
-    const tmp = tempDir();
-    defer(tmp.cleanup);
-    const keyFiles = [join(tmp.dir, 'first.pem'), join(tmp.dir, 'second.pem')] as const;
-    await Promise.all(keyFiles.map((keyFile, index) => saveKey(keyFile, sovereigns[index]!.privateKey)));
-    const env = { MESH_URL: running.url };
+    const { sovereigns, keyFiles, env } = await twoSovereignMesh({ admission: ['manual', 'enrollment-key'] });
 
     const first = await runMesh(
       ['enrollment', 'create', '--note', "rack 7's", '--tag', 'tag:validator', '--uses', '2', '--expires-in', '1h'],

@@ -91,14 +91,13 @@ export async function rotateNodeKey(
   };
 }
 
-/** A sovereign's decision to replace a node's lost key, as signed. */
-export interface ForcedKeyRotation {
-  nodeId: string;
-  /** The key the node had when the sovereign signed: the decision is bound to it. */
+/**
+ * A sovereign's decision to replace a node's lost key, as signed: the request's fields, and the
+ * key the node had when the sovereign signed (`oldPublicKey`), which the decision is bound to.
+ */
+export type ForcedKeyRotation = Pick<ForceRotateKeyFields, 'nodeId' | 'newPublicKey' | 'approverPublicKey'> & {
   oldPublicKey: string;
-  newPublicKey: string;
-  approverPublicKey: string;
-}
+};
 
 export function forcedKeyRotationOf(request: ForceRotateKeyFields, nodeKey: string): ForcedKeyRotation {
   return {
@@ -111,10 +110,10 @@ export function forcedKeyRotationOf(request: ForceRotateKeyFields, nodeKey: stri
 
 /**
  * A sovereign's forced rotation taking effect: at once under MESH_QUORUM=1, otherwise once enough
- * sovereigns signed the same decision (forceRotateByQuorum). Nobody
- * proved holding the new key, so the node goes back to pending under it and needs a sovereign's
- * approval (bound to the new key) again. Its pending time counts from now: MESH_PENDING_TTL_MS
- * applies as to a new registration. Services, location and history stay.
+ * sovereigns signed the same decision (forceRotateByQuorum). Nobody proved holding the new key,
+ * so the node goes back to pending under it and needs a sovereign's approval (bound to the new
+ * key) again. Its pending time counts from now: MESH_PENDING_TTL_MS applies as to a new
+ * registration. Services, location and history stay.
  */
 export async function enactForcedKeyRotation(
   tx: Tx,

@@ -1,4 +1,4 @@
-import { NODE_DECISION_KINDS, type DecisionOutcome } from '../../shared/decisions.js';
+import { NODE_DECISION_KINDS } from '../../shared/decisions.js';
 import type { NodeDecisionFields } from '../../shared/requests.js';
 import type { KeyRotationResult, NodeResult, RemoveResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
@@ -6,8 +6,8 @@ import type { NodeRow } from '../../db/schema.js';
 import type { WriteRecord } from '../events/write-record.js';
 import { enactForcedKeyRotation, requireRotatableNode, type ForcedKeyRotation } from './key-rotation.js';
 import { approveNode, denyNode, removeNode, requireSignedNode } from './nodes.js';
-import { pendingMessage, withDecision } from './quorum-answers.js';
-import { dropDecisionsAbout, recordSovereignDecision, type QuorumRule } from './quorum.js';
+import { decideByQuorum } from './quorum-answers.js';
+import { dropDecisionsAbout, type QuorumRule } from './quorum.js';
 
 /** A sovereign's signed decision about one node, whose signature was checked against `nodeKey`. */
 type GatedNodeDecision<Result> = (
@@ -19,24 +19,13 @@ type GatedNodeDecision<Result> = (
   now: number,
 ) => Promise<Result>;
 
-/** Signs the decision through the quorum gate; the node, as it is, with the outcome. */
-async function signNodeDecision(
-  tx: Tx,
-  record: WriteRecord,
-  rule: QuorumRule,
-  kind: 'approve' | 'deny' | 'remove',
-  request: NodeDecisionFields,
-  node: NodeRow,
-  now: number,
-): Promise<DecisionOutcome> {
-  return recordSovereignDecision(
-    tx,
-    record,
-    rule,
-    { kind, target: node.id, targetKey: node.publicKey, signer: request.approverPublicKey },
-    now,
-  );
-}
+/** The signature of `kind` about the node as it is, bound to its current key. */
+const nodeSignature = (kind: 'approve' | 'deny' | 'remove', request: NodeDecisionFields, node: NodeRow) => ({
+  kind,
+  target: node.id,
+  targetKey: node.publicKey,
+  signer: request.approverPublicKey,
+});
 
 /**
  * Approval under MESH_QUORUM: a node already admitted stays as it is (nothing to sign); otherwise
@@ -45,34 +34,36 @@ async function signNodeDecision(
 export const approveByQuorum: GatedNodeDecision<NodeResult> = async (tx, record, rule, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status === 'active' || node.status === 'offline') return approveNode(tx, record, request, nodeKey, now);
-  const outcome = await signNodeDecision(tx, record, rule, 'approve', request, node, now);
-  if (!outcome.effective) {
-    return { success: true, nodeId: node.id, status: node.status, message: pendingMessage(outcome, node.id), decision: outcome };
-  }
-  return withDecision(await approveNode(tx, record, request, nodeKey, now), outcome, rule);
+  return decideByQuorum(tx, record, rule, nodeSignature('approve', request, node), now, {
+    subject: node.id,
+    unchanged: { nodeId: node.id, status: node.status },
+    apply: () => approveNode(tx, record, request, nodeKey, now),
+  });
 };
 
 /** Denial under MESH_QUORUM: a node denied already stays so; otherwise as approval. */
 export const denyByQuorum: GatedNodeDecision<NodeResult> = async (tx, record, rule, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
   if (node.status === 'denied') return denyNode(tx, record, request, nodeKey, now);
-  const outcome = await signNodeDecision(tx, record, rule, 'deny', request, node, now);
-  if (!outcome.effective) {
-    return { success: true, nodeId: node.id, status: node.status, message: pendingMessage(outcome, node.id), decision: outcome };
-  }
-  return withDecision(await denyNode(tx, record, request, nodeKey, now), outcome, rule);
+  return decideByQuorum(tx, record, rule, nodeSignature('deny', request, node), now, {
+    subject: node.id,
+    unchanged: { nodeId: node.id, status: node.status },
+    apply: () => denyNode(tx, record, request, nodeKey, now),
+  });
 };
 
 /** Removal under MESH_QUORUM; once removed, the other decisions waiting about the node go with it. */
 export const removeByQuorum: GatedNodeDecision<RemoveResult> = async (tx, record, rule, request, nodeKey, now) => {
   const node = await requireSignedNode(tx, request.nodeId, nodeKey);
-  const outcome = await signNodeDecision(tx, record, rule, 'remove', request, node, now);
-  if (!outcome.effective) {
-    return { success: true, nodeId: node.id, removed: false, message: pendingMessage(outcome, node.id), decision: outcome };
-  }
-  const result = await removeNode(tx, record, request, nodeKey, now);
-  await dropDecisionsAbout(tx, record, rule, { kinds: NODE_DECISION_KINDS, id: node.id }, now);
-  return withDecision(result, outcome, rule);
+  return decideByQuorum(tx, record, rule, nodeSignature('remove', request, node), now, {
+    subject: node.id,
+    unchanged: { nodeId: node.id, removed: false },
+    apply: async () => {
+      const result = await removeNode(tx, record, request, nodeKey, now);
+      await dropDecisionsAbout(tx, record, rule, { kinds: NODE_DECISION_KINDS, id: node.id }, now);
+      return result;
+    },
+  });
 };
 
 /**
@@ -89,28 +80,16 @@ export async function forceRotateByQuorum(
   now: number,
 ): Promise<KeyRotationResult> {
   const node = await requireRotatableNode(tx, rotation.nodeId, rotation.oldPublicKey, rotation.newPublicKey);
-  const outcome = await recordSovereignDecision(
-    tx,
-    record,
-    rule,
-    {
-      kind: 'force-rotate',
-      target: node.id,
-      targetKey: rotation.oldPublicKey,
-      value: rotation.newPublicKey,
-      signer: rotation.approverPublicKey,
-    },
-    now,
-  );
-  if (!outcome.effective) {
-    return {
-      success: true,
-      nodeId: node.id,
-      status: node.status,
-      publicKey: node.publicKey,
-      message: pendingMessage(outcome, `${node.id} onto key ${rotation.newPublicKey}`),
-      decision: outcome,
-    };
-  }
-  return withDecision(await enactForcedKeyRotation(tx, record, rule, rotation, now), outcome, rule);
+  const signature = {
+    kind: 'force-rotate' as const,
+    target: node.id,
+    targetKey: rotation.oldPublicKey,
+    value: rotation.newPublicKey,
+    signer: rotation.approverPublicKey,
+  };
+  return decideByQuorum(tx, record, rule, signature, now, {
+    subject: `${node.id} onto key ${rotation.newPublicKey}`,
+    unchanged: { nodeId: node.id, status: node.status, publicKey: node.publicKey },
+    apply: () => enactForcedKeyRotation(tx, record, rule, rotation, now),
+  });
 }

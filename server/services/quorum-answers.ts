@@ -1,5 +1,7 @@
 import { decisionTally, type DecisionKind, type DecisionOutcome } from '../../shared/decisions.js';
-import type { QuorumRule } from './quorum.js';
+import type { Tx } from '../../db/database.js';
+import type { WriteRecord } from '../events/write-record.js';
+import { recordSovereignDecision, type DecisionSignature, type QuorumRule } from './quorum.js';
 
 const WHAT: Record<DecisionKind, string> = {
   approve: 'approval of',
@@ -27,4 +29,27 @@ export function pendingMessage(outcome: DecisionOutcome, subject: string): strin
  */
 export function withDecision<T extends object>(answer: T, outcome: DecisionOutcome, rule: QuorumRule): T {
   return rule.quorum <= 1 ? answer : { ...answer, decision: outcome };
+}
+
+/** The answer to a signature that decided nothing yet: what stays as it is, the message, the tally. */
+export type PendingAnswer<Unchanged> = Unchanged & { success: true; message: string; decision: DecisionOutcome };
+
+/**
+ * Signs `signature` through the quorum gate (recordSovereignDecision) and answers: `apply`'s answer
+ * once the decision takes effect (withDecision), otherwise `unchanged` with the pending message
+ * about `subject` and the tally.
+ */
+export async function decideByQuorum<Applied extends object, Unchanged extends object>(
+  tx: Tx,
+  record: WriteRecord,
+  rule: QuorumRule,
+  signature: DecisionSignature,
+  now: number,
+  decision: { subject: string; unchanged: Unchanged; apply: () => Promise<Applied> },
+): Promise<Applied | PendingAnswer<Unchanged>> {
+  const outcome = await recordSovereignDecision(tx, record, rule, signature, now);
+  if (!outcome.effective) {
+    return { success: true, ...decision.unchanged, message: pendingMessage(outcome, decision.subject), decision: outcome };
+  }
+  return withDecision(await decision.apply(), outcome, rule);
 }

@@ -45,6 +45,17 @@ type ExpiredBecause = NonNullable<DecisionEvent['expiredBecause']>;
 const isNodeKind = (kind: string) => (NODE_DECISION_KINDS as readonly string[]).includes(kind);
 const idOf = (row: DecisionId): string => JSON.stringify([row.kind, row.target, row.targetKey, row.value]);
 
+/** The signatures, one group per decision they belong to (in the order each decision first appears). */
+function groupByDecision(rows: readonly DecisionSignatureRow[]): DecisionSignatureRow[][] {
+  const byDecision = new Map<string, DecisionSignatureRow[]>();
+  for (const row of rows) {
+    const group = byDecision.get(idOf(row));
+    if (group) group.push(row);
+    else byDecision.set(idOf(row), [row]);
+  }
+  return [...byDecision.values()];
+}
+
 function decisionView(
   id: DecisionId,
   rows: readonly DecisionSignatureRow[],
@@ -105,9 +116,7 @@ async function dropSignatures(
   because: ExpiredBecause,
   now: number,
 ): Promise<void> {
-  const byDecision = new Map<string, DecisionSignatureRow[]>();
-  for (const row of rows) byDecision.set(idOf(row), [...(byDecision.get(idOf(row)) ?? []), row]);
-  for (const dropped of byDecision.values()) {
+  for (const dropped of groupByDecision(rows)) {
     const id = dropped[0] as DecisionSignatureRow;
     const signers = dropped.map((row) => row.signer);
     await tx.delete(decisionSignatures).where(and(decisionIs(id), inArray(decisionSignatures.signer, signers)));
@@ -281,13 +290,13 @@ export async function listPendingDecisions(db: Db | Tx, rule: QuorumRule, now: n
     .from(decisionSignatures)
     .leftJoin(nodes, eq(nodes.id, decisionSignatures.target))
     .leftJoin(sovereignKeys, eq(sovereignKeys.publicKey, decisionSignatures.signer));
-  const byDecision = new Map<string, DecisionSignatureRow[]>();
-  for (const { signature, nodeKey, sovereign } of rows) {
-    if (signature.signedAt <= now - rule.windowMs || sovereign === null) continue;
-    if (isNodeKind(signature.kind) && nodeKey !== signature.targetKey) continue;
-    byDecision.set(idOf(signature), [...(byDecision.get(idOf(signature)) ?? []), signature]);
-  }
-  const decisions = [...byDecision.values()]
+  const counting = rows
+    .filter(({ signature, nodeKey, sovereign }) => {
+      if (signature.signedAt <= now - rule.windowMs || sovereign === null) return false;
+      return !isNodeKind(signature.kind) || nodeKey === signature.targetKey;
+    })
+    .map((row) => row.signature);
+  const decisions = groupByDecision(counting)
     .map((signed) => decisionView(signed[0] as DecisionSignatureRow, signed, rule, false))
     .sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0) || a.target.localeCompare(b.target) || a.kind.localeCompare(b.kind));
   return { quorum: rule.quorum, windowMs: rule.windowMs, decisions };

@@ -3,9 +3,15 @@ import type { SovereignResult } from '../../shared/responses.js';
 import type { Tx } from '../../db/database.js';
 import { MeshError } from '../errors.js';
 import type { WriteRecord } from '../events/write-record.js';
-import { pendingMessage, withDecision } from './quorum-answers.js';
-import { dropDecisionsAbout, dropSignaturesBy, recordSovereignDecision, type QuorumRule } from './quorum.js';
+import { decideByQuorum } from './quorum-answers.js';
+import { dropDecisionsAbout, dropSignaturesBy, type QuorumRule } from './quorum.js';
 import { addSovereign, countSovereigns, readSovereignView, removeSovereign } from './sovereigns.js';
+
+/** The signature of `kind` about a sovereign key: the key is both the target and what it is bound to. */
+const sovereignSignature = (
+  kind: 'sovereign-add' | 'sovereign-remove',
+  request: { publicKey: string; approverPublicKey: string },
+) => ({ kind, target: request.publicKey, targetKey: request.publicKey, signer: request.approverPublicKey });
 
 /** A new sovereign key under MESH_QUORUM: added once the quorum has signed its addition. */
 export async function addSovereignByQuorum(
@@ -19,17 +25,11 @@ export async function addSovereignByQuorum(
   if (await readSovereignView(tx, request.publicKey)) {
     throw new MeshError('SOVEREIGN_EXISTS', 'this key is already a sovereign key');
   }
-  const signature = { target: request.publicKey, targetKey: request.publicKey, signer: request.approverPublicKey };
-  const outcome = await recordSovereignDecision(tx, record, rule, { kind: 'sovereign-add', ...signature }, now);
-  if (!outcome.effective) {
-    return {
-      success: true,
-      publicKey: request.publicKey,
-      message: pendingMessage(outcome, request.publicKey),
-      decision: outcome,
-    };
-  }
-  return withDecision(await addSovereign(tx, record, request, now), outcome, rule);
+  return decideByQuorum(tx, record, rule, sovereignSignature('sovereign-add', request), now, {
+    subject: request.publicKey,
+    unchanged: { publicKey: request.publicKey },
+    apply: () => addSovereign(tx, record, request, now),
+  });
 }
 
 /**
@@ -59,18 +59,14 @@ export async function removeSovereignByQuorum(
   }
   // Checked before the signature is recorded, so that no removal that could never happen waits.
   await requireQuorumAfterRemoval(tx, rule);
-  const signature = { target: request.publicKey, targetKey: request.publicKey, signer: request.approverPublicKey };
-  const outcome = await recordSovereignDecision(tx, record, rule, { kind: 'sovereign-remove', ...signature }, now);
-  if (!outcome.effective) {
-    return {
-      success: true,
-      publicKey: request.publicKey,
-      message: pendingMessage(outcome, request.publicKey),
-      decision: outcome,
-    };
-  }
-  const result = await removeSovereign(tx, record, request, now);
-  await dropSignaturesBy(tx, record, rule, request.publicKey, now);
-  await dropDecisionsAbout(tx, record, rule, { kinds: ['sovereign-add', 'sovereign-remove'], id: request.publicKey }, now);
-  return withDecision(result, outcome, rule);
+  return decideByQuorum(tx, record, rule, sovereignSignature('sovereign-remove', request), now, {
+    subject: request.publicKey,
+    unchanged: { publicKey: request.publicKey },
+    apply: async () => {
+      const result = await removeSovereign(tx, record, request, now);
+      await dropSignaturesBy(tx, record, rule, request.publicKey, now);
+      await dropDecisionsAbout(tx, record, rule, { kinds: ['sovereign-add', 'sovereign-remove'], id: request.publicKey }, now);
+      return result;
+    },
+  });
 }

@@ -1,76 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { signedForceRotateKey, signedNodeDecision, signedRegister, signedRotateKey } from '../../../client/signed-requests.js';
+import { signedRotateKey } from '../../../client/signed-requests.js';
 import type { Signer } from '../../../client/signer.js';
-import type { DecisionList } from '../../../shared/decisions.js';
-import type { MeshEvent } from '../../../shared/events.js';
-import { newSigner, TestClock } from '../../testing/harness.js';
-import { startTestServer, useCleanups } from '../../testing/servers.js';
+import { newSigner } from '../../testing/harness.js';
+import {
+  quorumMesh,
+  QUORUM_NETWORK as NETWORK,
+  QUORUM_WINDOW_MS as WINDOW_MS,
+  type QuorumMesh,
+} from '../../testing/quorum-mesh.js';
+import { useCleanups } from '../../testing/servers.js';
 
 const defer = useCleanups();
-const NETWORK = 'tana';
-const WINDOW_MS = 10 * 60_000;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { decision?: Record<string, unknown> };
-}
-
-/** A mesh over real HTTP with `sovereigns` sovereign keys and the given quorum, on a test clock. */
-async function quorumMesh(quorum: number, sovereigns: number) {
-  const clock = new TestClock();
-  const keys = Array.from({ length: sovereigns }, () => newSigner(clock));
-  const running = await startTestServer(defer, {
-    clock,
-    config: { quorum, quorumWindowMs: WINDOW_MS, sovereignKeys: keys.map((key) => key.publicKey) },
-  });
-  const send = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Answer['body'] };
-  };
-  const register = async (nodeId: string) => {
-    const node = newSigner(clock);
-    const answer = await send(
-      'POST',
-      '/register',
-      signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: NETWORK }),
-    );
-    expect(answer.status).toBe(200);
-    return node;
-  };
-  const forceRotate = (sovereign: Signer, nodeId: string, oldKey: string, newKey: string) =>
-    send(
-      'POST',
-      `/force-rotate-key/${nodeId}`,
-      signedForceRotateKey(sovereign, { nodeId, nodePublicKey: oldKey, newPublicKey: newKey }, { network: NETWORK }),
-    );
-  const approve = (sovereign: Signer, nodeId: string, nodeKey: string) =>
-    send(
-      'POST',
-      `/approve/${nodeId}`,
-      signedNodeDecision(sovereign, 'approve', { nodeId, nodePublicKey: nodeKey }, { network: NETWORK }),
-    );
-  const decisions = async () => (await send('GET', '/decisions')).body as unknown as DecisionList;
-  const events = async (types: string) =>
-    ((await send('GET', `/events?types=${types}&limit=1000`)).body as unknown as { events: MeshEvent[] }).events;
-  const node = async (nodeId: string) => (await send('GET', `/nodes/${nodeId}`)).body;
-  return { clock, keys, send, register, forceRotate, approve, decisions, events, node };
-}
 
 /** An active node: approved by `quorum` sovereigns. */
-async function activeNode(m: Awaited<ReturnType<typeof quorumMesh>>, nodeId: string, quorum: number) {
+async function activeNode(m: QuorumMesh, nodeId: string, quorum: number) {
   const node = await m.register(nodeId);
-  for (const sovereign of m.keys.slice(0, quorum)) await m.approve(sovereign, nodeId, node.publicKey);
+  for (const sovereign of m.keys.slice(0, quorum)) await m.decide(sovereign, 'approve', nodeId, node);
   expect((await m.node(nodeId)).status).toBe('active');
   return node;
 }
 
 describe('a forced key rotation under MESH_QUORUM=2, over HTTP', () => {
   it('waits (202) for the second sovereign signing the same new key, then takes effect', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const lost = await activeNode(m, 'validator-1', 2);
     const next = newSigner(m.clock);
     const [first, second] = m.keys as [Signer, Signer, Signer];
@@ -129,13 +81,13 @@ describe('a forced key rotation under MESH_QUORUM=2, over HTTP', () => {
       [second.publicKey, { oldPublicKey: lost.publicKey, newPublicKey: next.publicKey, forced: true }],
     ]);
     // The node is approved again under its new key, by the quorum.
-    expect((await m.approve(first, 'validator-1', next.publicKey)).status).toBe(202);
-    expect((await m.approve(second, 'validator-1', next.publicKey)).status).toBe(200);
+    expect((await m.decide(first, 'approve', 'validator-1', next)).status).toBe(202);
+    expect((await m.decide(second, 'approve', 'validator-1', next)).status).toBe(200);
     expect(await m.node('validator-1')).toMatchObject({ status: 'active', public_key: next.publicKey });
   });
 
   it('never adds up signatures for different new keys', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const lost = await activeNode(m, 'validator-1', 2);
     const [a, b] = [newSigner(m.clock), newSigner(m.clock)];
     const [first, second, third] = m.keys as [Signer, Signer, Signer];
@@ -171,7 +123,7 @@ describe('a forced key rotation under MESH_QUORUM=2, over HTTP', () => {
   });
 
   it('a rotation by the node ends the decisions waiting about its old key', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const old = await activeNode(m, 'validator-1', 2);
     const stolen = newSigner(m.clock);
     const next = newSigner(m.clock);
@@ -202,7 +154,7 @@ describe('a forced key rotation under MESH_QUORUM=2, over HTTP', () => {
 
 describe('a forced key rotation under MESH_QUORUM=1', () => {
   it('takes effect at once with the answer it always had, and records no decision', async () => {
-    const m = await quorumMesh(1, 2);
+    const m = await quorumMesh(defer, 1, 2);
     const lost = await activeNode(m, 'validator-1', 1);
     const next = newSigner(m.clock);
     const answer = await m.forceRotate(m.keys[0] as Signer, 'validator-1', lost.publicKey, next.publicKey);

@@ -1,102 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import {
-  signedNodeDecision,
-  signedRegister,
-  signedSovereignAdd,
-  signedSovereignRemove,
-} from '../../../client/signed-requests.js';
 import type { Signer } from '../../../client/signer.js';
 import { createMeshClient } from '../../../client/client.js';
-import type { DecisionList } from '../../../shared/decisions.js';
-import type { MeshEvent } from '../../../shared/events.js';
 import type { NodeDecisionAction } from '../../../shared/actions.js';
 import { nodes, sovereignKeys } from '../../../db/schema.js';
-import { newSigner, TestClock } from '../../testing/harness.js';
-import { startTestServer, useCleanups } from '../../testing/servers.js';
-import type { MeshConfig } from '../../config.js';
+import { newSigner } from '../../testing/harness.js';
+import { quorumMesh, QUORUM_WINDOW_MS as WINDOW_MS } from '../../testing/quorum-mesh.js';
+import { useCleanups } from '../../testing/servers.js';
 import { reloadRegistry } from '../../mesh.js';
 import { sweepOnce } from '../../sweeper.js';
 import { describeStartupFailure, STARTUP_EXIT } from '../../startup-failure.js';
 import { eq } from 'drizzle-orm';
 
 const defer = useCleanups();
-const NETWORK = 'tana';
-const WINDOW_MS = 10 * 60_000;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { decision?: Record<string, unknown> };
-}
-
-/** A mesh over real HTTP with `sovereigns` sovereign keys and the given quorum, on a test clock. */
-async function quorumMesh(quorum: number, sovereigns: number, config: Partial<MeshConfig> = {}) {
-  const clock = new TestClock();
-  const keys = Array.from({ length: sovereigns }, () => newSigner(clock));
-  const running = await startTestServer(defer, {
-    clock,
-    config: { quorum, quorumWindowMs: WINDOW_MS, sovereignKeys: keys.map((key) => key.publicKey), ...config },
-  });
-  const send = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Answer['body'] };
-  };
-  const register = async (nodeId: string, node = newSigner(clock)) => {
-    const answer = await send(
-      'POST',
-      '/register',
-      signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: NETWORK }),
-    );
-    expect(answer.status).toBe(200);
-    return node;
-  };
-  const decide = (sovereign: Signer, action: NodeDecisionAction, nodeId: string, node: Signer) =>
-    send(
-      'POST',
-      `/${action}/${nodeId}`,
-      signedNodeDecision(sovereign, action, { nodeId, nodePublicKey: node.publicKey }, { network: NETWORK }),
-    );
-  const addSovereign = (sovereign: Signer, publicKey: string) =>
-    send('POST', '/sovereign/add', signedSovereignAdd(sovereign, { publicKey, description: 'new' }, { network: NETWORK }));
-  const removeSovereign = (sovereign: Signer, publicKey: string) =>
-    send('POST', '/sovereign/remove', signedSovereignRemove(sovereign, publicKey, { network: NETWORK }));
-  const decisions = async () => (await send('GET', '/decisions')).body as unknown as DecisionList;
-  const events = async (types: string) =>
-    ((await send('GET', `/events?types=${types}&limit=1000`)).body as unknown as { events: MeshEvent[] }).events;
-  const nodeStatus = async (nodeId: string) => {
-    const answer = await send('GET', `/nodes/${nodeId}`);
-    return answer.status === 404 ? 'gone' : answer.body.status;
-  };
-  const sovereignKeys = async () =>
-    ((await send('GET', '/sovereign')).body as unknown as { sovereigns: Array<{ public_key: string }> }).sovereigns.map(
-      (sovereign) => sovereign.public_key,
-    );
-  return {
-    clock,
-    keys,
-    running,
-    send,
-    register,
-    decide,
-    addSovereign,
-    removeSovereign,
-    decisions,
-    events,
-    nodeStatus,
-    sovereignKeys,
-  };
-}
-
 const AFTER: Record<NodeDecisionAction, string> = { approve: 'active', deny: 'denied', remove: 'gone' };
 
 describe('MESH_QUORUM above 1, over HTTP', () => {
   for (const quorum of [2, 3]) {
     for (const action of ['approve', 'deny', 'remove'] as const) {
       it(`${action} takes effect once ${quorum} distinct sovereigns signed, pending (202) before`, async () => {
-        const m = await quorumMesh(quorum, quorum + 1);
+        const m = await quorumMesh(defer, quorum, quorum + 1);
         const node = await m.register('validator-1');
         for (let signed = 1; signed < quorum; signed++) {
           const answer = await m.decide(m.keys[signed - 1] as Signer, action, 'validator-1', node);
@@ -146,7 +68,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
     }
 
     it(`sovereign add and remove take effect at ${quorum} signatures`, async () => {
-      const m = await quorumMesh(quorum, quorum + 1);
+      const m = await quorumMesh(defer, quorum, quorum + 1);
       const newcomer = newSigner(m.clock);
       for (let signed = 1; signed < quorum; signed++) {
         const answer = await m.addSovereign(m.keys[signed - 1] as Signer, newcomer.publicKey);
@@ -177,7 +99,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   }
 
   it("a sovereign's second signature on the same decision changes nothing, and says so with 200", async () => {
-    const m = await quorumMesh(2, 2);
+    const m = await quorumMesh(defer, 2, 2);
     const node = await m.register('validator-1');
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).status).toBe(202);
     const again = await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node);
@@ -196,7 +118,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('approve and deny of the same node are separate decisions', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const node = await m.register('validator-1');
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).status).toBe(202);
     expect((await m.decide(m.keys[1] as Signer, 'deny', 'validator-1', node)).status).toBe(202);
@@ -212,7 +134,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('a signature older than MESH_QUORUM_WINDOW_MS no longer counts, and its expiry is in the audit log', async () => {
-    const m = await quorumMesh(2, 2);
+    const m = await quorumMesh(defer, 2, 2);
     const node = await m.register('validator-1');
     const first = await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node);
     expect(first.body.decision).toMatchObject({ expiresAt: m.clock.now() + WINDOW_MS });
@@ -237,7 +159,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('what was signed about a node ends with it: a node registered again under the same id starts afresh', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const old = await m.register('validator-1');
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', old)).status).toBe(202);
     expect((await m.decide(m.keys[0] as Signer, 'remove', 'validator-1', old)).status).toBe(202);
@@ -258,7 +180,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it("a node whose key changed: decisions about the old key stop counting (the node key rotation's case)", async () => {
-    const m = await quorumMesh(2, 2);
+    const m = await quorumMesh(defer, 2, 2);
     const old = await m.register('validator-1');
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', old)).status).toBe(202);
     // What a key rotation does to the node's row, done here on the database directly.
@@ -275,7 +197,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('never removes sovereigns below the quorum (409), checked before anything is signed', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     expect((await m.removeSovereign(m.keys[0] as Signer, m.keys[2]?.publicKey as string)).status).toBe(202);
     expect((await m.removeSovereign(m.keys[1] as Signer, m.keys[2]?.publicKey as string)).status).toBe(200);
     const refused = await m.removeSovereign(m.keys[0] as Signer, m.keys[1]?.publicKey as string);
@@ -289,7 +211,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it("a removed sovereign's signatures on waiting decisions stop counting", async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const node = await m.register('validator-1');
     const leaving = m.keys[2] as Signer;
     expect((await m.decide(leaving, 'approve', 'validator-1', node)).status).toBe(202);
@@ -301,7 +223,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('the sweeper clears decisions about a node that expired undecided, and signatures past the window', async () => {
-    const m = await quorumMesh(2, 2, { pendingTtlMs: 60_000 });
+    const m = await quorumMesh(defer, 2, 2, { pendingTtlMs: 60_000 });
     const node = await m.register('validator-1');
     const newcomer = newSigner(m.clock);
     expect((await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).status).toBe(202);
@@ -328,7 +250,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('signatures of a key removed on the host (bootstrap --recover) stop counting', async () => {
-    const m = await quorumMesh(2, 3);
+    const m = await quorumMesh(defer, 2, 3);
     const node = await m.register('validator-1');
     const lost = m.keys[0] as Signer;
     expect((await m.decide(lost, 'approve', 'validator-1', node)).status).toBe(202);
@@ -342,7 +264,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
   });
 
   it('the client SDK lists decisions and returns the pending tally over tRPC', async () => {
-    const m = await quorumMesh(2, 2);
+    const m = await quorumMesh(defer, 2, 2);
     const node = await m.register('validator-1');
     const client = createMeshClient({ url: m.running.url, now: m.clock.now });
     const pending = await client.approve(m.keys[0] as Signer, 'validator-1');
@@ -353,7 +275,7 @@ describe('MESH_QUORUM above 1, over HTTP', () => {
 
 describe('MESH_QUORUM at start-up', () => {
   it('refuses to start with fewer sovereign keys than the quorum needs: an invalid configuration, exit 2', async () => {
-    const refusal: unknown = await quorumMesh(3, 2).catch((error: unknown) => error);
+    const refusal: unknown = await quorumMesh(defer, 3, 2).catch((error: unknown) => error);
     expect(describeStartupFailure(refusal, undefined)).toEqual({
       exitCode: STARTUP_EXIT.config,
       message:
@@ -362,14 +284,14 @@ describe('MESH_QUORUM at start-up', () => {
   });
 
   it('starts with exactly as many sovereign keys as the quorum', async () => {
-    const m = await quorumMesh(3, 3);
+    const m = await quorumMesh(defer, 3, 3);
     expect(await m.decisions()).toEqual({ quorum: 3, windowMs: WINDOW_MS, decisions: [] });
   });
 });
 
 describe('MESH_QUORUM=1 (the default)', () => {
   it('answers exactly as before, records no decision and lists none', async () => {
-    const m = await quorumMesh(1, 2);
+    const m = await quorumMesh(defer, 1, 2);
     const node = await m.register('validator-1');
     expect(await m.decide(m.keys[0] as Signer, 'approve', 'validator-1', node)).toEqual({
       status: 200,

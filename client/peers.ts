@@ -1,5 +1,6 @@
 import type { MeshEvent } from '../shared/events.js';
 import type { NodeStatus } from '../shared/fields.js';
+import { selectsNode, type NodeSelection } from '../shared/node-filter.js';
 import type { NodeView } from '../shared/responses.js';
 import { backoffDelay } from './backoff.js';
 import type { TrpcHolder } from './trpc-holder.js';
@@ -70,7 +71,7 @@ export class PeerInformer {
   readonly #client: TrpcHolder;
   readonly #urls: readonly string[];
   readonly #options: PeersOptions;
-  readonly #status: NodeStatus;
+  readonly #filter: NodeSelection;
   readonly #stop = new AbortController();
   #peers = new Map<string, NodeView>();
   #source: PeerSource = 'none';
@@ -91,7 +92,7 @@ export class PeerInformer {
     this.#client = client;
     this.#urls = urls;
     this.#options = options;
-    this.#status = options.status ?? 'active';
+    this.#filter = { status: options.status ?? 'active', service: options.service, region: options.region };
     this.ready = new Promise((resolve, reject) => {
       this.#markReady = resolve;
       this.#failReady = reject;
@@ -125,13 +126,6 @@ export class PeerInformer {
     this.#stop.abort();
     await this.#running;
     await this.#saving;
-  }
-
-  #selects(node: NodeView): boolean {
-    const { service, region } = this.#options;
-    if (node.status !== this.#status) return false;
-    if (service && !node.services.some((offered) => offered.type === service)) return false;
-    return !region || node.region === region;
   }
 
   async #run(): Promise<void> {
@@ -186,12 +180,12 @@ export class PeerInformer {
 
   /** Every peer, a page at a time; the differences from the map become changes. */
   async #list(): Promise<void> {
-    const { service, region, pageSize = 1000 } = this.#options;
+    const { pageSize = 1000 } = this.#options;
     const listed = new Map<string, NodeView>();
     let revision: number | undefined;
     let after: string | undefined;
     do {
-      const page = await this.#client.trpc.node.list.query({ status: this.#status, service, region, limit: pageSize, after });
+      const page = await this.#client.trpc.node.list.query({ ...this.#filter, limit: pageSize, after });
       // Pages come from moving revisions: following the stream from the first page's misses nothing.
       revision ??= page.revision;
       for (const node of page.nodes) listed.set(node.id, node);
@@ -220,7 +214,7 @@ export class PeerInformer {
     if (!isNodeEvent(event) || event.nodeId === null) return;
     const before = this.#peers.get(event.nodeId);
     const node = event.node;
-    if (node && this.#selects(node)) {
+    if (node && selectsNode(node, this.#filter)) {
       this.#peers.set(node.id, node);
       this.#emit(before ? { type: 'updated', node, previous: before } : { type: 'added', node });
     } else if (before) {
@@ -237,7 +231,7 @@ export class PeerInformer {
     try {
       const cached = await loadPeers(cachePath);
       if (!cached || this.#source !== 'none') return;
-      this.#peers = new Map(cached.nodes.filter((node) => this.#selects(node)).map((node) => [node.id, node]));
+      this.#peers = new Map(cached.nodes.filter((node) => selectsNode(node, this.#filter)).map((node) => [node.id, node]));
       this.#source = 'cache';
       for (const node of this.#peers.values()) this.#emit({ type: 'added', node });
       this.#markReady();

@@ -2,11 +2,11 @@ import type { MeshEvent } from '../shared/events.js';
 import type { NodeStatus } from '../shared/fields.js';
 import { selectsNode, type NodeSelection } from '../shared/node-filter.js';
 import type { NodeView } from '../shared/responses.js';
-import { backoffDelay } from './backoff.js';
 import type { TrpcHolder } from './trpc-holder.js';
 import { isMeshError } from './errors.js';
 import { loadPeers, savePeers } from './peer-cache.js';
-import { watchMesh } from './watch.js';
+import { sleep } from './sleep.js';
+import { defaultWatchRetryDelay, watchMesh } from './watch.js';
 
 /** Which peers the informer keeps: the filters of GET /nodes, applied to every change as it comes. */
 export interface PeerFilter {
@@ -41,20 +41,6 @@ export interface PeersOptions extends PeerFilter {
  * before anything was known.
  */
 export type PeerSource = 'mesh' | 'cache' | 'none';
-
-const defaultRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 const isNodeEvent = (event: MeshEvent) => event.nodeId !== null && !event.type.startsWith('sovereign.');
 /** mesh refused what was asked (a bad filter): no retry can cure it. */
@@ -130,7 +116,7 @@ export class PeerInformer {
 
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
-    const retryDelay = this.#options.retryDelayMs ?? defaultRetryDelay;
+    const retryDelay = this.#options.retryDelayMs ?? defaultWatchRetryDelay;
     let failures = 0;
     while (!signal.aborted) {
       if (this.#revision === undefined) {

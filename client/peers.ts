@@ -1,11 +1,12 @@
 import type { MeshEvent } from '../shared/events.js';
 import type { NodeStatus } from '../shared/fields.js';
+import { selectsNode, type NodeSelection } from '../shared/node-filter.js';
 import type { NodeView } from '../shared/responses.js';
-import { backoffDelay } from './backoff.js';
 import type { TrpcHolder } from './trpc-holder.js';
 import { isMeshError } from './errors.js';
 import { loadPeers, savePeers } from './peer-cache.js';
-import { watchMesh } from './watch.js';
+import { sleep } from './sleep.js';
+import { defaultWatchRetryDelay, watchMesh } from './watch.js';
 
 /** Which peers the informer keeps: the filters of GET /nodes, applied to every change as it comes. */
 export interface PeerFilter {
@@ -41,20 +42,6 @@ export interface PeersOptions extends PeerFilter {
  */
 export type PeerSource = 'mesh' | 'cache' | 'none';
 
-const defaultRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 const isNodeEvent = (event: MeshEvent) => event.nodeId !== null && !event.type.startsWith('sovereign.');
 /** mesh refused what was asked (a bad filter): no retry can cure it. */
 const isRefusal = (error: unknown): error is Error => isMeshError(error, 'INVALID_INPUT');
@@ -70,7 +57,7 @@ export class PeerInformer {
   readonly #client: TrpcHolder;
   readonly #urls: readonly string[];
   readonly #options: PeersOptions;
-  readonly #status: NodeStatus;
+  readonly #filter: NodeSelection;
   readonly #stop = new AbortController();
   #peers = new Map<string, NodeView>();
   #source: PeerSource = 'none';
@@ -91,7 +78,7 @@ export class PeerInformer {
     this.#client = client;
     this.#urls = urls;
     this.#options = options;
-    this.#status = options.status ?? 'active';
+    this.#filter = { status: options.status ?? 'active', service: options.service, region: options.region };
     this.ready = new Promise((resolve, reject) => {
       this.#markReady = resolve;
       this.#failReady = reject;
@@ -127,16 +114,9 @@ export class PeerInformer {
     await this.#saving;
   }
 
-  #selects(node: NodeView): boolean {
-    const { service, region } = this.#options;
-    if (node.status !== this.#status) return false;
-    if (service && !node.services.some((offered) => offered.type === service)) return false;
-    return !region || node.region === region;
-  }
-
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
-    const retryDelay = this.#options.retryDelayMs ?? defaultRetryDelay;
+    const retryDelay = this.#options.retryDelayMs ?? defaultWatchRetryDelay;
     let failures = 0;
     while (!signal.aborted) {
       if (this.#revision === undefined) {
@@ -186,12 +166,12 @@ export class PeerInformer {
 
   /** Every peer, a page at a time; the differences from the map become changes. */
   async #list(): Promise<void> {
-    const { service, region, pageSize = 1000 } = this.#options;
+    const { pageSize = 1000 } = this.#options;
     const listed = new Map<string, NodeView>();
     let revision: number | undefined;
     let after: string | undefined;
     do {
-      const page = await this.#client.trpc.node.list.query({ status: this.#status, service, region, limit: pageSize, after });
+      const page = await this.#client.trpc.node.list.query({ ...this.#filter, limit: pageSize, after });
       // Pages come from moving revisions: following the stream from the first page's misses nothing.
       revision ??= page.revision;
       for (const node of page.nodes) listed.set(node.id, node);
@@ -220,7 +200,7 @@ export class PeerInformer {
     if (!isNodeEvent(event) || event.nodeId === null) return;
     const before = this.#peers.get(event.nodeId);
     const node = event.node;
-    if (node && this.#selects(node)) {
+    if (node && selectsNode(node, this.#filter)) {
       this.#peers.set(node.id, node);
       this.#emit(before ? { type: 'updated', node, previous: before } : { type: 'added', node });
     } else if (before) {
@@ -237,7 +217,7 @@ export class PeerInformer {
     try {
       const cached = await loadPeers(cachePath);
       if (!cached || this.#source !== 'none') return;
-      this.#peers = new Map(cached.nodes.filter((node) => this.#selects(node)).map((node) => [node.id, node]));
+      this.#peers = new Map(cached.nodes.filter((node) => selectsNode(node, this.#filter)).map((node) => [node.id, node]));
       this.#source = 'cache';
       for (const node of this.#peers.values()) this.#emit({ type: 'added', node });
       this.#markReady();

@@ -1,6 +1,7 @@
 import { watchMessageSchema, type EventType, type WatchMessage } from '../shared/events.js';
 import { backoffDelay } from './backoff.js';
 import { MeshClientError } from './errors.js';
+import { sleep } from './sleep.js';
 import { readSseFrames } from './sse.js';
 
 export interface WatchOptions {
@@ -18,7 +19,8 @@ export interface WatchOptions {
   onConnect?: () => void;
 }
 
-const defaultRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
+/** 250 ms doubling to 10 s, with jitter: also the informer's, which lists and watches with one backoff. */
+export const defaultWatchRetryDelay = (failures: number) => backoffDelay(failures, 10_000);
 
 function streamUrl(base: string, since: number | undefined, options: WatchOptions): string {
   const query = new URLSearchParams();
@@ -27,18 +29,6 @@ function streamUrl(base: string, since: number | undefined, options: WatchOption
   if (options.nodeId) query.set('nodeId', options.nodeId);
   const search = query.toString();
   return `${base.replace(/\/+$/, '')}/events${search ? `?${search}` : ''}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** A refusal that reconnecting cannot cure (a bad filter): the watch ends with it. */
@@ -58,7 +48,7 @@ export async function* watchMesh(urls: readonly string[], options: WatchOptions 
   let since = options.sinceRevision;
   let failures = 0;
   let current = 0;
-  const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
+  const retryDelay = options.retryDelayMs ?? defaultWatchRetryDelay;
   while (!options.signal?.aborted) {
     const base = urls[current % urls.length] as string;
     try {

@@ -1,5 +1,6 @@
 import type { MeshEvent } from '../../shared/events.js';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
+import { selectsNode } from '../../shared/node-filter.js';
 import type { NodeListFilter } from '../../shared/requests.js';
 import type {
   NodeList,
@@ -36,17 +37,6 @@ const MAX_CACHED_LISTS = 256;
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
-
-/**
- * Whether a list filter selects the node. Without a status, every node that takes part in the
- * network: denied nodes are listed only when asked for by name.
- */
-export function selects(node: NodeView, filter: Omit<NodeListFilter, 'sort' | 'limit' | 'after'>): boolean {
-  if (filter.status ? node.status !== filter.status : node.status === 'denied') return false;
-  if (filter.service && !node.services.some((service) => service.type === filter.service)) return false;
-  if (filter.region && node.region !== filter.region) return false;
-  return filter.minReputation === undefined || (node.reputation ?? -1) >= filter.minReputation;
-}
 
 /** The index of the first node whose id sorts after `after`, in nodes sorted by id. */
 function firstAfter(nodes: readonly NodeView[], after: string): number {
@@ -226,7 +216,7 @@ export class Registry {
     // Service types and regions are the client's words: a flood of made-up ones must not grow this map for ever.
     if (this.#lists.size >= MAX_CACHED_LISTS) this.#lists.clear();
     const nodes = [...this.#nodes.values()]
-      .filter((node) => selects(node, filter))
+      .filter((node) => selectsNode(node, filter))
       .sort(filter.sort ? compareForSort(filter.sort) : byId);
     // The same object is answered until something changes: transports may cache its serialisation.
     const list = Object.freeze({ nodes, revision: this.#revision });

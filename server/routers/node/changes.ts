@@ -1,5 +1,5 @@
+import { selectsNode } from '../../../shared/node-filter.js';
 import { nodeChangesRequestSchema, nodeChangesSchema } from '../../../shared/node-changes.js';
-import { selects } from '../../registry/registry.js';
 import { readNodeChanges } from '../../services/node-changes.js';
 import { publicProcedure } from '../../trpc.js';
 
@@ -8,5 +8,7 @@ export const changesProcedure = publicProcedure
   .input(nodeChangesRequestSchema)
   .output(nodeChangesSchema)
   .query(({ ctx, input: { sinceRevision, limit, ...filter } }) =>
-    ctx.mesh.database.read((db) => readNodeChanges(db, ctx.mesh.registry, sinceRevision, (node) => selects(node, filter), limit)),
+    ctx.mesh.database.read((db) =>
+      readNodeChanges(db, ctx.mesh.registry, sinceRevision, (node) => selectsNode(node, filter), limit),
+    ),
   );

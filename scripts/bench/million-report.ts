@@ -10,9 +10,11 @@ import type { StartupFigures } from './figure-million-startup.js';
 import type { SweepStallFigures } from './figure-million-sweep.js';
 import type { LoadResult } from './jobs.js';
 import type { VerifyLimit } from './limits.js';
-import type { Measured } from './measure.js';
+import { cores } from './measure.js';
 import { CONNECTIONS } from './settings.js';
+import { describeLoad } from './report-rows.js';
 import {
+  escapeCell,
   formatBytes,
   formatCount,
   formatMs,
@@ -56,8 +58,6 @@ export const MILLION_TARGETS = {
   growthBytesPerDay: 2 * 1024 ** 3,
   etcdShare: 1,
 };
-
-const cores = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '?');
 
 export function formatGigabytes(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GB` : formatBytes(bytes);
@@ -228,27 +228,6 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
   return { rows, notes: millionNotes(all, machine) };
 }
 
-function describe(name: string, measured: Measured<LoadResult>): string {
-  const { result, cpu } = measured;
-  const statuses = Object.entries(result.statuses)
-    .map(([status, n]) => `${status}×${formatCount(n)}`)
-    .join(' ');
-  const failures = Object.entries(result.failures)
-    .map(([code, n]) => `${code}×${formatCount(n)}`)
-    .join(' ');
-  return (
-    `${name}: ${formatCount(result.ok)} ok in ${formatMs(result.elapsedMs)}${result.exhausted ? ' (ran out of requests before the time was up)' : ''}; ` +
-    `statuses ${statuses || 'none'}${failures ? `; no answer: ${failures}` : ''}; ` +
-    `latency p50 ${formatMs(result.latency.p50)}, p90 ${formatMs(result.latency.p90)}, p99 ${formatMs(result.latency.p99)}, max ${formatMs(result.latency.max)}; ` +
-    `CPU in cores: server ${cores(cpu.server)}, load generator ${cores(result.loaderCpu)}, whole machine ${cores(cpu.machine)}` +
-    (cpu.machine - cpu.server - result.loaderCpu >= 0.25
-      ? ` (**other processes used ${cores(cpu.machine - cpu.server - result.loaderCpu)} cores: a disturbed figure**)`
-      : '') +
-    (result.timeline.length > 0 ? `; counted answers per 0.5 s: ${result.timeline.join(' ')}` : '') +
-    (result.errorSample ? `; first error: \`${result.errorSample.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 200)}\`` : '')
-  );
-}
-
 /** What holds each target still out of reach, from the figures themselves. */
 export function limitingNotes(all: MillionFigures): string[] {
   const notes: string[] = [];
@@ -301,9 +280,9 @@ export function limitingNotes(all: MillionFigures): string[] {
 export function millionNotes(all: MillionFigures, machine: MachineInfo): string[] {
   const { day, sweep, startup } = all;
   const notes: string[] = [...limitingNotes(all)];
-  notes.push(describe(all.million.measured.result.label, all.million.measured));
-  notes.push(describe(all.reference.measured.result.label, all.reference.measured));
-  if (!('unavailable' in all.etcd)) notes.push(describe(all.etcd.measured.result.label, all.etcd.measured));
+  notes.push(describeLoad(all.million.measured.result.label, all.million.measured, true));
+  notes.push(describeLoad(all.reference.measured.result.label, all.reference.measured, true));
+  if (!('unavailable' in all.etcd)) notes.push(describeLoad(all.etcd.measured.result.label, all.etcd.measured, true));
   notes.push(
     `heartbeats persisted at 1,000 nodes: ${formatCount(all.referencePersisted)} rows for ${formatCount(all.reference.measured.result.okTotal)} answers 200 (warm-up included)` +
       (all.referencePersisted === all.reference.measured.result.okTotal
@@ -311,8 +290,8 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
         : ': **they differ**.'),
   );
   if (all.delta.delta) {
-    notes.push(describe('delta after one change, mesh', all.delta.delta.mesh));
-    notes.push(describe('delta after one change, bare server (limit)', all.delta.delta.bare));
+    notes.push(describeLoad('delta after one change, mesh', all.delta.delta.mesh, true));
+    notes.push(describeLoad('delta after one change, bare server (limit)', all.delta.delta.bare, true));
   }
   notes.push(
     `seed: ${formatCount(all.scale)} active nodes, two services each, a replay clock per key, the current hour of the uptime rollup (a lived-in database holds ${formatCount(all.scale * 24)} rollup rows a day more), one recent heartbeat row per node and ${formatCount(all.expiredHeartbeats)} past retention (what one 30 s pass finds at steady state), 0.1 % of the nodes silent for 10 minutes; ` +
@@ -373,7 +352,7 @@ export function millionHistoryRow(machine: MachineInfo, all: MillionFigures): st
     delta,
     formatGigabytes(growthPerDay(all.day, all.scale)),
   ];
-  return `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return `| ${cells.map(escapeCell).join(' | ')} |`;
 }
 
 export const MILLION_START = '<!-- a million nodes: written by npm run bench -- --scale 1000000 -->';

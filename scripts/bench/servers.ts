@@ -23,8 +23,13 @@ export function meshEnv(dbPath: string, port = 0): Record<string, string> {
   });
 }
 
-export async function startMesh(dbPath: string, nodeArgs: string[] = []): Promise<RunningServer> {
-  const started = await spawnUntilReady('server/main.ts', { env: meshEnv(dbPath), nodeArgs, ready: MESH_READY });
+/** Starts mesh on `dbPath`; `env` adds to or overrides meshEnv. */
+export async function startMesh(
+  dbPath: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const started = await spawnUntilReady('server/main.ts', { env: { ...meshEnv(dbPath), ...env }, nodeArgs, ready: MESH_READY });
   return { ...started, origin: `http://127.0.0.1:${started.match[2]}` };
 }
 
@@ -60,6 +65,24 @@ export function fetchOnce(
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** One JSON POST on a fresh connection (setup and single timed changes, not load); resolves with the status once the answer is complete. */
+export function postOnce(origin: string, path: string, body: unknown): Promise<number> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${origin}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 

@@ -18,7 +18,7 @@ import { writeAndPublish } from '../../server/write.js';
 import { seedMillionDb } from './million-seed.js';
 import { stopChild } from './processes.js';
 import { formatBytes, formatCount, formatMs } from './report.js';
-import { startTimedMesh } from './figure-million-startup.js';
+import { startTimedMesh } from './servers.js';
 import { inProcessConfig } from './scale.js';
 import { DAY_SAMPLE, progress } from './settings.js';
 import { workFile } from './workspace.js';

@@ -10,7 +10,6 @@
 import { statSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { createClient } from '@libsql/client';
-import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
 import { recordHeartbeats, type HeartbeatSubmission } from '../../server/services/heartbeats.js';
@@ -19,8 +18,9 @@ import { writeAndPublish } from '../../server/write.js';
 import { seedMillionDb } from './million-seed.js';
 import { stopChild } from './processes.js';
 import { formatBytes, formatCount, formatMs } from './report.js';
-import { startTimedMesh } from './figure-million-startup.js';
-import { DAY_SAMPLE, NETWORK, progress } from './settings.js';
+import { startTimedMesh } from './servers.js';
+import { inProcessConfig } from './scale.js';
+import { DAY_SAMPLE, progress } from './settings.js';
 import { workFile } from './workspace.js';
 
 export const DAY_TABLES = ['heartbeats', 'node_uptime_hours', 'signer_clocks', 'events', 'nodes', 'services'] as const;
@@ -75,7 +75,7 @@ export async function simulateDay(): Promise<DayFigures> {
   const before = await dbSize(dbPath);
   const startupBeforeMs = await startupOn(dbPath);
 
-  const config = loadConfig({ MESH_DB_PATH: dbPath, MESH_NETWORK: NETWORK, MESH_LOG_REQUESTS: 'false' });
+  const config = inProcessConfig(dbPath);
   let time = seeded.now;
   const mesh = await createMesh(config, { clock: { now: () => time }, logger: silentLogger });
   const started = performance.now();

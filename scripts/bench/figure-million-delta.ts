@@ -5,7 +5,6 @@
  * its parameters, the figures say "not available" and the run goes on.
  */
 import { writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { signedHeartbeat } from '../../client/signed-requests.js';
 import { Signer } from '../../client/signer.js';
 import { privateKeyFromSeed } from '../../shared/sign.js';
@@ -14,7 +13,7 @@ import { httpJob, load, type Measured } from './measure.js';
 import { stopChild } from './processes.js';
 import { formatBytes, formatCount } from './report.js';
 import { benchIp } from './seed.js';
-import { fetchBounded, fetchOnce, startBare, type Fetched, type RunningServer } from './servers.js';
+import { fetchBounded, fetchOnce, postOnce, startBare, type Fetched, type RunningServer } from './servers.js';
 import { NETWORK, progress } from './settings.js';
 import { workFile } from './workspace.js';
 
@@ -40,18 +39,7 @@ async function makeOneChange(mesh: RunningServer, key: NodeKey, minTimestamp: nu
     { nodeId: key.nodeId, tailscaleIP: benchIp(4_000_000 - 1) },
     { network: NETWORK, timestamp: Math.max(Date.now(), minTimestamp + 1) },
   );
-  const answer = await new Promise<number>((resolve, reject) => {
-    const req = httpRequest(
-      `${mesh.origin}/heartbeat`,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+  const answer = await postOnce(mesh.origin, '/heartbeat', body);
   if (answer !== 200) throw new Error(`the heartbeat that makes the one change answered ${answer}`);
 }
 

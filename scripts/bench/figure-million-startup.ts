@@ -4,9 +4,8 @@
  * GET /nodes?status=active, beside that answer's bytes.
  */
 import { memory } from './proc-stats.js';
-import { freePort, spawnTs, spawnUntilReady, stopChild } from './processes.js';
-import { timeToFirstAnswer } from './figure-scale.js';
-import { fetchCounting, meshEnv, type RunningServer } from './servers.js';
+import { spawnUntilReady, stopChild } from './processes.js';
+import { fetchCounting, type RunningServer } from './servers.js';
 import { cleanEnv } from '../../shared/testing/processes.js';
 
 export interface TableRead {
@@ -34,27 +33,6 @@ export async function measureTableRead(dbPath: string): Promise<TableRead> {
   });
   await stopChild(reader.child);
   return JSON.parse(reader.match[1] ?? '{}') as TableRead;
-}
-
-/** Starts mesh on `dbPath` the way the operator would, timing it; the caller stops it. */
-export async function startTimedMesh(
-  dbPath: string,
-  env: Record<string, string> = {},
-): Promise<{ server: RunningServer; ms: number }> {
-  const port = await freePort();
-  let child: ReturnType<typeof spawnTs> | undefined;
-  let stderr = '';
-  const started = await timeToFirstAnswer(
-    () => {
-      child = spawnTs('server/main.ts', { env: { ...meshEnv(dbPath, port), ...env } });
-      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
-      return { pid: child.pid ?? -1 };
-    },
-    port,
-    600_000,
-  );
-  const server: RunningServer = { child: child!, pid: started.pid, origin: `http://127.0.0.1:${port}`, output: () => stderr };
-  return { server, ms: started.ms };
 }
 
 export async function measureStartup(server: RunningServer, startupMs: number, tableRead: TableRead): Promise<StartupFigures> {

@@ -1,23 +1,12 @@
 /**
  * One health-sweeper pass at a million nodes and the longest event-loop stall while it runs,
- * beside bare SQL scans of the same rows. The pass runs as in scale.ts: sweepOnce on a mesh made by
- * createMesh in this process, so the stall is measured in the process that runs the pass, with
- * monitorEventLoopDelay: any timer due while the pass holds the thread fires late by the stall.
+ * beside bare SQL scans of the same rows. The pass is scale.ts's: sweepOnce on a mesh made by
+ * createMesh in this process, so the stall is measured in the process that runs the pass.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from '@libsql/client';
-import { loadConfig } from '../../server/config.js';
-import { silentLogger } from '../../server/log.js';
-import { createMesh } from '../../server/mesh.js';
-import { sweepOnce } from '../../server/sweeper.js';
-import { NETWORK } from './settings.js';
+import { measureSweep, inProcessConfig, type SweepFigure } from './scale.js';
 
-export interface SweepStallFigures {
-  ms: number;
-  /** The longest the event loop was held while the pass ran, in ms. */
-  longestStallMs: number;
-  wentOffline: number;
-  heartbeatsDeleted: number;
+export interface SweepStallFigures extends SweepFigure {
   /** Bare scans of the same rows on a connection of their own, before the pass. */
   bare: { nodesMs: number; nodes: number; heartbeatsMs: number; heartbeats: number };
 }
@@ -40,30 +29,9 @@ async function bareScans(dbPath: string, silentBefore: number, pruneBefore: numb
   }
 }
 
-/** `now` is the time the database was seeded for; the mesh "starts" one offline threshold before it. */
+/** `now` is the time the database was seeded for; the pass is scale.ts's, after the bare scans. */
 export async function measureSweepStall(dbPath: string, now: number): Promise<SweepStallFigures> {
-  const config = loadConfig({ MESH_DB_PATH: dbPath, MESH_NETWORK: NETWORK, MESH_LOG_REQUESTS: 'false' });
+  const config = inProcessConfig(dbPath);
   const bare = await bareScans(dbPath, now - config.offlineAfterMs, now - config.heartbeatRetentionMs);
-  let time = now - config.offlineAfterMs;
-  const mesh = await createMesh(config, { clock: { now: () => time }, logger: silentLogger });
-  try {
-    time = now;
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
-    const started = performance.now();
-    const result = await sweepOnce(mesh);
-    const ms = performance.now() - started;
-    // Let the monitor's timer fire once after the pass, so a stall at its very end is counted.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    delay.disable();
-    return {
-      ms,
-      longestStallMs: delay.max / 1e6,
-      wentOffline: result.wentOffline.length,
-      heartbeatsDeleted: result.heartbeatsDeleted,
-      bare,
-    };
-  } finally {
-    mesh.close();
-  }
+  return { ...(await measureSweep(dbPath, now)), bare };
 }

@@ -6,13 +6,12 @@
  */
 
 import { newEd25519Key } from '../../shared/sign.js';
-import { request as httpRequest } from 'node:http';
 import { signedRegister } from '../../client/signed-requests.js';
 import { Signer } from '../../client/signer.js';
 import { readSseFrames } from '../../client/sse.js';
 import type { Latency } from './jobs.js';
-import { spawnUntilReady, stopChild, type StartedProcess } from './processes.js';
-import { meshEnv } from './servers.js';
+import { stopChild } from './processes.js';
+import { postOnce, startMesh, type RunningServer } from './servers.js';
 import { NETWORK } from './settings.js';
 
 /** mesh's default, which the figure is measured at. */
@@ -27,36 +26,14 @@ export interface PropagationFigures {
   lost: number;
 }
 
-const MESH_READY = /mesh \S+ on ([^\s,]+):(\d+),/;
-
-async function startOn(dbPath: string): Promise<StartedProcess & { origin: string }> {
-  const env = {
-    ...meshEnv(dbPath),
+/** mesh on `dbPath`, polling the events log at PROPAGATION_POLL_MS. */
+function startOn(dbPath: string): Promise<RunningServer> {
+  return startMesh(dbPath, [], {
     MESH_EVENT_POLL_MS: String(PROPAGATION_POLL_MS),
     // One source address registers every node: the figure is about propagation, not the rate limit.
     MESH_RATE_LIMIT_PER_MINUTE: '1000000',
     MESH_RATE_LIMIT_BURST: '1000000',
     MESH_MAX_PENDING: '1000000',
-  };
-  const started = await spawnUntilReady('server/main.ts', { env, ready: MESH_READY });
-  return { ...started, origin: `http://127.0.0.1:${started.match[2]}` };
-}
-
-/** One POST with a fresh connection; resolves with the status once the answer is complete. */
-function post(origin: string, path: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${origin}${path}`,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
   });
 }
 
@@ -75,7 +52,7 @@ export function latencyOf(samples: readonly number[]): Latency {
  */
 export async function measurePropagation(dbPath: string, changes: number, changeTimeoutMs = 5_000): Promise<PropagationFigures> {
   const writer = await startOn(dbPath);
-  let reader: (StartedProcess & { origin: string }) | undefined;
+  let reader: RunningServer | undefined;
   const stream = new AbortController();
   try {
     reader = await startOn(dbPath);
@@ -96,7 +73,7 @@ export async function measurePropagation(dbPath: string, changes: number, change
       const nodeId = `propagation-${i}`;
       const signer = new Signer(newEd25519Key());
       const body = signedRegister(signer, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, { network: NETWORK });
-      const status = await post(writer.origin, '/register', body);
+      const status = await postOnce(writer.origin, '/register', body);
       const acknowledged = performance.now();
       if (status !== 200) throw new Error(`registering ${nodeId} answered ${status}`);
       const deadline = acknowledged + changeTimeoutMs;

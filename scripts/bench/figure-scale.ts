@@ -10,7 +10,7 @@ import { freePort, spawnTs, stopChild } from './processes.js';
 import { formatCount, formatMs } from './report.js';
 import { measureSweep, type SweepFigure } from './scale.js';
 import { benchIp, benchNodeId, randomPublicKey, seedDatabase, type SeedNode } from './seed.js';
-import { fetchOnce, meshEnv } from './servers.js';
+import { fetchOnce, startTimedMesh, timeToFirstAnswer } from './servers.js';
 import { progress, SCALE_NODES } from './settings.js';
 import { workFile } from './workspace.js';
 
@@ -25,26 +25,6 @@ export interface ScaleFigures {
   bareRss: number;
   sweep: SweepFigure;
   seedMs: number;
-}
-
-export async function timeToFirstAnswer(
-  spawnIt: () => { pid: number },
-  port: number,
-  timeoutMs = 60_000,
-): Promise<{ ms: number; pid: number }> {
-  const started = performance.now();
-  const { pid } = spawnIt();
-  const origin = `http://127.0.0.1:${port}`;
-  while (performance.now() - started < timeoutMs) {
-    try {
-      const answer = await fetchOnce(origin, '/health', {}, 1_000);
-      if (answer.status === 200) return { ms: performance.now() - started, pid };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`no answer on ${origin}/health within ${timeoutMs} ms`);
 }
 
 function scaleSeed(now: number): { nodes: SeedNode[]; heartbeats: { nodeId: string; timestamp: number }[] } {
@@ -87,24 +67,19 @@ export async function measureScale(sovereignKey: string): Promise<ScaleFigures> 
   const bareRss = memory(bare.pid).rss;
   if (bareChild) await stopChild(bareChild);
 
-  const port = await freePort();
-  let meshChild: ReturnType<typeof spawnTs> | undefined;
-  const mesh = await timeToFirstAnswer(() => {
-    meshChild = spawnTs('server/main.ts', { env: meshEnv(dbPath, port) });
-    return { pid: meshChild.pid ?? -1 };
-  }, port);
+  const { server: mesh, ms: startupMs } = await startTimedMesh(dbPath, {}, 60_000);
   try {
     const rssAfterStart = memory(mesh.pid).rss;
     const discoveryStarted = performance.now();
-    const answer = await fetchOnce(`http://127.0.0.1:${port}`, '/nodes?status=active', {}, 60_000);
+    const answer = await fetchOnce(mesh.origin, '/nodes?status=active', {}, 60_000);
     const discoveryMs = performance.now() - discoveryStarted;
     if (answer.status !== 200) throw new Error(`GET /nodes?status=active at ${SCALE_NODES} nodes answered ${answer.status}`);
     const after = memory(mesh.pid);
-    if (meshChild) await stopChild(meshChild);
-    progress(`scale: start-up ${formatMs(mesh.ms)}, discovery ${formatMs(discoveryMs)}; timing one sweeper pass`);
+    await stopChild(mesh.child);
+    progress(`scale: start-up ${formatMs(startupMs)}, discovery ${formatMs(discoveryMs)}; timing one sweeper pass`);
     const sweep = await measureSweep(dbPath, now);
     return {
-      startupMs: mesh.ms,
+      startupMs,
       rssAfterStart,
       rssAfterDiscovery: after.rss,
       peakRss: after.peak,
@@ -116,6 +91,6 @@ export async function measureScale(sovereignKey: string): Promise<ScaleFigures> 
       seedMs,
     };
   } finally {
-    if (meshChild) await stopChild(meshChild);
+    await stopChild(mesh.child);
   }
 }

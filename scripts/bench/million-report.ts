@@ -10,9 +10,12 @@ import type { StartupFigures } from './figure-million-startup.js';
 import type { SweepStallFigures } from './figure-million-sweep.js';
 import type { LoadResult } from './jobs.js';
 import type { VerifyLimit } from './limits.js';
-import type { Measured } from './measure.js';
+import { cores } from './measure.js';
+import type { ThreadSplit } from './proc-stats.js';
 import { CONNECTIONS } from './settings.js';
+import { describeLoad } from './report-rows.js';
 import {
+  escapeCell,
   formatBytes,
   formatCount,
   formatMs,
@@ -57,8 +60,6 @@ export const MILLION_TARGETS = {
   etcdShare: 1,
 };
 
-const cores = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '?');
-
 export function formatGigabytes(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GB` : formatBytes(bytes);
 }
@@ -71,14 +72,26 @@ function rateCell(result: LoadResult): string {
 export function cpuSplit(run: HeartbeatRun): string {
   const loader = `load generator ${cores(run.measured.result.loaderCpu)}`;
   if (!run.threads) return `mesh ${cores(run.measured.cpu.server)} in all, ${loader}`;
-  const verification = run.threads.busiest.reduce((sum, used) => sum + used, 0);
+  const verification = verificationCores(run.threads);
   return `mesh main thread ${cores(run.threads.main)}, verification thread ${cores(verification)}, other mesh threads ${cores(run.threads.rest)}, ${loader}; whole machine ${cores(run.measured.cpu.machine)}`;
+}
+
+/** Growth of the database per node and day, from the simulated sample. */
+function growthPerNodeDay(day: DayFigures): number {
+  return (day.after.usedBytes - day.before.usedBytes) / day.sample;
 }
 
 /** Growth of the database per day at `scale`, extrapolated linearly from the simulated sample. */
 export function growthPerDay(day: DayFigures, scale: number): number {
-  return ((day.after.usedBytes - day.before.usedBytes) / day.sample) * scale;
+  return growthPerNodeDay(day) * scale;
 }
+
+/** The limit for start-up: reading the node and service tables once. */
+const tableReadMsOf = (startup: StartupFigures) => startup.tableRead.nodesMs + startup.tableRead.servicesMs;
+/** The higher resident memory of the two samples, after start and after the full answer. */
+const rssOf = (startup: StartupFigures) => Math.max(startup.rssAfterStart, startup.rssAfterAnswer);
+/** The verification threads' CPU together, in cores. */
+const verificationCores = (threads: ThreadSplit) => threads.busiest.reduce((sum, used) => sum + used, 0);
 
 function unavailableRow(figure: string, reason: string, target: string): Row {
   return { figure, measured: null, unavailable: reason, limit: null, ratio: null, target, met: null };
@@ -171,7 +184,7 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
   const { startup, sweep, day, scale } = all;
   const size = formatCount(scale);
   const rows: Row[] = [];
-  const tableReadMs = startup.tableRead.nodesMs + startup.tableRead.servicesMs;
+  const tableReadMs = tableReadMsOf(startup);
   rows.push({
     figure: `${size} nodes: start-up, spawn to first answered GET /health`,
     measured: formatMs(startup.startupMs),
@@ -180,7 +193,7 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
     target: `≤ ${MILLION_TARGETS.startupShare}× the table read`,
     met: startup.startupMs <= MILLION_TARGETS.startupShare * tableReadMs,
   });
-  const rss = Math.max(startup.rssAfterStart, startup.rssAfterAnswer);
+  const rss = rssOf(startup);
   rows.push({
     figure: `${size} nodes: resident memory after start / after a full GET /nodes?status=active`,
     measured: `${formatBytes(startup.rssAfterStart)} / ${formatBytes(startup.rssAfterAnswer)}`,
@@ -228,27 +241,6 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
   return { rows, notes: millionNotes(all, machine) };
 }
 
-function describe(name: string, measured: Measured<LoadResult>): string {
-  const { result, cpu } = measured;
-  const statuses = Object.entries(result.statuses)
-    .map(([status, n]) => `${status}×${formatCount(n)}`)
-    .join(' ');
-  const failures = Object.entries(result.failures)
-    .map(([code, n]) => `${code}×${formatCount(n)}`)
-    .join(' ');
-  return (
-    `${name}: ${formatCount(result.ok)} ok in ${formatMs(result.elapsedMs)}${result.exhausted ? ' (ran out of requests before the time was up)' : ''}; ` +
-    `statuses ${statuses || 'none'}${failures ? `; no answer: ${failures}` : ''}; ` +
-    `latency p50 ${formatMs(result.latency.p50)}, p90 ${formatMs(result.latency.p90)}, p99 ${formatMs(result.latency.p99)}, max ${formatMs(result.latency.max)}; ` +
-    `CPU in cores: server ${cores(cpu.server)}, load generator ${cores(result.loaderCpu)}, whole machine ${cores(cpu.machine)}` +
-    (cpu.machine - cpu.server - result.loaderCpu >= 0.25
-      ? ` (**other processes used ${cores(cpu.machine - cpu.server - result.loaderCpu)} cores: a disturbed figure**)`
-      : '') +
-    (result.timeline.length > 0 ? `; counted answers per 0.5 s: ${result.timeline.join(' ')}` : '') +
-    (result.errorSample ? `; first error: \`${result.errorSample.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 200)}\`` : '')
-  );
-}
-
 /** What holds each target still out of reach, from the figures themselves. */
 export function limitingNotes(all: MillionFigures): string[] {
   const notes: string[] = [];
@@ -256,7 +248,7 @@ export function limitingNotes(all: MillionFigures): string[] {
   const ref = all.reference.measured.result;
   const threads = all.million.threads;
   if (big.rate < MILLION_TARGETS.heartbeatsPerSecond && threads) {
-    const verification = threads.busiest.reduce((sum, used) => sum + used, 0);
+    const verification = verificationCores(threads);
     const holder =
       threads.main >= 0.85
         ? `mesh's main thread, busy ${cores(threads.main)} of its one core while the verification thread used ${cores(verification)}: every SQL statement runs on it (@libsql/client's local driver is synchronous), beside HTTP parsing and answers`
@@ -271,13 +263,13 @@ export function limitingNotes(all: MillionFigures): string[] {
       `**scale costs heartbeat throughput: ${formatRatio(big.rate / ref.rate)} of the same run's 1,000-node figure (target ${MILLION_TARGETS.heartbeatShare}×).** At 1,000 keys the node and signer-clock rows a batch touches stay in SQLite's page cache; spread over ${formatCount(all.scale)} nodes each batch reads and writes pages all over B-trees of a million rows (nodes, signer_clocks, the uptime rollup, the heartbeat index).`,
     );
   }
-  const tableReadMs = all.startup.tableRead.nodesMs + all.startup.tableRead.servicesMs;
+  const tableReadMs = tableReadMsOf(all.startup);
   if (all.startup.startupMs > MILLION_TARGETS.startupShare * tableReadMs) {
     notes.push(
       `**start-up: ${formatMs(all.startup.startupMs)}, ${formatRatio(all.startup.startupMs / tableReadMs)} the table read (target ${MILLION_TARGETS.startupShare}×).** mesh builds every node's view and uptime figures in memory before it answers; the table read is what any start-up that holds the nodes must pay.`,
     );
   }
-  const rss = Math.max(all.startup.rssAfterStart, all.startup.rssAfterAnswer);
+  const rss = rssOf(all.startup);
   if (rss > MILLION_TARGETS.rssShare * all.startup.fullAnswer.bytes) {
     notes.push(
       `**resident memory: ${formatBytes(rss)}, ${formatRatio(rss / all.startup.fullAnswer.bytes)} the full answer's ${formatBytes(all.startup.fullAnswer.bytes)} (target ${MILLION_TARGETS.rssShare}×).** mesh holds every node's view in memory (the registry snapshot) and V8 keeps the heap it grew while serialising the answer.`,
@@ -290,7 +282,7 @@ export function limitingNotes(all: MillionFigures): string[] {
   }
   const growth = growthPerDay(all.day, all.scale);
   if (growth > MILLION_TARGETS.growthBytesPerDay) {
-    const perNode = (all.day.after.usedBytes - all.day.before.usedBytes) / all.day.sample;
+    const perNode = growthPerNodeDay(all.day);
     notes.push(
       `**history growth: ${formatGigabytes(growth)} a day at ${formatCount(all.scale)} nodes (target ${formatGigabytes(MILLION_TARGETS.growthBytesPerDay)}), ${formatRatio(growth / MILLION_TARGETS.growthBytesPerDay)} the target**: ${formatBytes(perNode)} per node and day, held by the raw heartbeat rows kept for MESH_HEARTBEAT_RETENTION_MS (${formatCount(all.day.after.rows.heartbeats ?? 0)} rows for ${formatCount(all.day.sample)} nodes after the day).`,
     );
@@ -301,9 +293,9 @@ export function limitingNotes(all: MillionFigures): string[] {
 export function millionNotes(all: MillionFigures, machine: MachineInfo): string[] {
   const { day, sweep, startup } = all;
   const notes: string[] = [...limitingNotes(all)];
-  notes.push(describe(all.million.measured.result.label, all.million.measured));
-  notes.push(describe(all.reference.measured.result.label, all.reference.measured));
-  if (!('unavailable' in all.etcd)) notes.push(describe(all.etcd.measured.result.label, all.etcd.measured));
+  notes.push(describeLoad(all.million.measured.result.label, all.million.measured, true));
+  notes.push(describeLoad(all.reference.measured.result.label, all.reference.measured, true));
+  if (!('unavailable' in all.etcd)) notes.push(describeLoad(all.etcd.measured.result.label, all.etcd.measured, true));
   notes.push(
     `heartbeats persisted at 1,000 nodes: ${formatCount(all.referencePersisted)} rows for ${formatCount(all.reference.measured.result.okTotal)} answers 200 (warm-up included)` +
       (all.referencePersisted === all.reference.measured.result.okTotal
@@ -311,8 +303,8 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
         : ': **they differ**.'),
   );
   if (all.delta.delta) {
-    notes.push(describe('delta after one change, mesh', all.delta.delta.mesh));
-    notes.push(describe('delta after one change, bare server (limit)', all.delta.delta.bare));
+    notes.push(describeLoad('delta after one change, mesh', all.delta.delta.mesh, true));
+    notes.push(describeLoad('delta after one change, bare server (limit)', all.delta.delta.bare, true));
   }
   notes.push(
     `seed: ${formatCount(all.scale)} active nodes, two services each, a replay clock per key, the current hour of the uptime rollup (a lived-in database holds ${formatCount(all.scale * 24)} rollup rows a day more), one recent heartbeat row per node and ${formatCount(all.expiredHeartbeats)} past retention (what one 30 s pass finds at steady state), 0.1 % of the nodes silent for 10 minutes; ` +
@@ -330,7 +322,7 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
     `sweeper: sweepOnce, the function the running server calls every MESH_SWEEP_INTERVAL_MS, on a mesh made by createMesh over a copy of the database as seeded (the running mesh's own sweeper prunes the original), its clock one offline threshold after its start; the longest stall is monitorEventLoopDelay's maximum in that process while the pass ran. ` +
       `Bare scans on a connection of their own, before the pass: the active nodes heard within the threshold (${formatCount(sweep.bare.nodes)} active rows, ${formatMs(sweep.bare.nodesMs)}) and the history rows past retention (${formatCount(sweep.bare.heartbeats)}, ${formatMs(sweep.bare.heartbeatsMs)}).`,
   );
-  const perNodeDay = (day.after.usedBytes - day.before.usedBytes) / day.sample;
+  const perNodeDay = growthPerNodeDay(day);
   const rows = Object.entries(day.after.rows)
     .map(([table, n]) => `${table} ${formatCount(day.before.rows[table] ?? 0)} → ${formatCount(n)}`)
     .join(', ');
@@ -360,7 +352,7 @@ export function millionHistoryRow(machine: MachineInfo, all: MillionFigures): st
   const big = all.million.measured.result;
   const ref = all.reference.measured.result;
   const etcd = 'unavailable' in all.etcd ? 'n/a' : formatRate(all.etcd.measured.result.rate);
-  const tableReadMs = all.startup.tableRead.nodesMs + all.startup.tableRead.servicesMs;
+  const tableReadMs = tableReadMsOf(all.startup);
   const delta = all.delta.delta
     ? formatRatio(ratioOf(all.delta.delta.mesh.result.rate, all.delta.delta.bare.result.rate))
     : 'n/a';
@@ -373,7 +365,7 @@ export function millionHistoryRow(machine: MachineInfo, all: MillionFigures): st
     delta,
     formatGigabytes(growthPerDay(all.day, all.scale)),
   ];
-  return `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return `| ${cells.map(escapeCell).join(' | ')} |`;
 }
 
 export const MILLION_START = '<!-- a million nodes: written by npm run bench -- --scale 1000000 -->';

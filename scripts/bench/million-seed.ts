@@ -12,7 +12,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { openDatabase } from '../../db/database.js';
-import { privateKeyFromSeed, publicKeyHex } from '../../shared/sign.js';
 import type { KeysFile, NodeKey } from './jobs.js';
 import { makeNodeKeys } from './seed.js';
 import { NETWORK } from './settings.js';
@@ -46,7 +45,7 @@ export async function seedMillionDb(dbPath: string, keysFile: string, count: num
   const real: NodeKey[] = sampleIndices(count, sample).map((index) => makeNodeKeys(MILLION_PREFIX, 1, index)[0]!);
   const keys: KeysFile = {
     network: NETWORK,
-    sovereign: { seed: sovereign.seed, publicKey: publicKeyHex(privateKeyFromSeed(sovereign.seed)) },
+    sovereign: { seed: sovereign.seed, publicKey: sovereign.publicKey },
     active: real,
     pending: [],
   };

@@ -11,7 +11,7 @@ import { countRows, seedHeartbeatDb } from './figure-heartbeats.js';
 import { measureDelta } from './figure-million-delta.js';
 import { presignFor, sustainedHeartbeats } from './figure-million-heartbeats.js';
 import { simulateDay } from './figure-million-day.js';
-import { measureStartup, measureTableRead, startTimedMesh } from './figure-million-startup.js';
+import { measureStartup, measureTableRead } from './figure-million-startup.js';
 import { measureSweepStall } from './figure-million-sweep.js';
 import { measureEd25519Verify } from './limits.js';
 import { noisyFigures } from './measure.js';
@@ -21,7 +21,7 @@ import { seedMillionDb } from './million-seed.js';
 import { machineInfo } from './page.js';
 import { stopChild } from './processes.js';
 import { formatBytes, formatCount, formatMs, textTable } from './report.js';
-import { startMesh } from './servers.js';
+import { startMesh, startTimedMesh } from './servers.js';
 import { HEARTBEAT_NODES, MILLION_KEYED, progress, QUICK, WRITE } from './settings.js';
 import { workFile } from './workspace.js';
 

@@ -60,7 +60,8 @@ export function ratioOf(measured: number | null | undefined, limit: number | nul
   return measured / limit;
 }
 
-function escapeCell(text: string): string {
+/** A Markdown table cell's text: pipes escaped, on one line. */
+export function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 

@@ -1,17 +1,28 @@
 /**
  * One health-sweeper pass timed in the benchmark's own process: a mesh created with createMesh
  * over the seeded file, its clock moved past the offline threshold, then sweepOnce, the function
- * the running server calls every MESH_SWEEP_INTERVAL_MS. No endpoint is added for it.
+ * the running server calls every MESH_SWEEP_INTERVAL_MS. No endpoint is added for it. The pass
+ * runs in this process, so monitorEventLoopDelay sees how long it holds the thread: any timer due
+ * while the pass runs fires late by the stall.
  */
-import { loadConfig } from '../../server/config.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadConfig, type MeshConfig } from '../../server/config.js';
 import { sweepOnce } from '../../server/sweeper.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
+import { NETWORK } from './settings.js';
 
 export interface SweepFigure {
   ms: number;
+  /** The longest the event loop was held while the pass ran, in ms. */
+  longestStallMs: number;
   wentOffline: number;
   heartbeatsDeleted: number;
+}
+
+/** The configuration of a mesh made in this process (the sweeper pass, the simulated day): the defaults on the bench's network. */
+export function inProcessConfig(dbPath: string): MeshConfig {
+  return loadConfig({ MESH_DB_PATH: dbPath, MESH_NETWORK: NETWORK, MESH_LOG_REQUESTS: 'false' });
 }
 
 /**
@@ -20,15 +31,25 @@ export interface SweepFigure {
  * before it has heard its nodes for a full threshold).
  */
 export async function measureSweep(dbPath: string, now: number): Promise<SweepFigure> {
-  const config = loadConfig({ MESH_DB_PATH: dbPath, MESH_NETWORK: 'bench', MESH_LOG_REQUESTS: 'false' });
+  const config = inProcessConfig(dbPath);
   let time = now - config.offlineAfterMs;
   const mesh = await createMesh(config, { clock: { now: () => time }, logger: silentLogger });
   try {
     time = now;
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
     const started = performance.now();
     const result = await sweepOnce(mesh);
     const ms = performance.now() - started;
-    return { ms, wentOffline: result.wentOffline.length, heartbeatsDeleted: result.heartbeatsDeleted };
+    // Let the monitor's timer fire once after the pass, so a stall at its very end is counted.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    delay.disable();
+    return {
+      ms,
+      longestStallMs: delay.max / 1e6,
+      wentOffline: result.wentOffline.length,
+      heartbeatsDeleted: result.heartbeatsDeleted,
+    };
   } finally {
     mesh.close();
   }

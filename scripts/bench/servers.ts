@@ -1,7 +1,7 @@
 /** mesh and the bare server as processes of the benchmark, and the one plain request it makes for setup and checks. */
 import { request as httpRequest } from 'node:http';
 import { cleanEnv } from '../../shared/testing/processes.js';
-import { spawnUntilReady, type StartedProcess } from './processes.js';
+import { freePort, spawnTs, spawnUntilReady, type StartedProcess } from './processes.js';
 import { NETWORK } from './settings.js';
 
 export interface RunningServer extends StartedProcess {
@@ -23,14 +23,62 @@ export function meshEnv(dbPath: string, port = 0): Record<string, string> {
   });
 }
 
-export async function startMesh(dbPath: string, nodeArgs: string[] = []): Promise<RunningServer> {
-  const started = await spawnUntilReady('server/main.ts', { env: meshEnv(dbPath), nodeArgs, ready: MESH_READY });
+/** Starts mesh on `dbPath`; `env` adds to or overrides meshEnv. */
+export async function startMesh(
+  dbPath: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const started = await spawnUntilReady('server/main.ts', { env: { ...meshEnv(dbPath), ...env }, nodeArgs, ready: MESH_READY });
   return { ...started, origin: `http://127.0.0.1:${started.match[2]}` };
 }
 
 export async function startBare(env: Record<string, string> = {}): Promise<RunningServer> {
   const started = await spawnUntilReady('scripts/bench/bare-server.ts', { env: cleanEnv(env), ready: BARE_READY });
   return { ...started, origin: `http://127.0.0.1:${started.match[1]}` };
+}
+
+/** Spawns a server (`spawnIt`, listening on `port`) and times it to its first answered GET /health. */
+export async function timeToFirstAnswer(
+  spawnIt: () => { pid: number },
+  port: number,
+  timeoutMs = 60_000,
+): Promise<{ ms: number; pid: number }> {
+  const started = performance.now();
+  const { pid } = spawnIt();
+  const origin = `http://127.0.0.1:${port}`;
+  while (performance.now() - started < timeoutMs) {
+    try {
+      const answer = await fetchOnce(origin, '/health', {}, 1_000);
+      if (answer.status === 200) return { ms: performance.now() - started, pid };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`no answer on ${origin}/health within ${timeoutMs} ms`);
+}
+
+/** Starts mesh on `dbPath` the way the operator would, timing it; the caller stops it. */
+export async function startTimedMesh(
+  dbPath: string,
+  env: Record<string, string> = {},
+  timeoutMs = 600_000,
+): Promise<{ server: RunningServer; ms: number }> {
+  const port = await freePort();
+  let child: ReturnType<typeof spawnTs> | undefined;
+  let stderr = '';
+  const started = await timeToFirstAnswer(
+    () => {
+      child = spawnTs('server/main.ts', { env: { ...meshEnv(dbPath, port), ...env } });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
+      return { pid: child.pid ?? -1 };
+    },
+    port,
+    timeoutMs,
+  );
+  const server: RunningServer = { child: child!, pid: started.pid, origin: `http://127.0.0.1:${port}`, output: () => stderr };
+  return { server, ms: started.ms };
 }
 
 export interface Fetched {
@@ -60,6 +108,24 @@ export function fetchOnce(
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** One JSON POST on a fresh connection (setup and single timed changes, not load); resolves with the status once the answer is complete. */
+export function postOnce(origin: string, path: string, body: unknown): Promise<number> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${origin}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 

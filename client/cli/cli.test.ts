@@ -1,47 +1,19 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../shared/testing/temp-dir.js';
+import { describe, expect, it } from 'vitest';
 import { loadKey, publicKeyHex } from '../keys.js';
 import { refusingUrl } from '../../shared/testing/ports.js';
-import { startTs, type Running } from '../../shared/testing/processes.js';
-import { listeningUrl, runMesh, startMeshCli, startMeshServer } from '../testing/processes.js';
+import { useCliMesh } from '../testing/cli-mesh.js';
+import { runMesh, startMeshCli } from '../testing/processes.js';
 
 // End to end: the `mesh` bin against a mesh server process, as an operator runs them.
-const tmp = tempDir();
-const file = (name: string) => join(tmp.dir, name);
-let server: Running | undefined;
-let env: Record<string, string>;
-const keys = { sovereign: '', node: '' };
+const { env, file, keys, keygen, withKey } = useCliMesh({ keys: ['sovereign', 'node'] });
 
-// Each `mesh` run is a node + tsx start: about 1.7 s of CPU, several seconds on a busy 2-core
-// machine. Runs that do not depend on each other go side by side; the timeouts in
-// vitest.config.ts allow for the chains that remain.
-beforeAll(async () => {
-  const names = ['sovereign', 'node'] as const;
-  const made = await Promise.all(names.map((name) => runMesh(['keygen', '--out', file(`${name}.pem`), '--json'])));
-  names.forEach((name, index) => {
-    expect(made[index]).toMatchObject({ code: 0 });
-    keys[name] = (JSON.parse(made[index]!.stdout) as { publicKey: string }).publicKey;
-  });
-  const database = { MESH_DB_PATH: file('mesh.db') };
-  const bootstrap = startTs('scripts/sovereign-bootstrap.ts', [keys.sovereign, 'e2e sovereign'], database);
-  expect(await bootstrap.exited).toBe(0);
-  // Kept before waiting, so afterAll stops it whatever happens next.
-  server = startMeshServer(database);
-  env = { MESH_URL: await listeningUrl(server) };
-  // Processes started through tsx: seconds each when the machine's cores are busy.
-}, 120_000);
-
-afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
-  tmp.cleanup();
-}, 60_000);
-
-const asSovereign = () => ({ env: { ...env, MESH_KEY: file('sovereign.pem') } });
-const asNode = () => ({ env: { ...env, MESH_KEY: file('node.pem') } });
+const asSovereign = () => withKey('sovereign.pem');
+const asNode = () => withKey('node.pem');
 const NODE = ['--node-id', 'validator-002', '--hostname', 'validator-b.ts.net', '--ip', '100.64.0.5'];
 
+// Runs that do not depend on each other go side by side; the timeouts in vitest.config.ts allow for
+// the chains that remain.
 describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
   it('keygen saved keys readable by their owner only and printed only the public key', async () => {
     expect(statSync(file('node.pem')).mode & 0o777).toBe(0o600);
@@ -162,8 +134,7 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
   });
 
   it('sovereign add, ls and remove', async () => {
-    const made = await runMesh(['keygen', '--out', file('second.pem'), '--json']);
-    const second = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
+    const second = await keygen('second.pem');
     expect((await runMesh(['sovereign', 'add', second, '--description', 'second'], asSovereign())).stdout).toBe(
       'Sovereign key added.\n',
     );
@@ -179,7 +150,7 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
     const [unknown, refused, badKey, unreachable, noKey] = await Promise.all([
       runMesh(['node', 'ghost'], { env }),
       runMesh(['approve', 'validator-002', '--yes'], asNode()),
-      runMesh(['heartbeat', '--node-id', 'validator-002', '--key', join(tmp.dir, 'mesh.db')], { env }),
+      runMesh(['heartbeat', '--node-id', 'validator-002', '--key', file('mesh.db')], { env }),
       runMesh(['nodes', '--url', nowhere], { env }),
       runMesh(['heartbeat', '--node-id', 'validator-002'], { env }),
     ]);
@@ -238,9 +209,8 @@ describe('mesh, the CLI, against a mesh process', { timeout: 120_000 }, () => {
   });
 
   it('registers with --region/--zone, lists by --region, and set-region corrects it', async () => {
-    const keygen = await runMesh(['keygen', '--out', file('west.pem'), '--json']);
-    expect(keygen.code).toBe(0);
-    const asWest = { env: { ...env, MESH_KEY: file('west.pem') } };
+    await keygen('west.pem');
+    const asWest = withKey('west.pem');
     const west = ['--node-id', 'validator-009', '--hostname', 'validator-w.ts.net'];
     expect(await runMesh(['register', ...west, '--region', 'eu-wset', '--zone', 'eu-west-1a'], asWest)).toMatchObject({
       code: 0,

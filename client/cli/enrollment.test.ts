@@ -1,33 +1,12 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../shared/testing/temp-dir.js';
-import { startTs, type Running } from '../../shared/testing/processes.js';
-import { listeningUrl, runMesh, startMeshServer } from '../testing/processes.js';
+import { describe, expect, it } from 'vitest';
+import { useCliMesh } from '../testing/cli-mesh.js';
+import { runMesh } from '../testing/processes.js';
 
 // `mesh enrollment create|ls|revoke` and `mesh register --enrollment-key`, the bin against a mesh
 // process that takes enrollment keys (MESH_ADMISSION=manual,enrollment-key).
-const tmp = tempDir();
-const file = (name: string) => join(tmp.dir, name);
-let server: Running | undefined;
-let env: Record<string, string>;
+const { env, file, withKey } = useCliMesh({ keys: ['sovereign', 'node'], env: { MESH_ADMISSION: 'manual,enrollment-key' } });
 
-beforeAll(async () => {
-  const made = await Promise.all(
-    ['sovereign', 'node'].map((name) => runMesh(['keygen', '--out', file(`${name}.pem`), '--json'])),
-  );
-  const sovereignKey = (JSON.parse(made[0]!.stdout) as { publicKey: string }).publicKey;
-  const database = { MESH_DB_PATH: file('mesh.db'), MESH_ADMISSION: 'manual,enrollment-key' };
-  expect(await startTs('scripts/sovereign-bootstrap.ts', [sovereignKey, 'e2e sovereign'], database).exited).toBe(0);
-  server = startMeshServer(database);
-  env = { MESH_URL: await listeningUrl(server) };
-}, 120_000);
-
-afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
-  tmp.cleanup();
-}, 60_000);
-
-const asSovereign = () => ({ env: { ...env, MESH_KEY: file('sovereign.pem') } });
+const asSovereign = () => withKey('sovereign.pem');
 const NODE = ['--node-id', 'validator-007', '--hostname', 'validator-g.ts.net', '--ip', '100.64.0.7'];
 
 describe('mesh enrollment, against a mesh process', { timeout: 120_000 }, () => {
@@ -55,9 +34,7 @@ describe('mesh enrollment, against a mesh process', { timeout: 120_000 }, () => 
 
     const again = await runMesh(
       ['register', '--node-id', 'validator-008', '--hostname', 'validator-h.ts.net', '--enrollment-key', secret],
-      {
-        env: { ...env, MESH_KEY: file('sovereign.pem') },
-      },
+      asSovereign(),
     );
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('ENROLLMENT_KEY_SPENT');
@@ -67,9 +44,7 @@ describe('mesh enrollment, against a mesh process', { timeout: 120_000 }, () => 
   });
 
   it('refuses a malformed --enrollment-key before signing anything', async () => {
-    const refused = await runMesh(['register', ...NODE, '--enrollment-key', 'not-a-key'], {
-      env: { ...env, MESH_KEY: file('node.pem') },
-    });
+    const refused = await runMesh(['register', ...NODE, '--enrollment-key', 'not-a-key'], withKey('node.pem'));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/--enrollment-key.*must be an enrollment key/);
   });

@@ -1,40 +1,17 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../shared/testing/temp-dir.js';
+import { describe, expect, it } from 'vitest';
 import { loadKey, publicKeyHex } from '../keys.js';
-import { startTs, type Running } from '../../shared/testing/processes.js';
-import { listeningUrl, runMesh, startMeshCli, startMeshServer } from '../testing/processes.js';
+import { useCliMesh } from '../testing/cli-mesh.js';
+import { runMesh, startMeshCli } from '../testing/processes.js';
 
 // `mesh rotate-key` and `mesh force-rotate-key` end to end: the bin against a mesh server process.
-const tmp = tempDir();
-const file = (name: string) => join(tmp.dir, name);
-let server: Running | undefined;
-let env: Record<string, string>;
-let sovereign = '';
+const { env, file, keygen, withKey } = useCliMesh();
 
-beforeAll(async () => {
-  const made = await runMesh(['keygen', '--out', file('sovereign.pem'), '--json']);
-  expect(made).toMatchObject({ code: 0 });
-  sovereign = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
-  const database = { MESH_DB_PATH: file('mesh.db') };
-  expect(await startTs('scripts/sovereign-bootstrap.ts', [sovereign, 'e2e sovereign'], database).exited).toBe(0);
-  server = startMeshServer(database);
-  env = { MESH_URL: await listeningUrl(server) };
-}, 120_000);
-
-afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
-  tmp.cleanup();
-}, 60_000);
-
-const asSovereign = () => ({ env: { ...env, MESH_KEY: file('sovereign.pem') } });
-const withKey = (name: string) => ({ env: { ...env, MESH_KEY: file(name) } });
+const asSovereign = () => withKey('sovereign.pem');
 
 /** A node registered with a new key in `name` and approved: active. */
 async function activeNode(nodeId: string, name: string): Promise<string> {
-  const made = await runMesh(['keygen', '--out', file(name), '--json']);
-  const publicKey = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
+  const publicKey = await keygen(name);
   const node = ['--node-id', nodeId, '--hostname', `${nodeId}.ts.net`, '--service', 'ledger:8080'];
   expect(await runMesh(['register', ...node], withKey(name))).toMatchObject({ code: 0 });
   expect(await runMesh(['approve', nodeId, '--yes'], asSovereign())).toMatchObject({ code: 0 });
@@ -109,8 +86,7 @@ describe('mesh rotate-key and force-rotate-key, against a mesh process', { timeo
 
   it('force-rotate-key puts the node back to pending under the new key; approved again, the new key heartbeats', async () => {
     await activeNode('validator-017', 'lost.pem');
-    const made = await runMesh(['keygen', '--out', file('replacement.pem'), '--json']);
-    const replacement = (JSON.parse(made.stdout) as { publicKey: string }).publicKey;
+    const replacement = await keygen('replacement.pem');
 
     const forced = await runMesh(['force-rotate-key', 'validator-017', replacement, '--yes'], asSovereign());
     expect(forced.code).toBe(0);

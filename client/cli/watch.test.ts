@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DecisionEvent } from '../../shared/decisions.js';
 import type { MeshEvent } from '../../shared/events.js';
 import { Output } from './output.js';
 import { describeMessage } from './watch.js';
@@ -12,6 +13,17 @@ const event = (revision: number, nodeId: string): MeshEvent => ({
   publicKey: 'cd'.repeat(32),
   node: null,
   sovereign: null,
+});
+
+/** A decision.signed event's decision: the first of two signatures it needs. */
+const oneOfTwo = (decision: Pick<DecisionEvent, 'kind' | 'target' | 'targetKey' | 'value'>): DecisionEvent => ({
+  ...decision,
+  signatures: 1,
+  needed: 2,
+  signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],
+  effective: false,
+  expiresAt: 86_400_000,
+  duplicate: false,
 });
 
 describe('mesh watch lines', () => {
@@ -43,18 +55,7 @@ describe('mesh watch lines', () => {
     const signed: MeshEvent = {
       ...event(12, 'validator-002'),
       type: 'decision.signed',
-      decision: {
-        kind: 'approve',
-        target: 'validator-002',
-        targetKey: 'cd'.repeat(32),
-        value: null,
-        signatures: 1,
-        needed: 2,
-        signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],
-        effective: false,
-        expiresAt: 86_400_000,
-        duplicate: false,
-      },
+      decision: oneOfTwo({ kind: 'approve', target: 'validator-002', targetKey: 'cd'.repeat(32), value: null }),
     };
     expect(describeMessage(new Output(false, false), { kind: 'event', event: signed })).toBe(
       '2026-11-24T22:17:32.000Z  #12        decision.signed         approve validator-002: 1 of 2 approvals  by abababab…abab',
@@ -68,18 +69,12 @@ describe('mesh watch lines', () => {
       type: 'decision.signed',
       nodeId: null,
       publicKey: digest,
-      decision: {
+      decision: oneOfTwo({
         kind: 'enrollment-key-create',
         target: digest,
         targetKey: digest,
         value: JSON.stringify({ note: '', tags: [], maxUses: 1, expiresAt: 86_400_000 }),
-        signatures: 1,
-        needed: 2,
-        signers: [{ publicKey: 'ab'.repeat(32), signedAt: 0 }],
-        effective: false,
-        expiresAt: 86_400_000,
-        duplicate: false,
-      },
+      }),
     };
     expect(describeMessage(new Output(false, false), { kind: 'event', event: signed })).toBe(
       '2026-11-24T22:17:32.000Z  #13        decision.signed         enrollment-key-create efefefef…efef: 1 of 2 enrollment key creations  by abababab…abab',

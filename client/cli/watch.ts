@@ -8,8 +8,9 @@ import {
   type SelfPreservationChange,
   type WatchMessage,
 } from '../../shared/events.js';
-import { decisionTally } from '../../shared/decisions.js';
+import type { DecisionEvent } from '../../shared/decisions.js';
 import { CliContext } from './context.js';
+import { tallyWithValue } from './decision-text.js';
 import type { Output } from './output.js';
 
 function parseRevision(value: string): number {
@@ -49,6 +50,11 @@ function regionConcentrationSubject(change: RegionConcentrationChange): string {
     : `exited (largest region ${regionActiveNodes} of ${activeNodes} active nodes)`;
 }
 
+/** What a decision.signed or decision.expired event says: the decision, its target and how far it is signed. */
+function decisionSubject(decision: DecisionEvent, nodeId: string | null): string {
+  return `${decision.kind} ${nodeId ?? short(decision.target)}: ${tallyWithValue(decision)}`;
+}
+
 /** One line for a person: time, revision, type, subject, actor, in columns that do not move. */
 export function describeMessage(out: Output, message: WatchMessage): string {
   if (message.kind === 'reset') return `reset to revision ${message.revision}: ${message.reason}`;
@@ -62,7 +68,7 @@ export function describeMessage(out: Output, message: WatchMessage): string {
         : event.regionConcentration
           ? regionConcentrationSubject(event.regionConcentration)
           : event.decision
-            ? `${event.decision.kind} ${event.nodeId ?? short(event.decision.target)}: ${decisionTally(event.decision)}${event.decision.value && event.decision.kind !== 'enrollment-key-create' ? ` to ${short(event.decision.value)}` : ''}`
+            ? decisionSubject(event.decision, event.nodeId)
             : (event.nodeId ?? `sovereign ${short(event.publicKey)}`);
   const status = event.node ? ` ${out.status(event.node.status)}` : '';
   const reason = event.reason === undefined ? '' : ` (${event.reason})`;

@@ -43,10 +43,24 @@ function cleanReason(reason: string): string {
   return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH)}…` : line;
 }
 
+// fetch's body as the chunks readTextAtMost takes; leaving the loop early cancels the stream.
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      yield chunk.value;
+    }
+  } finally {
+    await reader.cancel();
+  }
+}
+
 function readAnswer(response: Response): Promise<string> {
   if (!response.body) return Promise.resolve('');
   return readTextAtMost(
-    response.body,
+    chunksOf(response.body),
     Number(response.headers.get('content-length') ?? '0'),
     MAX_ANSWER_BYTES,
     (declared) =>

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,21 @@ describe('openDatabase', () => {
     const mode = await second.client.execute('PRAGMA journal_mode');
     expect(mode.rows[0]?.journal_mode).toBe('wal');
     second.close();
+  });
+
+  it('opens a new file for processes started together: each finds the schema the first one applied', async () => {
+    const url = databaseUrl({ path: tempDbPath() });
+    const opened = await Promise.all([openDatabase(url), openDatabase(url), openDatabase(url)]);
+    for (const database of opened) {
+      expect(await database.db.select().from(nodes)).toEqual([]);
+      database.close();
+    }
+    const check = createClient({ url });
+    const applied = await check.execute('SELECT count(*) AS n FROM __drizzle_migrations');
+    check.close();
+    expect(Number(applied.rows[0]?.n)).toBe(
+      readdirSync(join(import.meta.dirname, 'migrations')).filter((f) => f.endsWith('.sql')).length,
+    );
   });
 
   it('enforces foreign keys and the status check', async () => {

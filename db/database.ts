@@ -130,7 +130,17 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
  * (the failed statement would poison the next commit on its connection, as for writes).
  */
 async function migrateWhenFree(client: Client, db: Db): Promise<void> {
-  await whenFree(client, () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }));
+  const migrateOnce = () => whenFree(client, () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }));
+  try {
+    await migrateOnce();
+  } catch (error) {
+    if (isBusyError(error)) throw error;
+    // drizzle reads which migrations were applied before its batch takes the write lock: a process
+    // started beside this one may commit them in between, and this batch then fails ("table …
+    // already exists") with nothing written. Read again: what is still missing, if anything, is
+    // applied; a migration that fails by itself fails again and is reported.
+    await migrateOnce();
+  }
 }
 
 /** Runs `work` (safe to repeat) until it does not fail busy, reopening the connections between attempts. */

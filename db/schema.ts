@@ -71,6 +71,11 @@ export const heartbeats = sqliteTable(
  * The compact heartbeat rollup uptime is computed from: per node and hour, a bitmap of the minutes
  * (bit m, 0..59) in which mesh accepted a heartbeat from it. One upsert per heartbeat batch keeps it;
  * raw heartbeat rows need not outlive the dashboard's short history.
+ *
+ * At a million nodes this is what the database grows by (24 rows per node and day, kept for
+ * MESH_UPTIME_RETENTION_MS), so each row is stored once: migration 0012 makes the table WITHOUT
+ * ROWID (which drizzle cannot declare), the row its own primary-key entry, and there is no index on
+ * hour: pruning seeks each node's oldest hours through the primary key (services/uptime-rollup.ts).
  */
 export const nodeUptimeHours = sqliteTable(
   'node_uptime_hours',
@@ -82,7 +87,7 @@ export const nodeUptimeHours = sqliteTable(
     hour: integer('hour').notNull(),
     minutes: integer('minutes').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.nodeId, table.hour] }), index('node_uptime_hours_hour_idx').on(table.hour)],
+  (table) => [primaryKey({ columns: [table.nodeId, table.hour] })],
 );
 
 /** The same bitmap for mesh itself: the minutes in which it ran, so that its own downtime is nobody's missed heartbeat. */

@@ -30,6 +30,8 @@ export interface DbSize {
   usedBytes: number;
   fileBytes: number;
   rows: Record<string, number>;
+  /** Bytes of pages per table of DAY_TABLES, its indexes included (SQLite's dbstat): what the growth is made of. */
+  bytes?: Record<string, number>;
 }
 
 export interface DayFigures {
@@ -57,7 +59,12 @@ export async function dbSize(dbPath: string): Promise<DbSize> {
     const used = (await one('PRAGMA page_count')) - (await one('PRAGMA freelist_count'));
     const rows: Record<string, number> = {};
     for (const table of DAY_TABLES) rows[table] = await one(`SELECT count(*) FROM ${table}`);
-    return { usedBytes: used * pageSize, fileBytes: statSync(dbPath).size, rows };
+    const bytes: Record<string, number> = {};
+    for (const table of DAY_TABLES)
+      bytes[table] = await one(
+        `SELECT coalesce(sum(d.pgsize), 0) FROM dbstat AS d JOIN sqlite_master AS m ON m.name = d.name WHERE m.tbl_name = '${table}'`,
+      );
+    return { usedBytes: used * pageSize, fileBytes: statSync(dbPath).size, rows, bytes };
   } finally {
     client.close();
   }

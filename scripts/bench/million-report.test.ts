@@ -3,6 +3,7 @@ import type { LoadResult } from './jobs.js';
 import type { Measured } from './measure.js';
 import {
   cpuSplit,
+  growthByTable,
   growthPerDay,
   keptMillionHistory,
   MILLION_END,
@@ -154,6 +155,23 @@ describe('extrapolations', () => {
   it('scales the sample day linearly', () => {
     const { day } = figures();
     expect(growthPerDay(day, 1_000_000)).toBe(50_000_000_000);
+  });
+
+  it('names what the growth is made of, by table, when the pages per table were measured', () => {
+    const { day } = figures();
+    expect(growthByTable(day)).toEqual([]);
+    const measuredDay = {
+      ...day,
+      before: { ...day.before, bytes: { heartbeats: 1_000_000, node_uptime_hours: 100_000, nodes: 900_000 } },
+      after: { ...day.after, bytes: { heartbeats: 21_000_000, node_uptime_hours: 80_100_000, nodes: 900_000 } },
+    };
+    expect(growthByTable(measuredDay)).toEqual([
+      { table: 'node_uptime_hours', perNode: 40_000 },
+      { table: 'heartbeats', perNode: 10_000 },
+    ]);
+    const { notes } = millionReport(figures({ day: measuredDay }), machine);
+    const growth = notes.find((note) => note.startsWith('**history growth'));
+    expect(growth).toContain('by table and its indexes: node_uptime_hours 39.1 kB, heartbeats 9.8 kB');
   });
 });
 

@@ -1,6 +1,6 @@
-import { lt, sql, type SQL } from 'drizzle-orm';
+import { and, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/database.js';
-import { meshUptimeHours, nodeUptimeHours } from '../../db/schema.js';
+import { meshUptimeHours, nodes, nodeUptimeHours } from '../../db/schema.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -40,10 +40,22 @@ export async function recordMeshUp(tx: Tx, now: number): Promise<void> {
     .onConflictDoUpdate({ target: meshUptimeHours.hour, set: { minutes: sql`${meshUptimeHours.minutes} | excluded.minutes` } });
 }
 
-/** Deletes the rollup's hours that ended before `before`: the node's and mesh's alike. */
+/**
+ * Deletes the rollup's hours that ended before `before`: the node's and mesh's alike.
+ *
+ * node_uptime_hours has no index on hour (each row is stored once, keyed by node and hour), so its
+ * old hours are found node by node through the primary key, a short seek each, which at a million
+ * nodes is worth doing only when there is something to delete. Mesh's own hours tell when: a pass
+ * writes its hour every time it runs, so one of them leaves the retention whenever an hour mesh ran
+ * in does, and a node's hours are only written while mesh runs. A node hour with no mesh hour beside
+ * it (mesh up for less than one pass in that hour) goes with the next mesh hour that leaves.
+ */
 export async function pruneUptimeRollup(tx: Tx, before: number): Promise<number> {
   const hour = Math.floor(before / HOUR_MS);
-  const nodesDeleted = await tx.delete(nodeUptimeHours).where(lt(nodeUptimeHours.hour, hour));
-  await tx.delete(meshUptimeHours).where(lt(meshUptimeHours.hour, hour));
+  const meshHoursDeleted = await tx.delete(meshUptimeHours).where(lt(meshUptimeHours.hour, hour));
+  if (meshHoursDeleted.rowsAffected === 0) return 0;
+  const nodesDeleted = await tx
+    .delete(nodeUptimeHours)
+    .where(and(inArray(nodeUptimeHours.nodeId, tx.select({ id: nodes.id }).from(nodes)), lt(nodeUptimeHours.hour, hour)));
   return nodesDeleted.rowsAffected;
 }

@@ -1,0 +1,1 @@
+DROP INDEX `node_uptime_hours_hour_idx`;

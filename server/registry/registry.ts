@@ -11,7 +11,7 @@ import type {
   StatusCounts,
   Topology,
 } from '../../shared/responses.js';
-import { regionConcentration, regionCounts } from './region-concentration.js';
+import { regionConcentration, regionCounts, RegionTally } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
 
@@ -59,6 +59,8 @@ function firstAfter(nodes: readonly NodeView[], after: string): number {
  */
 export class Registry {
   readonly #nodes = new Map<string, NodeView>();
+  /** The nodes' statuses by region, kept with #nodes: statuses and regions change only by an event. */
+  readonly #regions = new RegionTally();
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
   #uptime = new Map<string, UptimeFigures>();
@@ -90,7 +92,11 @@ export class Registry {
   replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[], revision: number): void {
     this.#revision = revision;
     this.#nodes.clear();
-    for (const node of nodeViews) this.#nodes.set(node.id, this.#overlay(node));
+    this.#regions.clear();
+    for (const node of nodeViews) {
+      this.#nodes.set(node.id, this.#overlay(node));
+      this.#regions.add(node);
+    }
     this.#health.retain(this.#nodes);
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
@@ -108,8 +114,12 @@ export class Registry {
       return;
     }
     if (event.nodeId === null) return;
-    if (event.node) this.#nodes.set(event.nodeId, this.#overlay(event.node));
-    else {
+    const before = this.#nodes.get(event.nodeId);
+    if (before) this.#regions.remove(before);
+    if (event.node) {
+      this.#nodes.set(event.nodeId, this.#overlay(event.node));
+      this.#regions.add(event.node);
+    } else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
     }
@@ -255,7 +265,7 @@ export class Registry {
   regionConcentration(): RegionConcentration {
     this.#refreshTouched();
     // Statuses never wait for the heartbeat refresh, so the last topology (or a fresh count) is exact.
-    return this.#topology?.regionConcentration ?? regionConcentration(regionCounts(this.#nodes.values()));
+    return this.#topology?.regionConcentration ?? regionConcentration(this.#regions.counts());
   }
 
   /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */

@@ -75,7 +75,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
     mesh.hub,
     mesh.leader.fenced(async (tx, record) => {
       const now = mesh.clock.now();
-      const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
+      const suspects = await mesh.registry.silentSinceInTurns(now - mesh.config.offlineAfterMs);
       const result = await sweep(
         tx,
         record,

@@ -90,6 +90,7 @@ export async function markSilentNodesOffline(
       publicKey: node.public_key,
       node,
     }));
+    await nextTurn();
     await appendEvents(tx, record, offline, now);
   }
   return { wentOffline: chosen, decision };

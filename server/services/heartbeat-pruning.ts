@@ -7,9 +7,9 @@ import { heartbeats } from '../../db/schema.js';
  * 250,000 rows fall out of the window between two sweeps: deleting them in one statement would hold
  * the write lock (and, with a synchronous driver, the event loop) for the whole range, so they go a
  * batch per transaction, heartbeats committing in between. Each row costs about 10 µs and one page
- * of the per-node index rewritten: a batch this size stays well under 50 ms, commit included.
+ * of the per-node index rewritten: a batch this size stays well under 50 ms, commit and checkpoint each included.
  */
-export const HEARTBEAT_PRUNE_BATCH = 2_000;
+export const HEARTBEAT_PRUNE_BATCH = 1_000;
 
 /**
  * The newest heartbeat row older than `before`. Rows are written at the server's time in commit

@@ -7,7 +7,8 @@ import { heartbeats } from '../../db/schema.js';
  * 250,000 rows fall out of the window between two sweeps: deleting them in one statement would hold
  * the write lock (and, with a synchronous driver, the event loop) for the whole range, so they go a
  * batch per transaction, heartbeats committing in between. Each row costs about 10 µs and one page
- * of the per-node index rewritten: a batch this size stays well under 50 ms, commit and checkpoint each included.
+ * of the per-node index rewritten: a batch this size, and the checkpoint after it, each stay well
+ * under 50 ms.
  */
 export const HEARTBEAT_PRUNE_BATCH = 1_000;
 

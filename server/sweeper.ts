@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
@@ -18,13 +19,11 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const result = await sweepInTransaction(mesh);
+    const result = await sweepPass(mesh);
     if (result.heartbeatsLeftThrough !== null) {
       result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
       result.heartbeatsLeftThrough = null;
     }
-    if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
-    if (result.regionChange) mesh.regionWatch.settle(result.regionChange);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -34,15 +33,35 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
 }
 
 /**
- * Deletes the heartbeat rows up to id `edge` a batch per write transaction, letting the requests
- * queued meanwhile (heartbeats, above all) run between two batches.
+ * The pass proper, without the history pruning that follows it in sweepOnce: its decisions in one
+ * fenced transaction, committed, published and settled. The rows past retention it found are left
+ * in `heartbeatsLeftThrough` (sweepOnce deletes them with pruneHeartbeatsInBatches).
+ */
+export async function sweepPass(mesh: MeshContext): Promise<PassResult> {
+  const result = await sweepInTransaction(mesh);
+  if (result.decision) mesh.preservation.settle(result.decision, result.now, result.wentOffline.length);
+  if (result.regionChange) mesh.regionWatch.settle(result.regionChange);
+  return result;
+}
+
+/**
+ * Deletes the heartbeat rows up to id `edge` a batch per write transaction, each fenced like the
+ * pass, letting the requests queued meanwhile (heartbeats, above all) run between two batches.
+ *
+ * The rows of a batch are spread over the whole per-node history index, so a batch rewrites about
+ * one page per row; the WAL is checkpointed after each batch, so that no checkpoint copies seconds
+ * of pruning in one go (the local driver runs it on the main thread, as it runs the batch).
  */
 export async function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, batch?: number): Promise<number> {
   let deleted = 0;
   for (;;) {
-    await new Promise((resolve) => setImmediate(resolve));
-    const step = await mesh.database.write((tx) => pruneHeartbeatBatch(tx, edge, batch));
+    await nextTurn();
+    const step = await mesh.database.write(mesh.leader.fenced((tx) => pruneHeartbeatBatch(tx, edge, batch)));
     deleted += step.deleted;
+    if (mesh.database.checkpoints) {
+      await nextTurn();
+      await mesh.database.checkpoints.runOnce();
+    }
     if (!step.more) return deleted;
   }
 }
@@ -56,7 +75,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
     mesh.hub,
     mesh.leader.fenced(async (tx, record) => {
       const now = mesh.clock.now();
-      const suspects = mesh.registry.silentSince(now - mesh.config.offlineAfterMs);
+      const suspects = await mesh.registry.silentSinceInTurns(now - mesh.config.offlineAfterMs);
       const result = await sweep(
         tx,
         record,
@@ -76,6 +95,7 @@ function sweepInTransaction(mesh: MeshContext): Promise<PassResult> {
         suspects,
         mesh.preservation,
       );
+      await nextTurn();
       if (result.expired.length > 0 && (await notePendingFreed(tx, record, mesh.config.maxPending, now)))
         mesh.pendingFullNotes.freed();
       // Judged from the snapshot as of the last commit: a node this pass marks offline counts from the next pass on.

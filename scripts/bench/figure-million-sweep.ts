@@ -1,7 +1,8 @@
 /**
  * One health-sweeper pass at a million nodes and the longest event-loop stall while it runs,
  * beside bare SQL scans of the same rows. The pass is scale.ts's: sweepOnce on a mesh made by
- * createMesh in this process, so the stall is measured in the process that runs the pass.
+ * createMesh in this process, timed in its two halves (the pass's decisions; the history pruning
+ * after it), so the stall is measured in the process that runs them.
  */
 import { createClient } from '@libsql/client';
 import { measureSweep, inProcessConfig, type SweepFigure } from './scale.js';

@@ -81,6 +81,8 @@ function figures(overrides: Partial<MillionFigures> = {}): MillionFigures {
     delta: { unavailable: 'paging: mesh answered 400 to GET /nodes?status=active&limit=1' },
     sweep: {
       ms: 900,
+      passMs: 400,
+      pruneMs: 500,
       longestStallMs: 880,
       wentOffline: 10,
       heartbeatsDeleted: 250_000,

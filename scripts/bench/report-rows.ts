@@ -16,6 +16,7 @@ import {
   HEARTBEAT_NODES,
   PRESIGNED,
   SCALE_NODES,
+  SWEEP_SETTLE_MS,
   TARGETS,
   WARMUP_MS,
 } from './settings.js';
@@ -209,17 +210,17 @@ export function report(all: BenchFigures, machine: MachineInfo): { rows: Row[]; 
     met: scale.startupMs <= TARGETS.startupMs,
   });
   rows.push({
-    figure: `${scaleSize} nodes: one sweeper pass (${formatCount(scale.sweep.wentOffline)} → offline, ${formatCount(scale.sweep.heartbeatsDeleted)} heartbeats pruned)`,
-    measured: formatMs(scale.sweep.ms),
+    figure: `${scaleSize} nodes: one sweeper pass (${formatCount(scale.sweep.wentOffline)} → offline), then ${formatCount(scale.sweep.heartbeatsDeleted)} heartbeats pruned after it`,
+    measured: `${formatMs(scale.sweep.passMs)} + ${formatMs(scale.sweep.pruneMs)} pruning (longest stall ${formatMs(scale.sweep.longestStallMs)})`,
     limit: null,
     ratio: null,
-    target: `≤ ${formatMs(TARGETS.sweepMs)}`,
-    met: scale.sweep.ms <= TARGETS.sweepMs,
+    target: `pass ≤ ${formatMs(TARGETS.sweepMs)}`,
+    met: scale.sweep.passMs <= TARGETS.sweepMs,
   });
   notes.push(
     `scale: ${scaleSize} nodes (2 services each) and ${formatCount(SCALE_NODES * 1.25)} heartbeat rows seeded directly in ${formatMs(scale.seedMs)}; ` +
       `the first GET /nodes?status=active took ${formatMs(scale.discoveryMs)} for ${formatBytes(scale.discoveryBytes)}; peak resident memory (VmHWM) ${formatBytes(scale.peakRss)}. ` +
-      `The sweeper pass runs sweepOnce in the benchmark process on a mesh made by createMesh over the seeded file, its clock one offline threshold after the mesh's start; ` +
+      `The sweeper pass runs sweepOnce in the benchmark process on a mesh made by createMesh over the seeded file, its clock one offline threshold after the mesh's start, timed in its two halves (the pass's decisions, then the history it found past retention pruned a batch per transaction), ${formatMs(SWEEP_SETTLE_MS)} after the mesh started (a running server's first pass comes a sweep interval after its start); ` +
       `the seeded history holds the rows one 30 s pass finds past retention at steady state (100,000 × 30 s / 120 s), not the whole 24 h of heartbeats.`,
   );
   notes.push(

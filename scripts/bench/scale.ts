@@ -1,19 +1,26 @@
 /**
  * One health-sweeper pass timed in the benchmark's own process: a mesh created with createMesh
  * over the seeded file, its clock moved past the offline threshold, then sweepOnce, the function
- * the running server calls every MESH_SWEEP_INTERVAL_MS. No endpoint is added for it. The pass
- * runs in this process, so monitorEventLoopDelay sees how long it holds the thread: any timer due
- * while the pass runs fires late by the stall.
+ * the running server calls every MESH_SWEEP_INTERVAL_MS, in its two halves, each timed: the pass
+ * proper (sweepPass: the decisions, one transaction) and the history pruning after it
+ * (pruneHeartbeatsInBatches). No endpoint is added for it. Both run in this process, so
+ * monitorEventLoopDelay sees how long they hold the thread: any timer due meanwhile fires late by the stall.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig, type MeshConfig } from '../../server/config.js';
-import { sweepOnce } from '../../server/sweeper.js';
+import { pruneHeartbeatsInBatches, sweepPass } from '../../server/sweeper.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
-import { NETWORK } from './settings.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NETWORK, SWEEP_SETTLE_MS } from './settings.js';
 
 export interface SweepFigure {
+  /** The whole of sweepOnce: the pass and the pruning after it. */
   ms: number;
+  /** The pass proper, its decisions committed and published (sweepPass). */
+  passMs: number;
+  /** The heartbeat rows past retention deleted after it, a batch per transaction. */
+  pruneMs: number;
   /** The longest the event loop was held while the pass ran, in ms. */
   longestStallMs: number;
   wentOffline: number;
@@ -36,16 +43,23 @@ export async function measureSweep(dbPath: string, now: number): Promise<SweepFi
   const mesh = await createMesh(config, { clock: { now: () => time }, logger: silentLogger });
   try {
     time = now;
+    await sleep(SWEEP_SETTLE_MS);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();
-    const result = await sweepOnce(mesh);
+    // sweepOnce, timed half by half.
+    const result = await sweepPass(mesh);
+    const passMs = performance.now() - started;
+    if (result.heartbeatsLeftThrough !== null)
+      result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
     const ms = performance.now() - started;
     // Let the monitor's timer fire once after the pass, so a stall at its very end is counted.
     await new Promise((resolve) => setTimeout(resolve, 20));
     delay.disable();
     return {
       ms,
+      passMs,
+      pruneMs: ms - passMs,
       longestStallMs: delay.max / 1e6,
       wentOffline: result.wentOffline.length,
       heartbeatsDeleted: result.heartbeatsDeleted,

@@ -45,6 +45,12 @@ export const TARGETS = {
   sweepMs: 50,
 };
 
+/**
+ * How long the timed sweeper pass waits after createMesh returned: a running server's first pass
+ * comes a sweep interval after its start, so the pass must not meet start-up's garbage collection.
+ */
+export const SWEEP_SETTLE_MS = 3_000;
+
 export const benchStarted = performance.now();
 
 export function progress(message: string): void {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
+import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { openDatabase, type MeshDatabase } from '../../db/database.js';
-import { sweepOnce } from '../sweeper.js';
+import { lastHeartbeatIdBefore } from '../services/heartbeat-pruning.js';
+import { pruneHeartbeatsInBatches, sweepOnce } from '../sweeper.js';
 import { silentLogger } from '../log.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
@@ -179,6 +180,34 @@ describe('a mesh and the leader lease', () => {
       (event) => event.type === 'node.offline',
     );
     expect(offline.map((event) => event.nodeId)).toEqual(['n1']);
+  });
+
+  it('a former leader paused past its lease deletes no heartbeat history: each pruning batch is fenced, the new leader prunes', async () => {
+    const url = sharedFile();
+    const clock = new TestClock();
+    const config = { dbUrl: url, heartbeatRetentionMs: 60_000 };
+    const a = await createTestMesh({ clock, config });
+    meshes.push(a);
+    const b = await createTestMesh({ clock, config });
+    meshes.push(b);
+    const node = newSigner(clock);
+    const options = { network: a.network };
+    await a.api.node.register(signedRegister(node, { nodeId: 'n1', tailscaleHostname: 'n1.ts.net' }, options));
+    await a.api.sovereign.approve(
+      signedNodeDecision(a.sovereign, 'approve', { nodeId: 'n1', nodePublicKey: node.publicKey }, options),
+    );
+    for (let beat = 0; beat < 3; beat++) await a.api.health.heartbeat(signedHeartbeat(node, { nodeId: 'n1' }, options));
+    // Past the history's retention, and past a's lease.
+    clock.advance(60_001);
+    expect(await b.mesh.leader.tryTakeOver()).toBe(true);
+    const edge = await b.mesh.database.write((tx) => lastHeartbeatIdBefore(tx, clock.now() - 60_000));
+    expect(edge).not.toBeNull();
+    const rows = async () => (await a.mesh.database.client.execute('SELECT count(*) AS n FROM heartbeats')).rows[0]?.n;
+
+    await expect(pruneHeartbeatsInBatches(a.mesh, edge as number, 2)).rejects.toBeInstanceOf(FencedWriteError);
+    expect(await rows()).toBe(3);
+    expect(await pruneHeartbeatsInBatches(b.mesh, edge as number, 2)).toBe(3);
+    expect(await rows()).toBe(0);
   });
 
   it('a leader stopped gracefully gives the lease up: another process leads at its next look, long before the lease would run out', async () => {

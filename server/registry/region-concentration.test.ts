@@ -3,7 +3,7 @@ import { signedNodeDecision, signedRegister } from '../../client/signed-requests
 import { sweepOnce } from '../sweeper.js';
 import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
-import { NO_REGION, regionConcentration, regionCounts } from './region-concentration.js';
+import { NO_REGION, regionConcentration, regionCounts, RegionTally } from './region-concentration.js';
 
 let t: TestMesh | undefined;
 afterEach(() => {
@@ -27,6 +27,32 @@ const changes = async (mesh: TestMesh) =>
 const scrape = async (mesh: TestMesh) => new Scrape(await mesh.mesh.metrics.registry.metrics());
 
 describe('region concentration', () => {
+  it('kept node by node, judges as counting every node again does', () => {
+    type Node = { region: string | null; status: 'pending' | 'active' | 'offline' | 'denied' };
+    const nodes = new Map<string, Node>();
+    const tally = new RegionTally();
+    const put = (id: string, node: Node | null) => {
+      const before = nodes.get(id);
+      if (before) tally.remove(before);
+      if (node) {
+        nodes.set(id, node);
+        tally.add(node);
+      } else nodes.delete(id);
+    };
+    for (let i = 0; i < 12; i++) put(`n${i}`, { region: i < 5 ? 'eu' : i < 9 ? 'us' : null, status: 'active' });
+    expect(regionConcentration(tally.counts())).toEqual(regionConcentration(regionCounts(nodes.values())));
+    expect(regionConcentration(tally.counts()).region).toBe('eu');
+    // Offline, moved to another region, removed: eu loses its lead and then every node.
+    put('n0', { region: 'eu', status: 'offline' });
+    put('n1', { region: 'us', status: 'active' });
+    put('n2', null);
+    expect(regionConcentration(tally.counts())).toEqual(regionConcentration(regionCounts(nodes.values())));
+    expect(regionConcentration(tally.counts()).region).toBe('us');
+    for (const id of ['n0', 'n3', 'n4']) put(id, null);
+    expect(regionConcentration(tally.counts())).toEqual(regionConcentration(regionCounts(nodes.values())));
+    expect(tally.counts().eu).toEqual({ pending: 0, active: 0, offline: 0, denied: 0 });
+  });
+
   it('judges nothing below four active nodes, and more than a third from there on', () => {
     const nodes = (regions: Array<string | null>) => regions.map((region) => ({ region, status: 'active' as const }));
     expect(regionConcentration(regionCounts(nodes(['a', 'a', 'b']))).concentrated).toBe(false);

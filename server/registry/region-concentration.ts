@@ -27,6 +27,37 @@ export function regionCounts(nodes: Iterable<Pick<NodeView, 'region' | 'status'>
 }
 
 /**
+ * regionCounts kept up to date node by node, so that the sweeper's concentration check, every pass,
+ * does not count a million nodes again. A region whose nodes all left keeps its (zero) counts: no
+ * concentration figure changes for it.
+ */
+export class RegionTally {
+  readonly #regions = new Map<string, StatusCounts>();
+
+  add(node: Pick<NodeView, 'region' | 'status'>, by: 1 | -1 = 1): void {
+    const key = node.region ?? NO_REGION;
+    let counts = this.#regions.get(key);
+    if (!counts) {
+      counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as StatusCounts;
+      this.#regions.set(key, counts);
+    }
+    counts[node.status] += by;
+  }
+
+  remove(node: Pick<NodeView, 'region' | 'status'>): void {
+    this.add(node, -1);
+  }
+
+  clear(): void {
+    this.#regions.clear();
+  }
+
+  counts(): Record<string, StatusCounts> {
+    return Object.fromEntries(this.#regions);
+  }
+}
+
+/**
  * Whether one region holds more than CONCENTRATION_SHARE of the active nodes. Nodes without a region
  * count among the active nodes but never as a region: their location is unknown, not shared.
  */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MeshEvent } from '../../shared/events.js';
 import { NODE_STATUSES, type NodeStatus } from '../../shared/fields.js';
 import { selectsNode } from '../../shared/node-filter.js';
@@ -11,7 +12,7 @@ import type {
   StatusCounts,
   Topology,
 } from '../../shared/responses.js';
-import { regionConcentration, regionCounts } from './region-concentration.js';
+import { regionConcentration, regionCounts, RegionTally } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
 
@@ -35,6 +36,8 @@ interface TopologyBody {
 export const HEARTBEAT_REFRESH_MS = 1_000;
 const MAX_CACHED_LISTS = 256;
 
+const isSilentSince = (node: NodeView, cutoff: number) =>
+  node.status === 'active' && Math.max(node.last_heartbeat ?? 0, node.approved_at ?? 0) < cutoff;
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const isVisible = (node: NodeView) => node.status === 'active' || node.status === 'offline';
 
@@ -59,6 +62,8 @@ function firstAfter(nodes: readonly NodeView[], after: string): number {
  */
 export class Registry {
   readonly #nodes = new Map<string, NodeView>();
+  /** The nodes' statuses by region, kept with #nodes: statuses and regions change only by an event. */
+  readonly #regions = new RegionTally();
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
   #uptime = new Map<string, UptimeFigures>();
@@ -90,7 +95,11 @@ export class Registry {
   replaceAll(nodeViews: readonly NodeView[], sovereignViews: readonly SovereignView[], revision: number): void {
     this.#revision = revision;
     this.#nodes.clear();
-    for (const node of nodeViews) this.#nodes.set(node.id, this.#overlay(node));
+    this.#regions.clear();
+    for (const node of nodeViews) {
+      this.#nodes.set(node.id, this.#overlay(node));
+      this.#regions.add(node);
+    }
     this.#health.retain(this.#nodes);
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
@@ -108,8 +117,12 @@ export class Registry {
       return;
     }
     if (event.nodeId === null) return;
-    if (event.node) this.#nodes.set(event.nodeId, this.#overlay(event.node));
-    else {
+    const before = this.#nodes.get(event.nodeId);
+    if (before) this.#regions.remove(before);
+    if (event.node) {
+      this.#nodes.set(event.nodeId, this.#overlay(event.node));
+      this.#regions.add(event.node);
+    } else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
     }
@@ -171,8 +184,21 @@ export class Registry {
   /** Active nodes whose last sign of life (heartbeat or approval) is older than `cutoff`. */
   silentSince(cutoff: number): string[] {
     const silent: string[] = [];
+    for (const node of this.#nodes.values()) if (isSilentSince(node, cutoff)) silent.push(node.id);
+    return silent;
+  }
+
+  /**
+   * silentSince, letting the event loop turn after every `every` nodes: at a million nodes one scan
+   * holds the thread for tens of milliseconds. A node added or removed meanwhile may be missed or
+   * named: the caller checks every suspect's silence in the database anyway.
+   */
+  async silentSinceInTurns(cutoff: number, every = 100_000): Promise<string[]> {
+    const silent: string[] = [];
+    let seen = 0;
     for (const node of this.#nodes.values()) {
-      if (node.status === 'active' && Math.max(node.last_heartbeat ?? 0, node.approved_at ?? 0) < cutoff) silent.push(node.id);
+      if (isSilentSince(node, cutoff)) silent.push(node.id);
+      if (++seen % every === 0) await nextTurn();
     }
     return silent;
   }
@@ -255,7 +281,7 @@ export class Registry {
   regionConcentration(): RegionConcentration {
     this.#refreshTouched();
     // Statuses never wait for the heartbeat refresh, so the last topology (or a fresh count) is exact.
-    return this.#topology?.regionConcentration ?? regionConcentration(regionCounts(this.#nodes.values()));
+    return this.#topology?.regionConcentration ?? regionConcentration(this.#regions.counts());
   }
 
   /** Something outside the snapshot that answers carry changed (the sweeper's self-preservation state). */

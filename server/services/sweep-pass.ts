@@ -1,9 +1,10 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Tx } from '../../db/database.js';
 import { pruneEvents } from '../events/log.js';
 import type { WriteRecord } from '../events/write-record.js';
 import type { OfflineDecision } from '../self-preservation.js';
 import { denyLongSilentNodes } from './auto-deny.js';
-import { lastHeartbeatIdBefore, pruneHeartbeatBatch } from './heartbeat-pruning.js';
+import { lastHeartbeatIdBefore } from './heartbeat-pruning.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 import { expirePending } from './pending-expiry.js';
 import { sweepDecisions, type QuorumRule } from './quorum.js';
@@ -36,8 +37,12 @@ export interface SweepResult {
   denied: string[];
   /** What the self-preservation gate decided, to be settled once the pass committed; null in the grace. */
   decision: OfflineDecision | null;
+  /** Always 0 from the pass itself: the caller adds what it deletes from heartbeatsLeftThrough. */
   heartbeatsDeleted: number;
-  /** Heartbeat rows up to this id are still to be deleted, a batch per transaction after the pass; null: none. */
+  /**
+   * Heartbeat rows up to this id are past their retention, to be deleted a batch per transaction
+   * after the pass (never in it: at scale they are a quarter of a million rows); null: none.
+   */
   heartbeatsLeftThrough: number | null;
   eventsPruned: number;
   uptimeHoursPruned: number;
@@ -47,13 +52,17 @@ export interface SweepResult {
  * One pass of the health sweeper: active nodes silent for the offline threshold become offline,
  * with one node.offline event each, as many as self-preservation (`gate`) allows; offline nodes
  * silent for MESH_AUTO_DENY_AFTER_MISSED heartbeat intervals become denied, but never while mesh
- * preserves itself or drains (nor in a pass that changes either); heartbeat rows and events past
- * their retention are deleted; the minute is recorded as one mesh ran in, and the uptime rollup's
+ * preserves itself or drains (nor in a pass that changes either); events past their retention are
+ * deleted, and the heartbeat rows past theirs found (the caller deletes them in batches); the minute is recorded as one mesh ran in, and the uptime rollup's
  * hours past their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
  * full threshold to send its first heartbeat.
  *
  * `suspects` are the nodes the discovery snapshot believes silent: finding them in memory spares a
  * scan of every active row; their silence is checked again in SQL.
+ *
+ * The local driver runs each statement synchronously, so the pass lets the event loop turn between
+ * its steps (and its steps between their chunks): requests are parsed and reads answered meanwhile,
+ * while writes wait in the write queue behind the pass's transaction as they always did.
  */
 export async function sweep(
   tx: Tx,
@@ -69,6 +78,7 @@ export async function sweep(
   if (now - settings.listeningSince >= settings.offlineAfterMs) {
     ({ wentOffline, decision } = await markSilentNodesOffline(tx, record, now, now - settings.offlineAfterMs, suspects, gate));
     if (decision.change === null && decision.next.kind === 'normal') {
+      await nextTurn();
       denied = await denyLongSilentNodes(tx, record, now, {
         missedIntervals: settings.autoDenyAfterMissed,
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
@@ -76,21 +86,24 @@ export async function sweep(
       });
     }
   }
+  await nextTurn();
   const expired = await expirePending(tx, record, now, now - settings.pendingTtlMs);
+  await nextTurn();
   await sweepDecisions(tx, record, settings.quorum, now);
+  await nextTurn();
   const edge = await lastHeartbeatIdBefore(tx, now - settings.heartbeatRetentionMs);
-  const heartbeatsPruned = edge === null ? { deleted: 0, more: false } : await pruneHeartbeatBatch(tx, edge);
   const eventsPruned = await pruneEvents(tx, now - settings.eventRetentionMs, settings.keepEventsAfter);
   // Each pass is mesh's proof that it ran this minute: nodes are not blamed for minutes it did not.
   await recordMeshUp(tx, now);
+  await nextTurn();
   const uptimeHoursPruned = await pruneUptimeRollup(tx, now - settings.uptimeRetentionMs);
   return {
     wentOffline,
     expired,
     denied,
     decision,
-    heartbeatsDeleted: heartbeatsPruned.deleted,
-    heartbeatsLeftThrough: heartbeatsPruned.more ? edge : null,
+    heartbeatsDeleted: 0,
+    heartbeatsLeftThrough: edge,
     eventsPruned,
     uptimeHoursPruned,
   };

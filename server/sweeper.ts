@@ -3,6 +3,7 @@ import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
+import { pruneNodeUptimeHours } from './services/uptime-rollup.js';
 import { quorumRule } from './services/quorum.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
@@ -23,6 +24,10 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
     if (result.heartbeatsLeftThrough !== null) {
       result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
       result.heartbeatsLeftThrough = null;
+    }
+    if (result.uptimeHoursLeftBefore !== null) {
+      await pruneUptimeHoursInBatches(mesh, result.uptimeHoursLeftBefore);
+      result.uptimeHoursLeftBefore = null;
     }
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
@@ -64,6 +69,30 @@ export async function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, 
     }
     if (!step.more) return deleted;
   }
+}
+
+/**
+ * Deletes nodes' uptime hours before `beforeHour` a batch of nodes per write transaction, each fenced
+ * like the pass, with a turn of the event loop and a checkpoint between two batches: once an hour, at
+ * a million nodes, a million rows leave the retention.
+ */
+export async function pruneUptimeHoursInBatches(mesh: MeshContext, beforeHour: number, batch?: number): Promise<number> {
+  let deleted = 0;
+  let after: string | null = null;
+  do {
+    await nextTurn();
+    const from: string | null = after;
+    const step: { deleted: number; last: string | null } = await mesh.database.write(
+      mesh.leader.fenced((tx) => pruneNodeUptimeHours(tx, beforeHour, from, batch)),
+    );
+    deleted += step.deleted;
+    after = step.last;
+    if (mesh.database.checkpoints && step.deleted > 0) {
+      await nextTurn();
+      await mesh.database.checkpoints.runOnce();
+    }
+  } while (after !== null);
+  return deleted;
 }
 
 type PassResult = SweepResult & { now: number; regionChange: RegionConcentrationChange | null };

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { openDatabase, type MeshDatabase } from '../../db/database.js';
 import { lastHeartbeatIdBefore } from '../services/heartbeat-pruning.js';
-import { pruneHeartbeatsInBatches, sweepOnce } from '../sweeper.js';
+import { pruneHeartbeatsInBatches, pruneUptimeHoursInBatches, sweepOnce } from '../sweeper.js';
+import { HOUR_MS } from '../services/uptime-rollup.js';
 import { silentLogger } from '../log.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
@@ -182,7 +183,7 @@ describe('a mesh and the leader lease', () => {
     expect(offline.map((event) => event.nodeId)).toEqual(['n1']);
   });
 
-  it('a former leader paused past its lease deletes no heartbeat history: each pruning batch is fenced, the new leader prunes', async () => {
+  it('a former leader paused past its lease deletes no heartbeat history or uptime hours: each pruning batch is fenced, the new leader prunes', async () => {
     const url = sharedFile();
     const clock = new TestClock();
     const config = { dbUrl: url, heartbeatRetentionMs: 60_000 };
@@ -208,6 +209,15 @@ describe('a mesh and the leader lease', () => {
     expect(await rows()).toBe(3);
     expect(await pruneHeartbeatsInBatches(b.mesh, edge as number, 2)).toBe(3);
     expect(await rows()).toBe(0);
+
+    // The uptime hours a pass finds past their retention go the same way.
+    const hours = async () => (await a.mesh.database.client.execute('SELECT count(*) AS n FROM node_uptime_hours')).rows[0]?.n;
+    expect(await hours()).toBe(1);
+    const nextHour = Math.floor(clock.now() / HOUR_MS) + 1;
+    await expect(pruneUptimeHoursInBatches(a.mesh, nextHour, 1)).rejects.toBeInstanceOf(FencedWriteError);
+    expect(await hours()).toBe(1);
+    expect(await pruneUptimeHoursInBatches(b.mesh, nextHour, 1)).toBe(1);
+    expect(await hours()).toBe(0);
   });
 
   it('a leader stopped gracefully gives the lease up: another process leads at its next look, long before the lease would run out', async () => {

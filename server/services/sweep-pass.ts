@@ -8,7 +8,7 @@ import { lastHeartbeatIdBefore } from './heartbeat-pruning.js';
 import { markSilentNodesOffline, type OfflineGate } from './offline-marks.js';
 import { expirePending } from './pending-expiry.js';
 import { sweepDecisions, type QuorumRule } from './quorum.js';
-import { pruneUptimeRollup, recordMeshUp } from './uptime-rollup.js';
+import { pruneMeshUptimeHours, recordMeshUp } from './uptime-rollup.js';
 
 export interface SweepSettings {
   offlineAfterMs: number;
@@ -45,7 +45,11 @@ export interface SweepResult {
    */
   heartbeatsLeftThrough: number | null;
   eventsPruned: number;
-  uptimeHoursPruned: number;
+  /**
+   * Nodes' uptime hours before this hour are past their retention, to be deleted a batch of nodes
+   * per transaction after the pass, as the heartbeat rows are; null: none are due.
+   */
+  uptimeHoursLeftBefore: number | null;
 }
 
 /**
@@ -53,9 +57,10 @@ export interface SweepResult {
  * with one node.offline event each, as many as self-preservation (`gate`) allows; offline nodes
  * silent for MESH_AUTO_DENY_AFTER_MISSED heartbeat intervals become denied, but never while mesh
  * preserves itself or drains (nor in a pass that changes either); events past their retention are
- * deleted, and the heartbeat rows past theirs found (the caller deletes them in batches); the minute is recorded as one mesh ran in, and the uptime rollup's
- * hours past their retention are deleted. An approval counts as a sign of life, so a node just admitted has a
- * full threshold to send its first heartbeat.
+ * deleted; the minute is recorded as one mesh ran in, and mesh's own uptime hours past their
+ * retention are deleted. The heartbeat rows and nodes' uptime hours past their retention are only
+ * found: the caller deletes them in batches. An approval counts as a sign of life, so a node just
+ * admitted has a full threshold to send its first heartbeat.
  *
  * `suspects` are the nodes the discovery snapshot believes silent: finding them in memory spares a
  * scan of every active row; their silence is checked again in SQL.
@@ -96,7 +101,7 @@ export async function sweep(
   // Each pass is mesh's proof that it ran this minute: nodes are not blamed for minutes it did not.
   await recordMeshUp(tx, now);
   await nextTurn();
-  const uptimeHoursPruned = await pruneUptimeRollup(tx, now - settings.uptimeRetentionMs);
+  const uptimeHoursLeftBefore = await pruneMeshUptimeHours(tx, now - settings.uptimeRetentionMs);
   return {
     wentOffline,
     expired,
@@ -105,6 +110,6 @@ export async function sweep(
     heartbeatsDeleted: 0,
     heartbeatsLeftThrough: edge,
     eventsPruned,
-    uptimeHoursPruned,
+    uptimeHoursLeftBefore,
   };
 }

@@ -9,7 +9,7 @@ import { openDatabase, type MeshDatabase } from '../../db/database.js';
 import * as schema from '../../db/schema.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { readUptimes } from './uptime.js';
-import { HOUR_MS, pruneUptimeRollup } from './uptime-rollup.js';
+import { HOUR_MS, pruneMeshUptimeHours, pruneNodeUptimeHours } from './uptime-rollup.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 /** The first migration of the rollup stored once per row: the database before it is the previous layout. */
@@ -120,7 +120,7 @@ describe('migrating the uptime rollup to a row stored once', () => {
   });
 });
 
-describe('pruneUptimeRollup', () => {
+describe('pruning the uptime rollup', () => {
   const hoursOf = async (database: MeshDatabase) =>
     (await database.client.execute('SELECT node_id, hour FROM node_uptime_hours ORDER BY node_id, hour')).rows.map(
       (row) => `${row.node_id as string}@${Number(row.hour) - NOW_HOUR}`,
@@ -149,7 +149,22 @@ describe('pruneUptimeRollup', () => {
       ['v-b', 12],
     ] as const)
       await client.execute(`INSERT INTO node_uptime_hours (node_id, hour, minutes) VALUES ('${id}', ${NOW_HOUR + hour}, 1)`);
-    const prune = (hour: number) => database.write((tx) => pruneUptimeRollup(tx, (NOW_HOUR + hour) * HOUR_MS));
+    // As the sweeper does: mesh's hours in its pass, then nodes' a batch at a time (here one node each).
+    const prune = async (hour: number) => {
+      const due = await database.write((tx) => pruneMeshUptimeHours(tx, (NOW_HOUR + hour) * HOUR_MS));
+      if (due === null) return 0;
+      let deleted = 0;
+      let after: string | null = null;
+      do {
+        const from: string | null = after;
+        const step: { deleted: number; last: string | null } = await database.write((tx) =>
+          pruneNodeUptimeHours(tx, due, from, 1),
+        );
+        deleted += step.deleted;
+        after = step.last;
+      } while (after !== null);
+      return deleted;
+    };
 
     // No mesh hour before hour 10: nothing is due, and no node's hours are searched.
     expect(await prune(10)).toBe(0);

@@ -1,4 +1,4 @@
-import { and, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/database.js';
 import { meshUptimeHours, nodes, nodeUptimeHours } from '../../db/schema.js';
 
@@ -41,21 +41,56 @@ export async function recordMeshUp(tx: Tx, now: number): Promise<void> {
 }
 
 /**
- * Deletes the rollup's hours that ended before `before`: the node's and mesh's alike.
+ * Deletes mesh's own hours that ended before `before`, and says from which hour nodes' hours are
+ * then due to go (pruneNodeUptimeHours), or null when none of mesh's hours left.
  *
  * node_uptime_hours has no index on hour (each row is stored once, keyed by node and hour), so its
  * old hours are found node by node through the primary key, a short seek each, which at a million
  * nodes is worth doing only when there is something to delete. Mesh's own hours tell when: a pass
  * writes its hour every time it runs, so one of them leaves the retention whenever an hour mesh ran
  * in does, and a node's hours are only written while mesh runs. A node hour with no mesh hour beside
- * it (mesh up for less than one pass in that hour) goes with the next mesh hour that leaves.
+ * it (mesh up for less than one pass in that hour) goes with the next mesh hour that leaves, as do
+ * the hours of a pruning cut short (a crash, or another process taking the lead).
  */
-export async function pruneUptimeRollup(tx: Tx, before: number): Promise<number> {
+export async function pruneMeshUptimeHours(tx: Tx, before: number): Promise<number | null> {
   const hour = Math.floor(before / HOUR_MS);
   const meshHoursDeleted = await tx.delete(meshUptimeHours).where(lt(meshUptimeHours.hour, hour));
-  if (meshHoursDeleted.rowsAffected === 0) return 0;
-  const nodesDeleted = await tx
-    .delete(nodeUptimeHours)
-    .where(and(inArray(nodeUptimeHours.nodeId, tx.select({ id: nodes.id }).from(nodes)), lt(nodeUptimeHours.hour, hour)));
-  return nodesDeleted.rowsAffected;
+  return meshHoursDeleted.rowsAffected === 0 ? null : hour;
+}
+
+/**
+ * Nodes whose old hours one transaction deletes at most: at a million nodes the hour leaving the
+ * retention is a million rows, a seek and a page rewrite each, which in one statement would hold
+ * the write lock (and the event loop, with the synchronous local driver) for seconds.
+ */
+export const UPTIME_PRUNE_NODES = 2_000;
+
+/**
+ * Deletes the hours before `beforeHour` of the next `batch` nodes after node id `after` (from the
+ * first node when null), in id order. `last`: the id to continue after, or null when the last node
+ * was reached.
+ */
+export async function pruneNodeUptimeHours(
+  tx: Tx,
+  beforeHour: number,
+  after: string | null,
+  batch = UPTIME_PRUNE_NODES,
+): Promise<{ deleted: number; last: string | null }> {
+  const page = await tx
+    .select({ id: nodes.id })
+    .from(nodes)
+    .where(after === null ? undefined : gt(nodes.id, after))
+    .orderBy(asc(nodes.id))
+    .limit(batch);
+  if (page.length === 0) return { deleted: 0, last: null };
+  const deleted = await tx.delete(nodeUptimeHours).where(
+    and(
+      inArray(
+        nodeUptimeHours.nodeId,
+        page.map((node) => node.id),
+      ),
+      lt(nodeUptimeHours.hour, beforeHour),
+    ),
+  );
+  return { deleted: deleted.rowsAffected, last: page.length < batch ? null : (page.at(-1)?.id ?? null) };
 }

@@ -3,7 +3,7 @@ import type { Logger } from './log.js';
 import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { quorumRule } from './services/quorum.js';
-import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
+import { refreshUptime, UPTIME_REFRESH_MS, UPTIME_THREAD_FAILED } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
 import { appendEvent } from './events/log.js';
@@ -132,7 +132,9 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     running = running.then(async () => {
       if (mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;
       uptimeRefreshedAt = mesh.clock.now();
-      await refreshUptime(mesh).catch((error: unknown) => logger.error('uptime refresh failed', error));
+      await refreshUptime(mesh, (error) => logger.error(UPTIME_THREAD_FAILED, error)).catch((error: unknown) =>
+        logger.error('uptime refresh failed', error),
+      );
     });
     void running.finally(() => (busy = false));
   }, mesh.config.sweepIntervalMs);

@@ -14,6 +14,7 @@ import type {
 import { regionConcentration, regionCounts } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
+import { figuresAt, sameFiguresAt, type EncodedUptimePage } from './uptime-page.js';
 
 /** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
 export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
@@ -61,7 +62,7 @@ export class Registry {
   readonly #nodes = new Map<string, NodeView>();
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
-  #uptime = new Map<string, UptimeFigures>();
+  readonly #uptime = new Map<string, UptimeFigures>();
   #lists = new Map<string, NodeList>();
   #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
@@ -92,6 +93,7 @@ export class Registry {
     this.#nodes.clear();
     for (const node of nodeViews) this.#nodes.set(node.id, this.#overlay(node));
     this.#health.retain(this.#nodes);
+    for (const id of this.#uptime.keys()) if (!this.#nodes.has(id)) this.#uptime.delete(id);
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
     this.#invalidate();
@@ -112,6 +114,7 @@ export class Registry {
     else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
+      this.#uptime.delete(event.nodeId);
     }
     this.#invalidate();
   }
@@ -154,13 +157,24 @@ export class Registry {
   }
 
   /**
-   * The uptime figures computed from the rollup (services/uptime.ts) for every node: they replace
-   * the previous ones and every answer is rebuilt, as uptime moves only at this cadence.
+   * Uptime figures computed from the rollup (services/uptime.ts), a page of nodes at a time. Only
+   * the nodes whose figures changed get a new view, and answers are not dropped here: the caller
+   * drops them once (invalidateAnswers) after the last page, when any figure changed. Figures of
+   * nodes discovery no longer knows are not kept. Returns how many nodes' figures changed.
    */
-  setUptimes(figures: Map<string, UptimeFigures>): void {
-    this.#uptime = figures;
-    for (const [id, node] of this.#nodes) this.#nodes.set(id, withUptime(node, figures.get(id)));
-    this.#invalidate();
+  applyUptimes(page: EncodedUptimePage): number {
+    let changed = 0;
+    page.ids.forEach((id, index) => {
+      const previous = this.#uptime.get(id);
+      if (previous && sameFiguresAt(page, index, previous)) return;
+      const node = this.#nodes.get(id);
+      if (!node) return;
+      const figures = figuresAt(page, index);
+      this.#uptime.set(id, figures);
+      this.#nodes.set(id, withUptime(node, figures));
+      changed += 1;
+    });
+    return changed;
   }
 
   /** The node with the uptime and reputation last computed for it (the database's view has neither). */

@@ -8,11 +8,13 @@ import type { EtcdFigures } from './figure-etcd.js';
 import type { HeartbeatRun } from './figure-million-heartbeats.js';
 import type { StartupFigures } from './figure-million-startup.js';
 import type { SweepStallFigures } from './figure-million-sweep.js';
+import type { UptimeRefreshFigures } from './figure-million-uptime.js';
 import type { LoadResult } from './jobs.js';
 import type { VerifyLimit } from './limits.js';
 import { cores } from './measure.js';
 import type { ThreadSplit } from './proc-stats.js';
 import { CONNECTIONS } from './settings.js';
+import { UPTIME_REFRESH_MS } from '../../server/uptime-refresh.js';
 import { describeLoad } from './report-rows.js';
 import {
   escapeCell,
@@ -42,6 +44,7 @@ export interface MillionFigures {
   million: HeartbeatRun;
   delta: DeltaFigures;
   sweep: SweepStallFigures;
+  uptime: UptimeRefreshFigures;
   day: DayFigures;
   /** Figures that started while the machine was still busy. */
   noisy: string[];
@@ -179,6 +182,28 @@ function deltaRows(delta: DeltaFigures): Row[] {
   return rows;
 }
 
+/** The minutely uptime refresh: how long it runs, and how little of it is the main thread's. */
+function uptimeRows(uptime: UptimeRefreshFigures, size: string): Row[] {
+  return [
+    {
+      figure: `${size} nodes: one uptime refresh (every node's figures from the week's rollup, on the uptime thread)`,
+      measured: formatMs(uptime.ms),
+      limit: `${formatMs(UPTIME_REFRESH_MS)} (the refresh interval)`,
+      ratio: ratioOf(uptime.ms, UPTIME_REFRESH_MS),
+      target: '— (beside its interval)',
+      met: null,
+    },
+    {
+      figure: `${size} nodes: longest event-loop stall during the uptime refresh (main thread CPU ${formatMs(uptime.mainThreadMs)})`,
+      measured: formatMs(uptime.longestStallMs),
+      limit: `${formatMs(uptime.ms)} (the whole refresh)`,
+      ratio: ratioOf(uptime.longestStallMs, uptime.ms),
+      target: `≤ ${formatMs(MILLION_TARGETS.stallMs)}`,
+      met: uptime.longestStallMs <= MILLION_TARGETS.stallMs && !uptime.fellBack,
+    },
+  ];
+}
+
 /** The table's rows and the notes, in the order they are printed. */
 export function millionReport(all: MillionFigures, machine: MachineInfo): { rows: Row[]; notes: string[] } {
   const { startup, sweep, day, scale } = all;
@@ -220,6 +245,7 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
     target: `≤ ${formatMs(MILLION_TARGETS.stallMs)}`,
     met: sweep.longestStallMs <= MILLION_TARGETS.stallMs,
   });
+  rows.push(...uptimeRows(all.uptime, size));
   rows.push(...deltaRows(all.delta));
   const growth = growthPerDay(day, scale);
   rows.push({
@@ -280,6 +306,13 @@ export function limitingNotes(all: MillionFigures): string[] {
       `**sweeper pass: ${formatMs(all.sweep.ms)} (target ${formatMs(MILLION_TARGETS.sweepMs)}), the event loop held for up to ${formatMs(all.sweep.longestStallMs)} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The pass is one write transaction of synchronous statements; deleting ${formatCount(all.sweep.heartbeatsDeleted)} history rows (table and node index) in one statement holds the thread for its whole length. Bare scans of the same rows took ${formatMs(all.sweep.bare.nodesMs)} (nodes) and ${formatMs(all.sweep.bare.heartbeatsMs)} (history).`,
     );
   }
+  if (all.uptime.longestStallMs > MILLION_TARGETS.stallMs || all.uptime.fellBack) {
+    notes.push(
+      all.uptime.fellBack
+        ? `**uptime refresh: the uptime thread failed, and the figures were computed on the main thread (the event loop held for up to ${formatMs(all.uptime.longestStallMs)}).**`
+        : `**uptime refresh: the event loop held for up to ${formatMs(all.uptime.longestStallMs)} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The rollup is read and counted on the uptime thread; the main thread takes ${formatCount(all.uptime.nodes)} nodes' figures a page of 2,000 at a time (${formatMs(all.uptime.mainThreadMs)} of CPU in all), so a longer stall is the main thread's garbage collection over the registry's heap or a machine short of cores.`,
+    );
+  }
   const growth = growthPerDay(all.day, all.scale);
   if (growth > MILLION_TARGETS.growthBytesPerDay) {
     const perNode = growthPerNodeDay(all.day);
@@ -321,6 +354,9 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
   notes.push(
     `sweeper: sweepOnce, the function the running server calls every MESH_SWEEP_INTERVAL_MS, on a mesh made by createMesh over a copy of the database as seeded (the running mesh's own sweeper prunes the original), its clock one offline threshold after its start; the longest stall is monitorEventLoopDelay's maximum in that process while the pass ran. ` +
       `Bare scans on a connection of their own, before the pass: the active nodes heard within the threshold (${formatCount(sweep.bare.nodes)} active rows, ${formatMs(sweep.bare.nodesMs)}) and the history rows past retention (${formatCount(sweep.bare.heartbeats)}, ${formatMs(sweep.bare.heartbeatsMs)}).`,
+  );
+  notes.push(
+    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute; the longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
   );
   const perNodeDay = growthPerNodeDay(day);
   const rows = Object.entries(day.after.rows)

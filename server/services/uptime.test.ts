@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_UPTIME } from '../../shared/responses.js';
 import fc from 'fast-check';
-import { computeUptime, reputationOf, UPTIME_WINDOWS } from './uptime.js';
+import { uptimeByInterval } from '../testing/uptime-definition.js';
+import { computeUptime, reputationOf } from './uptime.js';
 
 const INTERVAL = 120_000;
 
@@ -42,51 +43,6 @@ describe('computeUptime', () => {
   });
 });
 
-/** computeUptime's definition, counted interval by interval over every window (as mesh first did). */
-function byInterval(
-  seen: ReadonlySet<number>,
-  meshUp: ReadonlySet<number>,
-  firstSeen: number | null,
-  now: number,
-  intervalMs: number,
-) {
-  const current = Math.floor(now / intervalMs);
-  const observable = (index: number) => seen.has(index) || (index < current && meshUp.has(index));
-  const count = (length: number) => {
-    if (firstSeen === null) return { seen: 0, observable: 0 };
-    const first = Math.max(Math.ceil((now - length) / intervalMs), Math.floor(firstSeen / intervalMs));
-    let seenCount = 0;
-    let observableCount = 0;
-    for (let index = first; index <= current; index++) {
-      if (seen.has(index)) seenCount += 1;
-      if (observable(index)) observableCount += 1;
-    }
-    return { seen: seenCount, observable: observableCount };
-  };
-  const [hour, day, week] = [UPTIME_WINDOWS.hour, UPTIME_WINDOWS.day, UPTIME_WINDOWS.week].map(count) as Array<{
-    seen: number;
-    observable: number;
-  }>;
-  let pairs = 0;
-  let kept = 0;
-  const dayStart = Math.ceil((now - UPTIME_WINDOWS.day) / intervalMs);
-  for (const index of seen) {
-    if (index < dayStart || !observable(index + 1)) continue;
-    pairs += 1;
-    if (seen.has(index + 1)) kept += 1;
-  }
-  const share = (a: number, b: number) => (b === 0 ? null : a / b);
-  const uptime = {
-    hour: share(hour!.seen, hour!.observable),
-    day: share(day!.seen, day!.observable),
-    week: share(week!.seen, week!.observable),
-    missed: day!.observable - day!.seen,
-    regularity: share(kept, pairs),
-    firstSeen,
-  };
-  return { uptime, reputation: reputationOf(uptime) };
-}
-
 describe('computeUptime against its definition', () => {
   it('gives exactly the figures of counting every interval of every window, for any interval length', () => {
     const intervals = [60_000, 90_000, 120_000, 300_000, 420_000, 3_600_000, 5_400_000];
@@ -110,7 +66,9 @@ describe('computeUptime against its definition', () => {
             : new Set(upMinutes.map(toIndex));
           const firstSeen = firstSeenMinute === null ? null : origin + firstSeenMinute * 60_000;
           const settings = { now, heartbeatIntervalMs: intervalMs };
-          expect(computeUptime(seen, meshUp, firstSeen, settings)).toEqual(byInterval(seen, meshUp, firstSeen, now, intervalMs));
+          expect(computeUptime(seen, meshUp, firstSeen, settings)).toEqual(
+            uptimeByInterval(seen, meshUp, firstSeen, now, intervalMs),
+          );
         },
       ),
       { numRuns: 500 },

@@ -2,7 +2,8 @@ import type { MeshContext } from './context.js';
 import { databaseFile, databaseUrl } from '../db/database.js';
 import { readUptimePages } from './services/uptime.js';
 import { encodeUptimePage, type EncodedUptimePage } from './registry/uptime-page.js';
-import { readUptimesOnThread } from './uptime-thread.js';
+import type { Registry } from './registry/registry.js';
+import { readUptimesOnThread, type SentPage } from './uptime-thread.js';
 
 /**
  * How often the registry's uptime figures are recomputed from the rollup. Uptime moves by one
@@ -17,30 +18,48 @@ export const UPTIME_THREAD_FAILED = 'the uptime thread failed; this refresh comp
 type RefreshContext = Pick<MeshContext, 'database' | 'registry' | 'clock' | 'config'>;
 
 /**
+ * What the uptime thread sent in the last refresh, by registry (one per mesh), while every node of
+ * it had its figures applied: the next refresh hands the thread only what changed since.
+ */
+const sentBefore = new WeakMap<Registry, { pages: SentPage[]; drops: number }>();
+
+/**
  * Recomputes every node's uptime and reputation from the rollup and lays them over discovery, a
  * page at a time: only the nodes whose figures changed get a new view, and answers are dropped
  * once, at the end, if any did. On a database file the rollup is read and counted on a thread of
- * its own (uptime-thread.ts), so this thread only takes the pages; if that thread fails, the
- * figures are computed here instead (`onThreadFailure` is told why). Memory and server databases
- * are read on this thread.
+ * its own (uptime-thread.ts), which also compares the figures with those it sent the last time, so
+ * this thread handles only the nodes whose figures changed; if that thread fails, the figures are
+ * computed here instead (`onThreadFailure` is told why). Memory and server databases are read on
+ * this thread.
  */
 export async function refreshUptime(mesh: RefreshContext, onThreadFailure?: (error: Error) => void): Promise<void> {
+  const { registry } = mesh;
   const settings = { now: mesh.clock.now(), heartbeatIntervalMs: mesh.config.heartbeatIntervalMs };
   let changed = 0;
   const apply = (page: EncodedUptimePage) => {
-    changed += mesh.registry.applyUptimes(page);
+    const applied = registry.applyUptimes(page);
+    changed += applied.changed;
+    return applied.unknown === 0;
   };
   const inThisThread = () =>
-    mesh.database.read((db) => readUptimePages(db, settings, (page) => apply(encodeUptimePage(page.ids, page.figures))));
+    mesh.database.read((db) => readUptimePages(db, settings, (page) => void apply(encodeUptimePage(page.ids, page.figures))));
   const url = databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath });
   if (databaseFile(url) === null) await inThisThread();
   else {
+    const before = sentBefore.get(registry);
+    sentBefore.delete(registry);
+    const drops = registry.uptimeDrops;
+    const pages: SentPage[] = [];
     try {
-      await readUptimesOnThread(url, settings, apply);
+      await readUptimesOnThread(url, settings, before?.drops === drops ? before.pages : [], (page) => {
+        // A page with a node discovery did not know yet is not kept: the next refresh sends its nodes again.
+        if (apply(page.changed)) pages.push(page.sent);
+      });
+      sentBefore.set(registry, { pages, drops });
     } catch (error) {
       onThreadFailure?.(error as Error);
       await inThisThread();
     }
   }
-  if (changed > 0) mesh.registry.invalidateAnswers();
+  if (changed > 0) registry.invalidateAnswers();
 }

@@ -71,9 +71,12 @@ describe('Registry uptime figures', () => {
   it('gives a new view only to the nodes whose figures changed, and ignores nodes it does not know', () => {
     const registry = new Registry(new TestClock().now);
     registry.replaceAll([node('a', 'active'), node('b', 'active')], [], 1);
-    expect(registry.applyUptimes(encodeUptimePage(['a', 'b', 'gone'], [figures(1, 100), figures(null, 90), figures(1, 1)]))).toBe(
-      2,
-    );
+    expect(
+      registry.applyUptimes(encodeUptimePage(['a', 'b', 'gone'], [figures(1, 100), figures(null, 90), figures(1, 1)])),
+    ).toEqual({
+      changed: 2,
+      unknown: 1,
+    });
     const a = registry.getNode('a');
     const b = registry.getNode('b');
     expect(a).toMatchObject({ uptime: { hour: 1, firstSeen: 5 }, reputation: 100 });
@@ -81,11 +84,17 @@ describe('Registry uptime figures', () => {
     expect(registry.getNode('gone')).toBeUndefined();
 
     // The same figures again (null included): nothing changes, not even the view objects.
-    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(null, 90)]))).toBe(0);
+    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(null, 90)]))).toEqual({
+      changed: 0,
+      unknown: 0,
+    });
     expect(registry.getNode('a')).toBe(a);
     expect(registry.getNode('b')).toBe(b);
 
-    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(0.5, 90)]))).toBe(1);
+    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(0.5, 90)]))).toEqual({
+      changed: 1,
+      unknown: 0,
+    });
     expect(registry.getNode('a')).toBe(a);
     expect(registry.getNode('b')).toMatchObject({ uptime: { hour: 0.5 }, reputation: 90 });
   });
@@ -101,8 +110,10 @@ describe('Registry uptime figures', () => {
 
     registry.applyEvent(event(2, node('a', 'offline')));
     expect(registry.getNode('a')).toMatchObject({ status: 'offline', reputation: 100 });
-    // A deleted node's figures go with it: the same id registered again starts without them.
+    // A deleted node's figures go with it (and that is counted): the same id registered again starts without them.
+    const drops = registry.uptimeDrops;
     registry.applyEvent({ ...event(3, node('a', 'offline')), type: 'node.removed', node: null });
+    expect(registry.uptimeDrops).toBe(drops + 1);
     registry.applyEvent(event(4, node('a', 'pending')));
     expect(registry.getNode('a')).toMatchObject({ status: 'pending', reputation: node('a', 'pending').reputation });
   });

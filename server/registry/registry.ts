@@ -63,6 +63,7 @@ export class Registry {
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
   readonly #uptime = new Map<string, UptimeFigures>();
+  #uptimeDrops = 0;
   #lists = new Map<string, NodeList>();
   #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
@@ -93,7 +94,11 @@ export class Registry {
     this.#nodes.clear();
     for (const node of nodeViews) this.#nodes.set(node.id, this.#overlay(node));
     this.#health.retain(this.#nodes);
-    for (const id of this.#uptime.keys()) if (!this.#nodes.has(id)) this.#uptime.delete(id);
+    for (const id of this.#uptime.keys()) {
+      if (this.#nodes.has(id)) continue;
+      this.#uptime.delete(id);
+      this.#uptimeDrops += 1;
+    }
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
     this.#invalidate();
@@ -114,7 +119,7 @@ export class Registry {
     else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
-      this.#uptime.delete(event.nodeId);
+      if (this.#uptime.delete(event.nodeId)) this.#uptimeDrops += 1;
     }
     this.#invalidate();
   }
@@ -160,21 +165,33 @@ export class Registry {
    * Uptime figures computed from the rollup (services/uptime.ts), a page of nodes at a time. Only
    * the nodes whose figures changed get a new view, and answers are not dropped here: the caller
    * drops them once (invalidateAnswers) after the last page, when any figure changed. Figures of
-   * nodes discovery no longer knows are not kept. Returns how many nodes' figures changed.
+   * nodes discovery does not know are not kept (`unknown` counts them).
    */
-  applyUptimes(page: EncodedUptimePage): number {
+  applyUptimes(page: EncodedUptimePage): { changed: number; unknown: number } {
     let changed = 0;
+    let unknown = 0;
     page.ids.forEach((id, index) => {
       const previous = this.#uptime.get(id);
       if (previous && sameFiguresAt(page, index, previous)) return;
       const node = this.#nodes.get(id);
-      if (!node) return;
+      if (!node) {
+        unknown += 1;
+        return;
+      }
       const figures = figuresAt(page, index);
       this.#uptime.set(id, figures);
       this.#nodes.set(id, withUptime(node, figures));
       changed += 1;
     });
-    return changed;
+    return { changed, unknown };
+  }
+
+  /**
+   * How many times figures were dropped with their node (removed, or gone at a reload): a refresh
+   * that skips nodes it sent unchanged last time must not skip one whose figures went meanwhile.
+   */
+  get uptimeDrops(): number {
+    return this.#uptimeDrops;
   }
 
   /** The node with the uptime and reputation last computed for it (the database's view has neither). */

@@ -2,7 +2,7 @@ import type { UptimeFigures } from '../../shared/responses.js';
 
 /**
  * A page of uptime figures as the registry takes them: the node ids, and the figures as numbers in
- * one buffer (transferred from the uptime thread, not copied), null as NaN, FIELDS numbers a node.
+ * one buffer (transferred from the uptime thread, not copied), null as NaN, UPTIME_FIELDS numbers a node.
  * Comparing numbers in place lets a refresh that changes little allocate little on the main thread.
  */
 export interface EncodedUptimePage {
@@ -10,17 +10,18 @@ export interface EncodedUptimePage {
   numbers: Float64Array<ArrayBuffer>;
 }
 
-const FIELDS = 7;
+/** Numbers per node in a page. */
+export const UPTIME_FIELDS = 7;
 const toNumber = (value: number | null) => (value === null ? Number.NaN : value);
 const fromNumber = (value: number) => (Number.isNaN(value) ? null : value);
 const same = (value: number | null, encoded: number) => (value === null ? Number.isNaN(encoded) : value === encoded);
 
 export function encodeUptimePage(ids: string[], figures: readonly UptimeFigures[]): EncodedUptimePage {
-  const numbers = new Float64Array(ids.length * FIELDS);
+  const numbers = new Float64Array(ids.length * UPTIME_FIELDS);
   figures.forEach(({ uptime, reputation }, index) => {
     numbers.set(
       [uptime.hour, uptime.day, uptime.week, uptime.missed, uptime.regularity, uptime.firstSeen, reputation].map(toNumber),
-      index * FIELDS,
+      index * UPTIME_FIELDS,
     );
   });
   return { ids, numbers };
@@ -28,7 +29,7 @@ export function encodeUptimePage(ids: string[], figures: readonly UptimeFigures[
 
 /** The figures of the page's node at `index`. */
 export function figuresAt({ numbers }: EncodedUptimePage, index: number): UptimeFigures {
-  const at = (field: number) => fromNumber(numbers[index * FIELDS + field] as number);
+  const at = (field: number) => fromNumber(numbers[index * UPTIME_FIELDS + field] as number);
   return {
     uptime: { hour: at(0), day: at(1), week: at(2), missed: at(3) as number, regularity: at(4), firstSeen: at(5) },
     reputation: at(6),
@@ -37,7 +38,7 @@ export function figuresAt({ numbers }: EncodedUptimePage, index: number): Uptime
 
 /** Whether the page gives the node at `index` exactly `figures`. */
 export function sameFiguresAt({ numbers }: EncodedUptimePage, index: number, figures: UptimeFigures): boolean {
-  const base = index * FIELDS;
+  const base = index * UPTIME_FIELDS;
   const { uptime } = figures;
   return (
     same(uptime.hour, numbers[base] as number) &&

@@ -24,6 +24,13 @@ type RefreshContext = Pick<MeshContext, 'database' | 'registry' | 'clock' | 'con
 const sentBefore = new WeakMap<Registry, { pages: SentPage[]; drops: number }>();
 
 /**
+ * Refreshes started and running, by registry. The sweeper runs one at a time, but two that overlap
+ * may apply their pages interleaved: then neither's pages say what the registry holds, and neither
+ * keeps them.
+ */
+const runs = new WeakMap<Registry, { started: number; running: number }>();
+
+/**
  * Recomputes every node's uptime and reputation from the rollup and lays them over discovery, a
  * page at a time: only the nodes whose figures changed get a new view, and answers are dropped
  * once, at the end, if any did. On a database file the rollup is read and counted on a thread of
@@ -49,16 +56,23 @@ export async function refreshUptime(mesh: RefreshContext, onThreadFailure?: (err
     const before = sentBefore.get(registry);
     sentBefore.delete(registry);
     const drops = registry.uptimeDrops;
+    const run = runs.get(registry) ?? { started: 0, running: 0 };
+    runs.set(registry, run);
+    const alone = run.running === 0;
+    const started = ++run.started;
+    run.running += 1;
     const pages: SentPage[] = [];
     try {
       await readUptimesOnThread(url, settings, before?.drops === drops ? before.pages : [], (page) => {
         // A page with a node discovery did not know yet is not kept: the next refresh sends its nodes again.
         if (apply(page.changed)) pages.push(page.sent);
       });
-      sentBefore.set(registry, { pages, drops });
+      if (alone && run.started === started) sentBefore.set(registry, { pages, drops });
     } catch (error) {
       onThreadFailure?.(error as Error);
       await inThisThread();
+    } finally {
+      run.running -= 1;
     }
   }
   if (changed > 0) registry.invalidateAnswers();

@@ -86,7 +86,14 @@ function figures(overrides: Partial<MillionFigures> = {}): MillionFigures {
       heartbeatsDeleted: 250_000,
       bare: { nodesMs: 300, nodes: 1_000_000, heartbeatsMs: 200, heartbeats: 250_000 },
     },
-    uptime: { nodes: 1_000_000, ms: 14_000, longestStallMs: 40, mainThreadMs: 1_000, fellBack: false },
+    uptime: {
+      nodes: 1_000_000,
+      ms: 14_000,
+      longestStallMs: 40,
+      mainThreadMs: 1_000,
+      fellBack: false,
+      first: { ms: 15_000, longestStallMs: 120, mainThreadMs: 1_200, fellBack: false },
+    },
     day: {
       sample: 2_000,
       heartbeats: 1_440_000,
@@ -179,7 +186,7 @@ describe('the table', () => {
 
   it('judges the uptime refresh by its longest stall, and names a fallback to the main thread', () => {
     const row = (rows: Row[]) => rows.find((candidate) => candidate.figure.includes('stall during the uptime refresh'));
-    const { rows } = millionReport(figures(), machine);
+    const { rows, notes } = millionReport(figures(), machine);
     expect(rows.find((candidate) => candidate.figure.includes('one uptime refresh'))).toMatchObject({
       measured: '14,000 ms',
       ratio: 14 / 60,
@@ -192,6 +199,7 @@ describe('the table', () => {
     const fellBack = millionReport(figures({ uptime: { ...figures().uptime, fellBack: true } }), machine);
     expect(row(fellBack.rows)?.met).toBe(false);
     expect(fellBack.notes.some((note) => note.includes('the uptime thread failed'))).toBe(true);
+    expect(notes.some((note) => note.includes('(the first: 15,000 ms, longest stall 120 ms, main thread 1,200 ms'))).toBe(true);
   });
 
   it('says "not available" with the reason when the delta API is missing, and when etcd is', () => {

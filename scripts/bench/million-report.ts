@@ -186,7 +186,7 @@ function deltaRows(delta: DeltaFigures): Row[] {
 function uptimeRows(uptime: UptimeRefreshFigures, size: string): Row[] {
   return [
     {
-      figure: `${size} nodes: one uptime refresh (every node's figures from the week's rollup, on the uptime thread)`,
+      figure: `${size} nodes: one uptime refresh, the second after start (every node's figures from the week's rollup, on the uptime thread)`,
       measured: formatMs(uptime.ms),
       limit: `${formatMs(UPTIME_REFRESH_MS)} (the refresh interval)`,
       ratio: ratioOf(uptime.ms, UPTIME_REFRESH_MS),
@@ -356,7 +356,7 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
       `Bare scans on a connection of their own, before the pass: the active nodes heard within the threshold (${formatCount(sweep.bare.nodes)} active rows, ${formatMs(sweep.bare.nodesMs)}) and the history rows past retention (${formatCount(sweep.bare.heartbeats)}, ${formatMs(sweep.bare.heartbeatsMs)}).`,
   );
   notes.push(
-    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute; the longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
+    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute before each refresh; the figure is the second minutely refresh (the first: ${formatMs(all.uptime.first.ms)}, longest stall ${formatMs(all.uptime.first.longestStallMs)}, main thread ${formatMs(all.uptime.first.mainThreadMs)}, as it may share its time with the collection of start-up's garbage). The longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
   );
   const perNodeDay = growthPerNodeDay(day);
   const rows = Object.entries(day.after.rows)

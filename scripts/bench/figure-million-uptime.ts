@@ -2,8 +2,9 @@
  * One uptime refresh at a million nodes and the longest event-loop stall while it runs: a mesh
  * made by createMesh over the seeded file (which computes every node's figures once as it starts),
  * its clock then moved on by UPTIME_REFRESH_MS at a time, and refreshUptime, the function the
- * sweeper calls every minute: the first minutely refresh after start, then the second, the figure
- * (the first may share its time with the collection of start-up's garbage). It runs in this process, so monitorEventLoopDelay sees how long it holds the thread,
+ * sweeper calls every minute: the first two minutely refreshes after start (the figure is the first;
+ * the longest stall is judged over both, as either may share its time with a collection of the
+ * million-node heap). It runs in this process, so monitorEventLoopDelay sees how long it holds the thread,
  * and the main thread's own CPU time (from /proc, the thread whose id is the process id) shows what
  * it costs there, apart from the uptime thread beside it.
  */
@@ -26,8 +27,8 @@ export interface RefreshRun {
 
 export interface UptimeRefreshFigures extends RefreshRun {
   nodes: number;
-  /** The first minutely refresh after start; the figures above are the second's. */
-  first: RefreshRun;
+  /** The second minutely refresh after start; the figures above are the first's. */
+  second: RefreshRun;
 }
 
 const mainThreadSeconds = () => threadCpuSeconds(process.pid).get(process.pid) ?? 0;
@@ -55,7 +56,7 @@ export async function measureUptimeRefresh(dbPath: string, now: number): Promise
     time += UPTIME_REFRESH_MS;
     const first = await timedRefresh(mesh);
     time += UPTIME_REFRESH_MS;
-    return { ...(await timedRefresh(mesh)), nodes: mesh.registry.nodeCount, first };
+    return { ...first, nodes: mesh.registry.nodeCount, second: await timedRefresh(mesh) };
   } finally {
     mesh.close();
   }

@@ -92,7 +92,7 @@ function figures(overrides: Partial<MillionFigures> = {}): MillionFigures {
       longestStallMs: 40,
       mainThreadMs: 1_000,
       fellBack: false,
-      first: { ms: 15_000, longestStallMs: 120, mainThreadMs: 1_200, fellBack: false },
+      second: { ms: 15_000, longestStallMs: 30, mainThreadMs: 1_200, fellBack: false },
     },
     day: {
       sample: 2_000,
@@ -184,22 +184,24 @@ describe('the table', () => {
     expect(row('start-up after the simulated day')).toMatchObject({ measured: '520 ms', ratio: 520 / 500 });
   });
 
-  it('judges the uptime refresh by its longest stall, and names a fallback to the main thread', () => {
-    const row = (rows: Row[]) => rows.find((candidate) => candidate.figure.includes('stall during the uptime refresh'));
+  it('judges the uptime refresh by its longest stall over two refreshes, and names a fallback to the main thread', () => {
+    const row = (rows: Row[]) =>
+      rows.find((candidate) => candidate.figure.includes('stall during the first two uptime refreshes'));
     const { rows, notes } = millionReport(figures(), machine);
     expect(rows.find((candidate) => candidate.figure.includes('one uptime refresh'))).toMatchObject({
       measured: '14,000 ms',
       ratio: 14 / 60,
     });
     expect(row(rows)).toMatchObject({ measured: '40.0 ms', met: true });
-    expect(row(rows)?.figure).toContain('main thread CPU 1,000 ms');
-    const slow = millionReport(figures({ uptime: { ...figures().uptime, longestStallMs: 80 } }), machine);
-    expect(row(slow.rows)?.met).toBe(false);
+    expect(row(rows)?.figure).toContain('main thread CPU 1,000 ms / 1,200 ms');
+    expect(notes.some((note) => note.includes('the second (15,000 ms, longest stall 30.0 ms, main thread 1,200 ms)'))).toBe(true);
+    const uptime = figures().uptime;
+    const slow = millionReport(figures({ uptime: { ...uptime, second: { ...uptime.second, longestStallMs: 80 } } }), machine);
+    expect(row(slow.rows)).toMatchObject({ measured: '80.0 ms', met: false });
     expect(slow.notes.some((note) => note.startsWith('**uptime refresh: the event loop held for up to 80.0 ms'))).toBe(true);
-    const fellBack = millionReport(figures({ uptime: { ...figures().uptime, fellBack: true } }), machine);
+    const fellBack = millionReport(figures({ uptime: { ...uptime, fellBack: true } }), machine);
     expect(row(fellBack.rows)?.met).toBe(false);
     expect(fellBack.notes.some((note) => note.includes('the uptime thread failed'))).toBe(true);
-    expect(notes.some((note) => note.includes('(the first: 15,000 ms, longest stall 120 ms, main thread 1,200 ms'))).toBe(true);
   });
 
   it('says "not available" with the reason when the delta API is missing, and when etcd is', () => {

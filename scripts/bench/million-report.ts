@@ -182,11 +182,16 @@ function deltaRows(delta: DeltaFigures): Row[] {
   return rows;
 }
 
+/** The longest event-loop stall over the two refreshes measured. */
+const uptimeStallMs = (uptime: UptimeRefreshFigures) => Math.max(uptime.longestStallMs, uptime.second.longestStallMs);
+const uptimeFellBack = (uptime: UptimeRefreshFigures) => uptime.fellBack || uptime.second.fellBack;
+
 /** The minutely uptime refresh: how long it runs, and how little of it is the main thread's. */
 function uptimeRows(uptime: UptimeRefreshFigures, size: string): Row[] {
+  const stallMs = uptimeStallMs(uptime);
   return [
     {
-      figure: `${size} nodes: one uptime refresh, the second after start (every node's figures from the week's rollup, on the uptime thread)`,
+      figure: `${size} nodes: one uptime refresh, the first after start (every node's figures from the week's rollup, on the uptime thread)`,
       measured: formatMs(uptime.ms),
       limit: `${formatMs(UPTIME_REFRESH_MS)} (the refresh interval)`,
       ratio: ratioOf(uptime.ms, UPTIME_REFRESH_MS),
@@ -194,12 +199,12 @@ function uptimeRows(uptime: UptimeRefreshFigures, size: string): Row[] {
       met: null,
     },
     {
-      figure: `${size} nodes: longest event-loop stall during the uptime refresh (main thread CPU ${formatMs(uptime.mainThreadMs)})`,
-      measured: formatMs(uptime.longestStallMs),
-      limit: `${formatMs(uptime.ms)} (the whole refresh)`,
-      ratio: ratioOf(uptime.longestStallMs, uptime.ms),
+      figure: `${size} nodes: longest event-loop stall during the first two uptime refreshes (main thread CPU ${formatMs(uptime.mainThreadMs)} / ${formatMs(uptime.second.mainThreadMs)})`,
+      measured: formatMs(stallMs),
+      limit: `${formatMs(uptime.ms)} (the first refresh)`,
+      ratio: ratioOf(stallMs, uptime.ms),
       target: `≤ ${formatMs(MILLION_TARGETS.stallMs)}`,
-      met: uptime.longestStallMs <= MILLION_TARGETS.stallMs && !uptime.fellBack,
+      met: stallMs <= MILLION_TARGETS.stallMs && !uptimeFellBack(uptime),
     },
   ];
 }
@@ -306,11 +311,11 @@ export function limitingNotes(all: MillionFigures): string[] {
       `**sweeper pass: ${formatMs(all.sweep.ms)} (target ${formatMs(MILLION_TARGETS.sweepMs)}), the event loop held for up to ${formatMs(all.sweep.longestStallMs)} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The pass is one write transaction of synchronous statements; deleting ${formatCount(all.sweep.heartbeatsDeleted)} history rows (table and node index) in one statement holds the thread for its whole length. Bare scans of the same rows took ${formatMs(all.sweep.bare.nodesMs)} (nodes) and ${formatMs(all.sweep.bare.heartbeatsMs)} (history).`,
     );
   }
-  if (all.uptime.longestStallMs > MILLION_TARGETS.stallMs || all.uptime.fellBack) {
+  if (uptimeStallMs(all.uptime) > MILLION_TARGETS.stallMs || uptimeFellBack(all.uptime)) {
     notes.push(
-      all.uptime.fellBack
-        ? `**uptime refresh: the uptime thread failed, and the figures were computed on the main thread (the event loop held for up to ${formatMs(all.uptime.longestStallMs)}).**`
-        : `**uptime refresh: the event loop held for up to ${formatMs(all.uptime.longestStallMs)} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The rollup is read and counted on the uptime thread; the main thread takes ${formatCount(all.uptime.nodes)} nodes' figures a page of 2,000 at a time (${formatMs(all.uptime.mainThreadMs)} of CPU in all), so a longer stall is the main thread's garbage collection over the registry's heap or a machine short of cores.`,
+      uptimeFellBack(all.uptime)
+        ? `**uptime refresh: the uptime thread failed, and the figures were computed on the main thread (the event loop held for up to ${formatMs(uptimeStallMs(all.uptime))}).**`
+        : `**uptime refresh: the event loop held for up to ${formatMs(uptimeStallMs(all.uptime))} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The rollup is read and counted on the uptime thread, which hands the main thread only the nodes whose figures changed; the main thread's CPU over the two refreshes was ${formatMs(all.uptime.mainThreadMs)} and ${formatMs(all.uptime.second.mainThreadMs)} (its timers included). A longer stall is a collection of the main thread's heap (the registry of ${formatCount(all.uptime.nodes)} nodes) falling inside the refresh, or a machine short of cores.`,
     );
   }
   const growth = growthPerDay(all.day, all.scale);
@@ -356,7 +361,7 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
       `Bare scans on a connection of their own, before the pass: the active nodes heard within the threshold (${formatCount(sweep.bare.nodes)} active rows, ${formatMs(sweep.bare.nodesMs)}) and the history rows past retention (${formatCount(sweep.bare.heartbeats)}, ${formatMs(sweep.bare.heartbeatsMs)}).`,
   );
   notes.push(
-    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute before each refresh; the figure is the second minutely refresh (the first: ${formatMs(all.uptime.first.ms)}, longest stall ${formatMs(all.uptime.first.longestStallMs)}, main thread ${formatMs(all.uptime.first.mainThreadMs)}, as it may share its time with the collection of start-up's garbage). The longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
+    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute before each refresh; the figure is the first minutely refresh, the stall judged over it and the second (${formatMs(all.uptime.second.ms)}, longest stall ${formatMs(all.uptime.second.longestStallMs)}, main thread ${formatMs(all.uptime.second.mainThreadMs)}). The longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
   );
   const perNodeDay = growthPerNodeDay(day);
   const rows = Object.entries(day.after.rows)

@@ -21,7 +21,7 @@ import { SelfPreservationGate } from './self-preservation.js';
 import { bootstrapSovereign, countSovereigns, readAllSovereignViews } from './services/sovereigns.js';
 import { recordMeshUp } from './services/uptime-rollup.js';
 import { readSignedAfter } from './services/restore-floor.js';
-import { refreshUptime } from './uptime-refresh.js';
+import { refreshUptime, UPTIME_THREAD_FAILED } from './uptime-refresh.js';
 import { packageVersion } from '../shared/version.js';
 import { LeaderLease } from './leader/lease.js';
 
@@ -101,7 +101,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
         `this database was restored: signed requests with a timestamp up to ${new Date(signedAfter).toISOString()} are refused as replays`,
       );
     }
-    await refreshUptime({ database, registry, clock, config });
+    await refreshUptime({ database, registry, clock, config }, (error) => options.logger.error(UPTIME_THREAD_FAILED, error));
     const metrics = new MeshMetrics({ processMetrics: config.metrics });
     const hub = new EventHub(database, registry, (events) => {
       metrics.eventsCommitted(events);

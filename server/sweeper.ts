@@ -5,7 +5,7 @@ import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
 import { sweep, type SweepResult } from './services/sweep-pass.js';
 import { pruneNodeUptimeHours } from './services/uptime-rollup.js';
 import { quorumRule } from './services/quorum.js';
-import { refreshUptime, UPTIME_REFRESH_MS } from './uptime-refresh.js';
+import { refreshUptime, UPTIME_REFRESH_MS, UPTIME_THREAD_FAILED } from './uptime-refresh.js';
 import { writeAndPublish } from './write.js';
 import { notePendingFreed } from './services/pending-full.js';
 import { appendEvent } from './events/log.js';
@@ -150,6 +150,7 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
   let uptimeRefreshedAt = mesh.clock.now();
+  let refreshing: Promise<void> | null = null;
   const timer = setInterval(() => {
     // Each pass decides from the self-preservation state the previous one settled: a pass still
     // running when the next is due (a stalled database) is not joined by another.
@@ -178,10 +179,14 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
       },
       (error: unknown) => logger.error('health sweep failed', error),
     );
-    running = running.then(async () => {
-      if (mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;
+    // After a pass, but not waited for by the next: on a database file the refresh runs on its own
+    // thread, and a large lived-in rollup can take it longer than a sweep interval.
+    running = running.then(() => {
+      if (refreshing || mesh.clock.now() - uptimeRefreshedAt < UPTIME_REFRESH_MS) return;
       uptimeRefreshedAt = mesh.clock.now();
-      await refreshUptime(mesh).catch((error: unknown) => logger.error('uptime refresh failed', error));
+      refreshing = refreshUptime(mesh, (error) => logger.error(UPTIME_THREAD_FAILED, error))
+        .catch((error: unknown) => logger.error('uptime refresh failed', error))
+        .finally(() => (refreshing = null));
     });
     void running.finally(() => (busy = false));
   }, mesh.config.sweepIntervalMs);
@@ -190,6 +195,7 @@ export function startSweeper(mesh: MeshContext, logger: Logger): { stop(): Promi
     async stop() {
       clearInterval(timer);
       await running;
+      await refreshing;
     },
   };
 }

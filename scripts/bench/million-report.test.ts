@@ -16,6 +16,7 @@ import {
 } from './million-report.js';
 import { sampleIndices } from './million-seed.js';
 import { splitThreadCpu } from './proc-stats.js';
+import type { Row } from './report.js';
 import { scaleOf } from './settings.js';
 
 // The scale run's pure helpers only: timing itself is never asserted in tests.
@@ -87,6 +88,14 @@ function figures(overrides: Partial<MillionFigures> = {}): MillionFigures {
       wentOffline: 10,
       heartbeatsDeleted: 250_000,
       bare: { nodesMs: 300, nodes: 1_000_000, heartbeatsMs: 200, heartbeats: 250_000 },
+    },
+    uptime: {
+      nodes: 1_000_000,
+      ms: 14_000,
+      longestStallMs: 40,
+      mainThreadMs: 1_000,
+      fellBack: false,
+      second: { ms: 15_000, longestStallMs: 30, mainThreadMs: 1_200, fellBack: false },
     },
     day: {
       sample: 2_000,
@@ -193,6 +202,26 @@ describe('the table', () => {
     expect(row('1,000,000 nodes: longest event-loop stall')?.met).toBe(false);
     expect(row('1,000,000 nodes: database growth')?.measured).toBe('46.57 GB a day');
     expect(row('start-up after the simulated day')).toMatchObject({ measured: '520 ms', ratio: 520 / 500 });
+  });
+
+  it('judges the uptime refresh by its longest stall over two refreshes, and names a fallback to the main thread', () => {
+    const row = (rows: Row[]) =>
+      rows.find((candidate) => candidate.figure.includes('stall during the first two uptime refreshes'));
+    const { rows, notes } = millionReport(figures(), machine);
+    expect(rows.find((candidate) => candidate.figure.includes('one uptime refresh'))).toMatchObject({
+      measured: '14,000 ms',
+      ratio: 14 / 60,
+    });
+    expect(row(rows)).toMatchObject({ measured: '40.0 ms', met: true });
+    expect(row(rows)?.figure).toContain('main thread CPU 1,000 ms / 1,200 ms');
+    expect(notes.some((note) => note.includes('the second (15,000 ms, longest stall 30.0 ms, main thread 1,200 ms)'))).toBe(true);
+    const uptime = figures().uptime;
+    const slow = millionReport(figures({ uptime: { ...uptime, second: { ...uptime.second, longestStallMs: 80 } } }), machine);
+    expect(row(slow.rows)).toMatchObject({ measured: '80.0 ms', met: false });
+    expect(slow.notes.some((note) => note.startsWith('**uptime refresh: the event loop held for up to 80.0 ms'))).toBe(true);
+    const fellBack = millionReport(figures({ uptime: { ...uptime, fellBack: true } }), machine);
+    expect(row(fellBack.rows)?.met).toBe(false);
+    expect(fellBack.notes.some((note) => note.includes('the uptime thread failed'))).toBe(true);
   });
 
   it('says "not available" with the reason when the delta API is missing, and when etcd is', () => {

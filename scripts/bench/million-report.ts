@@ -8,11 +8,13 @@ import type { EtcdFigures } from './figure-etcd.js';
 import type { HeartbeatRun } from './figure-million-heartbeats.js';
 import type { StartupFigures } from './figure-million-startup.js';
 import type { SweepStallFigures } from './figure-million-sweep.js';
+import type { UptimeRefreshFigures } from './figure-million-uptime.js';
 import type { LoadResult } from './jobs.js';
 import type { VerifyLimit } from './limits.js';
 import { cores } from './measure.js';
 import type { ThreadSplit } from './proc-stats.js';
 import { HEARTBEAT_PRUNE_BATCH } from '../../server/services/heartbeat-pruning.js';
+import { UPTIME_REFRESH_MS } from '../../server/uptime-refresh.js';
 import { CONNECTIONS, SWEEP_SETTLE_MS } from './settings.js';
 import { describeLoad } from './report-rows.js';
 import {
@@ -43,6 +45,7 @@ export interface MillionFigures {
   million: HeartbeatRun;
   delta: DeltaFigures;
   sweep: SweepStallFigures;
+  uptime: UptimeRefreshFigures;
   day: DayFigures;
   /** Figures that started while the machine was still busy. */
   noisy: string[];
@@ -196,6 +199,33 @@ function deltaRows(delta: DeltaFigures): Row[] {
   return rows;
 }
 
+/** The longest event-loop stall over the two refreshes measured. */
+const uptimeStallMs = (uptime: UptimeRefreshFigures) => Math.max(uptime.longestStallMs, uptime.second.longestStallMs);
+const uptimeFellBack = (uptime: UptimeRefreshFigures) => uptime.fellBack || uptime.second.fellBack;
+
+/** The minutely uptime refresh: how long it runs, and how little of it is the main thread's. */
+function uptimeRows(uptime: UptimeRefreshFigures, size: string): Row[] {
+  const stallMs = uptimeStallMs(uptime);
+  return [
+    {
+      figure: `${size} nodes: one uptime refresh, the first after start (every node's figures from the week's rollup, on the uptime thread)`,
+      measured: formatMs(uptime.ms),
+      limit: `${formatMs(UPTIME_REFRESH_MS)} (the refresh interval)`,
+      ratio: ratioOf(uptime.ms, UPTIME_REFRESH_MS),
+      target: '— (beside its interval)',
+      met: null,
+    },
+    {
+      figure: `${size} nodes: longest event-loop stall during the first two uptime refreshes (main thread CPU ${formatMs(uptime.mainThreadMs)} / ${formatMs(uptime.second.mainThreadMs)})`,
+      measured: formatMs(stallMs),
+      limit: `${formatMs(uptime.ms)} (the first refresh)`,
+      ratio: ratioOf(stallMs, uptime.ms),
+      target: `≤ ${formatMs(MILLION_TARGETS.stallMs)}`,
+      met: stallMs <= MILLION_TARGETS.stallMs && !uptimeFellBack(uptime),
+    },
+  ];
+}
+
 /** The table's rows and the notes, in the order they are printed. */
 export function millionReport(all: MillionFigures, machine: MachineInfo): { rows: Row[]; notes: string[] } {
   const { startup, sweep, day, scale } = all;
@@ -244,6 +274,7 @@ export function millionReport(all: MillionFigures, machine: MachineInfo): { rows
     target: `≤ ${formatMs(MILLION_TARGETS.stallMs)}`,
     met: sweep.longestStallMs <= MILLION_TARGETS.stallMs,
   });
+  rows.push(...uptimeRows(all.uptime, size));
   rows.push(...deltaRows(all.delta));
   const growth = growthPerDay(day, scale);
   rows.push({
@@ -309,6 +340,13 @@ export function limitingNotes(all: MillionFigures): string[] {
       `**history pruning: ${formatCount(all.sweep.heartbeatsDeleted)} heartbeat rows in ${formatMs(all.sweep.pruneMs)}, after the pass.** Each row deleted rewrites about one page of the per-node history index (heartbeats_node_time_idx, which the history answers need), so a batch of ${formatCount(HEARTBEAT_PRUNE_BATCH)} rows writes about as many pages to the WAL and its checkpoint copies them back: some 20 µs of main-thread work a row however the rows are batched. Small batches, each with its checkpoint, bound the stall, not the sum.`,
     );
   }
+  if (uptimeStallMs(all.uptime) > MILLION_TARGETS.stallMs || uptimeFellBack(all.uptime)) {
+    notes.push(
+      uptimeFellBack(all.uptime)
+        ? `**uptime refresh: the uptime thread failed, and the figures were computed on the main thread (the event loop held for up to ${formatMs(uptimeStallMs(all.uptime))}).**`
+        : `**uptime refresh: the event loop held for up to ${formatMs(uptimeStallMs(all.uptime))} (target ${formatMs(MILLION_TARGETS.stallMs)}).** The rollup is read and counted on the uptime thread, which hands the main thread only the nodes whose figures changed; the main thread's CPU over the two refreshes was ${formatMs(all.uptime.mainThreadMs)} and ${formatMs(all.uptime.second.mainThreadMs)} (its timers included). A longer stall is a collection of the main thread's heap (the registry of ${formatCount(all.uptime.nodes)} nodes) falling inside the refresh, or a machine short of cores.`,
+    );
+  }
   const growth = growthPerDay(all.day, all.scale);
   if (growth > MILLION_TARGETS.growthBytesPerDay) {
     const perNode = growthPerNodeDay(all.day);
@@ -353,6 +391,9 @@ export function millionNotes(all: MillionFigures, machine: MachineInfo): string[
   notes.push(
     `sweeper: sweepOnce, the function the running server calls every MESH_SWEEP_INTERVAL_MS, timed in its two halves (sweepPass: the pass's decisions in one fenced transaction, committed and published; then pruneHeartbeatsInBatches: the history rows it found past retention, deleted a fenced batch per transaction), on a mesh made by createMesh over a copy of the database as seeded (the running mesh's own sweeper prunes the original), its clock one offline threshold after its start; the pass starts ${formatMs(SWEEP_SETTLE_MS)} after createMesh returned, as a running server's first pass comes a sweep interval after its start (without it the pass met start-up's garbage collection); the longest stall is monitorEventLoopDelay's maximum in that process over both halves. ` +
       `Bare scans on a connection of their own, before the pass: the active nodes heard within the threshold (${formatCount(sweep.bare.nodes)} active rows, ${formatMs(sweep.bare.nodesMs)}) and the history rows past retention (${formatCount(sweep.bare.heartbeats)}, ${formatMs(sweep.bare.heartbeatsMs)}).`,
+  );
+  notes.push(
+    `uptime: refreshUptime, the function the sweeper calls every minute, on a mesh made by createMesh over the database the scale run used (which computed every node's figures once as it started), its clock moved on a minute before each refresh; the figure is the first minutely refresh, the stall judged over it and the second (${formatMs(all.uptime.second.ms)}, longest stall ${formatMs(all.uptime.second.longestStallMs)}, main thread ${formatMs(all.uptime.second.mainThreadMs)}). The longest stall is monitorEventLoopDelay's maximum in that process while the refresh ran, the main thread's CPU from /proc/<pid>/task/<pid>/stat.`,
   );
   const perNodeDay = growthPerNodeDay(day);
   const rows = Object.entries(day.after.rows)

@@ -13,6 +13,7 @@ import { presignFor, sustainedHeartbeats } from './figure-million-heartbeats.js'
 import { simulateDay } from './figure-million-day.js';
 import { measureStartup, measureTableRead } from './figure-million-startup.js';
 import { measureSweepStall } from './figure-million-sweep.js';
+import { measureUptimeRefresh } from './figure-million-uptime.js';
 import { measureEd25519Verify } from './limits.js';
 import { noisyFigures } from './measure.js';
 import { writeMillionSection } from './million-page.js';
@@ -86,6 +87,11 @@ export async function runScale(scale: number): Promise<void> {
     await stopChild(mesh.child, 60_000);
   }
 
+  progress('uptime: two minutely refreshes at scale, in this process, with the event loop watched');
+  const uptime = await measureUptimeRefresh(seeded.dbPath, seeded.now);
+  progress(
+    `uptime: ${formatMs(uptime.ms)} / ${formatMs(uptime.second.ms)}, longest stall ${formatMs(uptime.longestStallMs)} / ${formatMs(uptime.second.longestStallMs)}`,
+  );
   progress('sweeper: one pass at scale, in this process, with the event loop watched');
   const sweep = await measureSweepStall(sweepDb, seeded.now);
   progress(`sweeper: ${formatMs(sweep.ms)}, longest stall ${formatMs(sweep.longestStallMs)}; simulating a day`);
@@ -105,6 +111,7 @@ export async function runScale(scale: number): Promise<void> {
     million,
     delta,
     sweep,
+    uptime,
     day,
     noisy: [...noisyFigures],
   };

@@ -4,6 +4,7 @@ import type { NodeView } from '../../shared/responses.js';
 import { nodeViewFixture } from '../testing/fixtures.js';
 import { TestClock } from '../testing/harness.js';
 import { HEARTBEAT_REFRESH_MS, Registry } from './registry.js';
+import { encodeUptimePage } from './uptime-page.js';
 
 const node = (id: string, status: NodeView['status'], extra: Partial<NodeView> = {}): NodeView =>
   nodeViewFixture({
@@ -58,5 +59,62 @@ describe('Registry', () => {
     expect(registry.answersVersion).toBe(version + 1);
     expect(registry.list({}).nodes[0]?.last_heartbeat).toBe(500);
     expect(registry.revision).toBe(1);
+  });
+});
+
+describe('Registry uptime figures', () => {
+  const figures = (hour: number | null, reputation: number | null) => ({
+    uptime: { hour, day: 1, week: 1, missed: 0, regularity: null, firstSeen: 5 },
+    reputation,
+  });
+
+  it('gives a new view only to the nodes whose figures changed, and ignores nodes it does not know', () => {
+    const registry = new Registry(new TestClock().now);
+    registry.replaceAll([node('a', 'active'), node('b', 'active')], [], 1);
+    expect(
+      registry.applyUptimes(encodeUptimePage(['a', 'b', 'gone'], [figures(1, 100), figures(null, 90), figures(1, 1)])),
+    ).toEqual({
+      changed: 2,
+      unknown: 1,
+    });
+    const a = registry.getNode('a');
+    const b = registry.getNode('b');
+    expect(a).toMatchObject({ uptime: { hour: 1, firstSeen: 5 }, reputation: 100 });
+    expect(b).toMatchObject({ uptime: { hour: null }, reputation: 90 });
+    expect(registry.getNode('gone')).toBeUndefined();
+
+    // The same figures again (null included): nothing changes, not even the view objects.
+    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(null, 90)]))).toEqual({
+      changed: 0,
+      unknown: 0,
+    });
+    expect(registry.getNode('a')).toBe(a);
+    expect(registry.getNode('b')).toBe(b);
+
+    expect(registry.applyUptimes(encodeUptimePage(['a', 'b'], [figures(1, 100), figures(0.5, 90)]))).toEqual({
+      changed: 1,
+      unknown: 0,
+    });
+    expect(registry.getNode('a')).toBe(a);
+    expect(registry.getNode('b')).toMatchObject({ uptime: { hour: 0.5 }, reputation: 90 });
+  });
+
+  it('keeps answers until told to drop them, and lays the figures over nodes that arrive by event', () => {
+    const registry = new Registry(new TestClock().now);
+    registry.replaceAll([node('a', 'active')], [], 1);
+    const before = registry.list({ status: 'active' });
+    registry.applyUptimes(encodeUptimePage(['a'], [figures(1, 100)]));
+    expect(registry.list({ status: 'active' })).toBe(before);
+    registry.invalidateAnswers();
+    expect(registry.list({ status: 'active' }).nodes[0]).toMatchObject({ reputation: 100 });
+
+    registry.applyEvent(event(2, node('a', 'offline')));
+    expect(registry.getNode('a')).toMatchObject({ status: 'offline', reputation: 100 });
+    // A deleted node's figures go with it (and that is counted): the same id registered again starts without them.
+    const drops = registry.uptimeDrops;
+    registry.applyEvent({ ...event(3, node('a', 'offline')), type: 'node.removed', node: null });
+    expect(registry.uptimeDrops).toBe(drops + 1);
+    registry.applyEvent(event(4, node('a', 'pending')));
+    expect(registry.getNode('a')).toMatchObject({ status: 'pending', reputation: node('a', 'pending').reputation });
   });
 });

@@ -15,6 +15,7 @@ import type {
 import { regionConcentration, regionCounts, RegionTally } from './region-concentration.js';
 import { ServiceHealthOverlay, type ProbeTarget } from './service-health.js';
 import { compareForSort, withUptime, type UptimeFigures } from './uptime-overlay.js';
+import { figuresAt, sameFiguresAt, type EncodedUptimePage } from './uptime-page.js';
 
 /** The topology as discovery knows it; the procedure adds the sweeper's self-preservation state. */
 export type TopologySnapshot = Omit<Topology, 'selfPreservation'>;
@@ -66,7 +67,8 @@ export class Registry {
   readonly #regions = new RegionTally();
   readonly #sovereigns = new Map<string, SovereignView>();
   readonly #health = new ServiceHealthOverlay();
-  #uptime = new Map<string, UptimeFigures>();
+  readonly #uptime = new Map<string, UptimeFigures>();
+  #uptimeDrops = 0;
   #lists = new Map<string, NodeList>();
   #topology: TopologySnapshot | null = null;
   #topologyNetwork = '';
@@ -101,6 +103,11 @@ export class Registry {
       this.#regions.add(node);
     }
     this.#health.retain(this.#nodes);
+    for (const id of this.#uptime.keys()) {
+      if (this.#nodes.has(id)) continue;
+      this.#uptime.delete(id);
+      this.#uptimeDrops += 1;
+    }
     this.#sovereigns.clear();
     for (const sovereign of sovereignViews) this.#sovereigns.set(sovereign.public_key, sovereign);
     this.#invalidate();
@@ -125,6 +132,7 @@ export class Registry {
     } else {
       this.#nodes.delete(event.nodeId);
       this.#health.forget(event.nodeId);
+      if (this.#uptime.delete(event.nodeId)) this.#uptimeDrops += 1;
     }
     this.#invalidate();
   }
@@ -167,13 +175,36 @@ export class Registry {
   }
 
   /**
-   * The uptime figures computed from the rollup (services/uptime.ts) for every node: they replace
-   * the previous ones and every answer is rebuilt, as uptime moves only at this cadence.
+   * Uptime figures computed from the rollup (services/uptime.ts), a page of nodes at a time. Only
+   * the nodes whose figures changed get a new view, and answers are not dropped here: the caller
+   * drops them once (invalidateAnswers) after the last page, when any figure changed. Figures of
+   * nodes discovery does not know are not kept (`unknown` counts them).
    */
-  setUptimes(figures: Map<string, UptimeFigures>): void {
-    this.#uptime = figures;
-    for (const [id, node] of this.#nodes) this.#nodes.set(id, withUptime(node, figures.get(id)));
-    this.#invalidate();
+  applyUptimes(page: EncodedUptimePage): { changed: number; unknown: number } {
+    let changed = 0;
+    let unknown = 0;
+    page.ids.forEach((id, index) => {
+      const previous = this.#uptime.get(id);
+      if (previous && sameFiguresAt(page, index, previous)) return;
+      const node = this.#nodes.get(id);
+      if (!node) {
+        unknown += 1;
+        return;
+      }
+      const figures = figuresAt(page, index);
+      this.#uptime.set(id, figures);
+      this.#nodes.set(id, withUptime(node, figures));
+      changed += 1;
+    });
+    return { changed, unknown };
+  }
+
+  /**
+   * How many times figures were dropped with their node (removed, or gone at a reload): a refresh
+   * that skips nodes it sent unchanged last time must not skip one whose figures went meanwhile.
+   */
+  get uptimeDrops(): number {
+    return this.#uptimeDrops;
   }
 
   /** The node with the uptime and reputation last computed for it (the database's view has neither). */

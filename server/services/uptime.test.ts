@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_UPTIME } from '../../shared/responses.js';
+import fc from 'fast-check';
+import { uptimeByInterval } from '../testing/uptime-definition.js';
 import { computeUptime, reputationOf } from './uptime.js';
 
 const INTERVAL = 120_000;
@@ -38,5 +40,38 @@ describe('computeUptime', () => {
     expect(uptime).toMatchObject({ hour: 0.5, day: 0.5, week: 0.5, missed: 3, firstSeen: 85 * INTERVAL });
     // 85 → 86 kept, 86 → 87 broken; 95 → 96 not observable.
     expect(uptime.regularity).toBe(0.5);
+  });
+});
+
+describe('computeUptime against its definition', () => {
+  it('gives exactly the figures of counting every interval of every window, for any interval length', () => {
+    const intervals = [60_000, 90_000, 120_000, 300_000, 420_000, 3_600_000, 5_400_000];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...intervals),
+        fc.integer({ min: 0, max: 10 * 24 * 60 }),
+        fc.array(fc.integer({ min: -10, max: 8 * 24 * 60 + 10 }), { maxLength: 400 }),
+        fc.array(fc.integer({ min: -10, max: 8 * 24 * 60 + 10 }), { maxLength: 400 }),
+        fc.option(fc.integer({ min: -2 * 24 * 60, max: 8 * 24 * 60 }), { nil: null }),
+        fc.boolean(),
+        (intervalMs, nowOffset, seenMinutes, upMinutes, firstSeenMinute, meshAlwaysUp) => {
+          // Times in minutes after a fixed origin, turned into each length's interval indices.
+          const origin = 1_796_000_000_000;
+          const now = origin + 7 * 24 * 3_600_000 + nowOffset * 1_000 * 7;
+          const toIndex = (minute: number) => Math.floor((origin + minute * 60_000) / intervalMs);
+          const seen = new Set(seenMinutes.map(toIndex));
+          const current = Math.floor(now / intervalMs);
+          const meshUp = meshAlwaysUp
+            ? new Set(Array.from({ length: 8 * 24 * 60 }, (_, minute) => toIndex(minute)).filter((index) => index <= current))
+            : new Set(upMinutes.map(toIndex));
+          const firstSeen = firstSeenMinute === null ? null : origin + firstSeenMinute * 60_000;
+          const settings = { now, heartbeatIntervalMs: intervalMs };
+          expect(computeUptime(seen, meshUp, firstSeen, settings)).toEqual(
+            uptimeByInterval(seen, meshUp, firstSeen, now, intervalMs),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

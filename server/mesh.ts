@@ -90,9 +90,7 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
     await requireReachableQuorum(database, config.quorum);
     // Mesh's own running minutes are the denominator of every node's uptime: this one counts too.
     await database.write((tx) => recordMeshUp(tx, startedAt));
-    // Taken at once when free: a lone process leads from its first sweep, without waiting a lease out.
     const leader = new LeaderLease(database, { leaseMs: config.leaderLeaseMs, clock });
-    await leader.tryAcquire();
     const registry = new Registry(() => clock.now());
     await reloadRegistry(database, registry);
     const signedAfter = await database.read(readSignedAfter);
@@ -134,6 +132,11 @@ export async function createMesh(config: MeshConfig, options: MeshOptions): Prom
       version,
       network: config.network,
     });
+    // Taken at once when free: a lone process leads from its first sweep, without waiting a lease
+    // out. Taken last, as nothing renews it until the server starts: the start-up's reads (the
+    // registry, the uptime figures on their thread) could otherwise outlast a short lease, and
+    // another process take over before this one's first sweep.
+    await leader.tryAcquire();
     return {
       config,
       database,

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Tx } from '../db/database.js';
 import type { MeshContext } from './context.js';
 import type { Logger } from './log.js';
 import { pruneHeartbeatBatch } from './services/heartbeat-pruning.js';
@@ -50,49 +51,56 @@ export async function sweepPass(mesh: MeshContext): Promise<PassResult> {
 }
 
 /**
- * Deletes the heartbeat rows up to id `edge` a batch per write transaction, each fenced like the
- * pass, letting the requests queued meanwhile (heartbeats, above all) run between two batches.
+ * Deletes the heartbeat rows up to id `edge` a batch per write transaction (pruneInFencedBatches).
  *
  * The rows of a batch are spread over the whole per-node history index, so a batch rewrites about
- * one page per row; the WAL is checkpointed after each batch, so that no checkpoint copies seconds
- * of pruning in one go (the local driver runs it on the main thread, as it runs the batch).
+ * one page per row: hence the checkpoint after each batch.
  */
-export async function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, batch?: number): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    await nextTurn();
-    const step = await mesh.database.write(mesh.leader.fenced((tx) => pruneHeartbeatBatch(tx, edge, batch)));
-    deleted += step.deleted;
-    if (mesh.database.checkpoints) {
-      await nextTurn();
-      await mesh.database.checkpoints.runOnce();
-    }
-    if (!step.more) return deleted;
-  }
+export function pruneHeartbeatsInBatches(mesh: MeshContext, edge: number, batch?: number): Promise<number> {
+  return pruneInFencedBatches(mesh, edge, async (tx, through) => {
+    const step = await pruneHeartbeatBatch(tx, through, batch);
+    return { deleted: step.deleted, more: step.more, next: through };
+  });
 }
 
 /**
- * Deletes nodes' uptime hours before `beforeHour` a batch of nodes per write transaction, each fenced
- * like the pass, with a turn of the event loop and a checkpoint between two batches: once an hour, at
- * a million nodes, a million rows leave the retention.
+ * Deletes nodes' uptime hours before `beforeHour` a batch of nodes per write transaction
+ * (pruneInFencedBatches): once an hour, at a million nodes, a million rows leave the retention.
  */
-export async function pruneUptimeHoursInBatches(mesh: MeshContext, beforeHour: number, batch?: number): Promise<number> {
+export function pruneUptimeHoursInBatches(mesh: MeshContext, beforeHour: number, batch?: number): Promise<number> {
+  return pruneInFencedBatches<string | null>(mesh, null, async (tx, after) => {
+    const step = await pruneNodeUptimeHours(tx, beforeHour, after, batch);
+    return { deleted: step.deleted, more: step.last !== null, next: step.last };
+  });
+}
+
+/**
+ * Runs `batch` from `first` a write transaction at a time, each fenced like the pass, until it says
+ * no `more`; returns the rows deleted in all. A turn of the event loop comes before each batch, so
+ * the requests queued meanwhile (heartbeats, above all) run between two of them, and the WAL is
+ * checkpointed after each batch that deleted anything, so that no checkpoint copies seconds of
+ * pruning in one go (the local driver runs it on the main thread, as it runs the batch). `next`,
+ * where the following batch starts, is taken only once its batch committed: a write the database
+ * retries (busy) runs its batch again from the same place.
+ */
+async function pruneInFencedBatches<From>(
+  mesh: MeshContext,
+  first: From,
+  batch: (tx: Tx, from: From) => Promise<{ deleted: number; more: boolean; next: From }>,
+): Promise<number> {
   let deleted = 0;
-  let after: string | null = null;
-  do {
+  for (let from = first; ;) {
     await nextTurn();
-    const from: string | null = after;
-    const step: { deleted: number; last: string | null } = await mesh.database.write(
-      mesh.leader.fenced((tx) => pruneNodeUptimeHours(tx, beforeHour, from, batch)),
-    );
+    const at = from;
+    const step = await mesh.database.write(mesh.leader.fenced((tx) => batch(tx, at)));
     deleted += step.deleted;
-    after = step.last;
     if (mesh.database.checkpoints && step.deleted > 0) {
       await nextTurn();
       await mesh.database.checkpoints.runOnce();
     }
-  } while (after !== null);
-  return deleted;
+    if (!step.more) return deleted;
+    from = step.next;
+  }
 }
 
 type PassResult = SweepResult & { now: number; regionChange: RegionConcentrationChange | null };

@@ -16,14 +16,9 @@ export const CONCENTRATION_SHARE = 1 / 3;
 
 /** Counts by status per region, nodes without a region under NO_REGION. */
 export function regionCounts(nodes: Iterable<Pick<NodeView, 'region' | 'status'>>): Record<string, StatusCounts> {
-  const regions: Record<string, StatusCounts> = {};
-  for (const node of nodes) {
-    const counts = (regions[node.region ?? NO_REGION] ??= Object.fromEntries(
-      NODE_STATUSES.map((status) => [status, 0]),
-    ) as StatusCounts);
-    counts[node.status] += 1;
-  }
-  return regions;
+  const tally = new RegionTally();
+  for (const node of nodes) tally.add(node);
+  return tally.counts();
 }
 
 /**

@@ -18,17 +18,19 @@ export const UPTIME_THREAD_FAILED = 'the uptime thread failed; this refresh comp
 type RefreshContext = Pick<MeshContext, 'database' | 'registry' | 'clock' | 'config'>;
 
 /**
- * What the uptime thread sent in the last refresh, by registry (one per mesh), while every node of
- * it had its figures applied: the next refresh hands the thread only what changed since.
+ * A registry's (one per mesh) refresh state. `sent`: what the uptime thread sent in the last
+ * refresh, while every node of it had its figures applied; the next refresh hands the thread only
+ * what changed since. `started` and `running`: the sweeper runs one refresh at a time, but two that
+ * overlap may apply their pages interleaved: then neither's pages say what the registry holds, and
+ * neither keeps them.
  */
-const sentBefore = new WeakMap<Registry, { pages: SentPage[]; drops: number }>();
+interface RefreshState {
+  sent: { pages: SentPage[]; drops: number } | null;
+  started: number;
+  running: number;
+}
 
-/**
- * Refreshes started and running, by registry. The sweeper runs one at a time, but two that overlap
- * may apply their pages interleaved: then neither's pages say what the registry holds, and neither
- * keeps them.
- */
-const runs = new WeakMap<Registry, { started: number; running: number }>();
+const states = new WeakMap<Registry, RefreshState>();
 
 /**
  * Recomputes every node's uptime and reputation from the rollup and lays them over discovery, a
@@ -53,26 +55,26 @@ export async function refreshUptime(mesh: RefreshContext, onThreadFailure?: (err
   const url = databaseUrl({ url: mesh.config.dbUrl, path: mesh.config.dbPath });
   if (databaseFile(url) === null) await inThisThread();
   else {
-    const before = sentBefore.get(registry);
-    sentBefore.delete(registry);
+    const state = states.get(registry) ?? { sent: null, started: 0, running: 0 };
+    states.set(registry, state);
+    const before = state.sent;
+    state.sent = null;
     const drops = registry.uptimeDrops;
-    const run = runs.get(registry) ?? { started: 0, running: 0 };
-    runs.set(registry, run);
-    const alone = run.running === 0;
-    const started = ++run.started;
-    run.running += 1;
+    const alone = state.running === 0;
+    const started = ++state.started;
+    state.running += 1;
     const pages: SentPage[] = [];
     try {
       await readUptimesOnThread(url, settings, before?.drops === drops ? before.pages : [], (page) => {
         // A page with a node discovery did not know yet is not kept: the next refresh sends its nodes again.
         if (apply(page.changed)) pages.push(page.sent);
       });
-      if (alone && run.started === started) sentBefore.set(registry, { pages, drops });
+      if (alone && state.started === started) state.sent = { pages, drops };
     } catch (error) {
       onThreadFailure?.(error as Error);
       await inThisThread();
     } finally {
-      run.running -= 1;
+      state.running -= 1;
     }
   }
   if (changed > 0) registry.invalidateAnswers();

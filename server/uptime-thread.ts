@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { UptimeSettings } from './services/uptime.js';
 import type { EncodedUptimePage } from './registry/uptime-page.js';
+import { workerEntry } from './worker-entry.js';
 
 /**
  * A page of every node's figures as the thread last sent it, kept by the main thread for the next
@@ -22,17 +23,7 @@ export interface UptimeThreadData {
   previous: SentPage[];
 }
 
-/**
- * The worker's entry: compiled JavaScript beside this file in dist/; from the source tree, Bun runs
- * the TypeScript itself, while Node's worker threads do not inherit tsx's loader and start through
- * a shim that registers it (as the signature verification threads do).
- */
-function workerEntry(): URL {
-  if (import.meta.url.endsWith('.js')) return new URL('./uptime-worker.js', import.meta.url);
-  return new URL(process.versions.bun ? './uptime-worker.ts' : './uptime-worker.mjs', import.meta.url);
-}
-
-const WORKER_URL = workerEntry();
+const WORKER_URL = workerEntry('uptime-worker', import.meta.url);
 
 /**
  * Every node's uptime figures read and computed on a thread of its own, from the database file at

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import { SignatureVerifier } from './verify.js';
+import { workerEntry } from '../worker-entry.js';
 
 export interface VerifierStatus {
   /** Verification threads configured (0: every signature is verified on the calling thread). */
@@ -73,17 +74,7 @@ interface Thread {
   failures: number;
 }
 
-/**
- * The worker's entry: compiled JavaScript beside this file in dist/; from the source tree, Bun runs
- * the TypeScript itself, while Node's worker threads do not inherit tsx's loader and start through
- * a shim that registers it.
- */
-function workerEntry(): URL {
-  if (import.meta.url.endsWith('.js')) return new URL('./verify-worker.js', import.meta.url);
-  return new URL(process.versions.bun ? './verify-worker.ts' : './verify-worker.mjs', import.meta.url);
-}
-
-const WORKER_URL = workerEntry();
+const WORKER_URL = workerEntry('verify-worker', import.meta.url);
 const RESPAWN_BASE_MS = 500;
 const RESPAWN_MAX_MS = 30_000;
 

@@ -12,7 +12,7 @@ import { silentLogger } from '../../server/log.js';
 import { createMesh, type Mesh } from '../../server/mesh.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from '../../server/uptime-refresh.js';
 import { watchEventLoop } from './event-loop.js';
-import { threadCpuSeconds } from './proc-stats.js';
+import { cpuSeconds } from './proc-stats.js';
 import { inProcessConfig } from './scale.js';
 
 export interface RefreshRun {
@@ -31,7 +31,8 @@ export interface UptimeRefreshFigures extends RefreshRun {
   second: RefreshRun;
 }
 
-const mainThreadSeconds = () => threadCpuSeconds(process.pid).get(process.pid) ?? 0;
+/** The main thread is the one whose id is the process id: its own stat file, not every thread's. */
+const mainThreadSeconds = () => cpuSeconds(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
 
 async function timedRefresh(mesh: Mesh): Promise<RefreshRun> {
   let fellBack = false;

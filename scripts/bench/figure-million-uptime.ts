@@ -8,11 +8,11 @@
  * and the main thread's own CPU time (from /proc, the thread whose id is the process id) shows what
  * it costs there, apart from the uptime thread beside it.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../../server/log.js';
 import { createMesh, type Mesh } from '../../server/mesh.js';
 import { refreshUptime, UPTIME_REFRESH_MS } from '../../server/uptime-refresh.js';
-import { threadCpuSeconds } from './proc-stats.js';
+import { watchEventLoop } from './event-loop.js';
+import { cpuSeconds } from './proc-stats.js';
 import { inProcessConfig } from './scale.js';
 
 export interface RefreshRun {
@@ -31,21 +31,18 @@ export interface UptimeRefreshFigures extends RefreshRun {
   second: RefreshRun;
 }
 
-const mainThreadSeconds = () => threadCpuSeconds(process.pid).get(process.pid) ?? 0;
+/** The main thread is the one whose id is the process id: its own stat file, not every thread's. */
+const mainThreadSeconds = () => cpuSeconds(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
 
 async function timedRefresh(mesh: Mesh): Promise<RefreshRun> {
   let fellBack = false;
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
+  const stalls = watchEventLoop();
   const cpuBefore = mainThreadSeconds();
   const started = performance.now();
   await refreshUptime(mesh, () => (fellBack = true));
   const ms = performance.now() - started;
   const mainThreadMs = (mainThreadSeconds() - cpuBefore) * 1000;
-  // Let the monitor's timer fire once after the refresh, so a stall at its very end is counted.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  delay.disable();
-  return { ms, longestStallMs: delay.max / 1e6, mainThreadMs, fellBack };
+  return { ms, longestStallMs: await stalls.stop(), mainThreadMs, fellBack };
 }
 
 /** `now` is the time the database was seeded for. */

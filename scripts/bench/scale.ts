@@ -6,12 +6,12 @@
  * (pruneHeartbeatsInBatches). No endpoint is added for it. Both run in this process, so
  * monitorEventLoopDelay sees how long they hold the thread: any timer due meanwhile fires late by the stall.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig, type MeshConfig } from '../../server/config.js';
 import { pruneHeartbeatsInBatches, sweepPass } from '../../server/sweeper.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { watchEventLoop } from './event-loop.js';
 import { NETWORK, SWEEP_SETTLE_MS } from './settings.js';
 
 export interface SweepFigure {
@@ -44,8 +44,7 @@ export async function measureSweep(dbPath: string, now: number): Promise<SweepFi
   try {
     time = now;
     await sleep(SWEEP_SETTLE_MS);
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
+    const stalls = watchEventLoop();
     const started = performance.now();
     // sweepOnce, timed half by half.
     const result = await sweepPass(mesh);
@@ -53,14 +52,12 @@ export async function measureSweep(dbPath: string, now: number): Promise<SweepFi
     if (result.heartbeatsLeftThrough !== null)
       result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
     const ms = performance.now() - started;
-    // Let the monitor's timer fire once after the pass, so a stall at its very end is counted.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    delay.disable();
+    const longestStallMs = await stalls.stop();
     return {
       ms,
       passMs,
       pruneMs: ms - passMs,
-      longestStallMs: delay.max / 1e6,
+      longestStallMs,
       wentOffline: result.wentOffline.length,
       heartbeatsDeleted: result.heartbeatsDeleted,
     };

@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signedEnrollmentKeyCreate, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import { refusingUrl } from '../../shared/testing/ports.js';
 import type { RunningMesh } from '../app.js';
 import type { MeshConfig } from '../config.js';
+import { jsonAnswer as json, startOracle, type Oracle } from '../testing/admission-oracle.js';
 import { newSigner } from '../testing/harness.js';
 import { startTestServer, useCleanups } from '../testing/servers.js';
 
@@ -14,44 +13,6 @@ import { startTestServer, useCleanups } from '../testing/servers.js';
 
 const defer = useCleanups();
 const network = 'tana';
-
-type Answer = (request: IncomingMessage, response: ServerResponse, body: string) => void;
-
-interface Oracle {
-  url: string;
-  questions: Array<Record<string, any>>;
-  answer: Answer;
-}
-
-async function startOracle(): Promise<Oracle> {
-  const oracle: Oracle = { url: '', questions: [], answer: (_request, response) => response.end('{}') };
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      oracle.questions.push(JSON.parse(body) as Record<string, any>);
-      oracle.answer(request, response, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  defer(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  oracle.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admit`;
-  return oracle;
-}
-
-const json =
-  (value: unknown, status = 200): Answer =>
-  (_request, response) => {
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(value));
-  };
 
 let oracle: Oracle;
 let sovereign: Signer;
@@ -116,7 +77,7 @@ async function refusedWith(nodeId: string, code: string, reason: RegExp) {
 }
 
 beforeEach(async () => {
-  oracle = await startOracle();
+  oracle = await startOracle(defer);
 });
 
 describe('the http admission policy', () => {

@@ -6,7 +6,7 @@ import type { RunningMesh } from '../app.js';
 import type { MeshConfig } from '../config.js';
 import { jsonAnswer as json, startOracle, type Oracle } from '../testing/admission-oracle.js';
 import { newSigner } from '../testing/harness.js';
-import { startTestServer, useCleanups } from '../testing/servers.js';
+import { restCall, startTestServer, useCleanups } from '../testing/servers.js';
 
 // The http admission policy against a real oracle: a local HTTP server on port 0 whose answer each
 // test chooses, and a real mesh server that asks it.
@@ -32,15 +32,7 @@ async function start(config: Partial<MeshConfig> = {}): Promise<void> {
   });
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${running.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, any> };
-}
+const call = (method: string, path: string, body?: unknown) => restCall(running.url, method, path, body);
 
 const registration = (nodeId: string, enrollmentKey?: string) => ({
   nodeId,

@@ -6,7 +6,7 @@ import type { MeshConfig } from '../config.js';
 import { LocalApiStandIn, whoIsFixture, type WhoIsNodeFixture } from '../identity/testing/local-api.js';
 import { jsonAnswer, startOracle } from '../testing/admission-oracle.js';
 import { newSigner } from '../testing/harness.js';
-import { startTestServer, useCleanups } from '../testing/servers.js';
+import { restCall, startTestServer, useCleanups } from '../testing/servers.js';
 
 // The identity admission policy (MESH_ADMISSION=identity) against a real LocalAPI stand-in on a
 // unix socket and a real mesh on loopback, registering over real HTTP so the peer address is real.
@@ -54,14 +54,7 @@ async function start(options: Options) {
   });
   const url = running.url;
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  }
+  const call = (method: string, path: string, body?: unknown) => restCall(url, method, path, body, 'application/json');
 
   return {
     localApi,

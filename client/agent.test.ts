@@ -8,10 +8,9 @@ import { startAgent } from './agent.js';
 import { createMeshClient } from './client.js';
 import { generateKey } from './keys.js';
 import { loadPeers } from './peer-cache.js';
-import type { Registration } from './signed-requests.js';
 import { startRelay } from '../shared/testing/ports.js';
 import { waitUntil } from '../shared/testing/wait.js';
-import { startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { startLiveMesh, validatorRegistration, type LiveMesh } from './testing/mesh.js';
 import { ManualSchedule } from './testing/schedule.js';
 
 // mesh's clock is moved by hand to let a node go offline; signatures carry the real time, so the
@@ -37,12 +36,7 @@ function recorder(): Logger & { lines: string[] } {
   };
 }
 
-const registration = (nodeId: string): Registration => ({
-  nodeId,
-  tailscaleHostname: `${nodeId}.ts.net`,
-  tailscaleIP: '100.64.0.9',
-  services: [{ type: 'ledger', port: 8080 }],
-});
+const registration = (nodeId: string) => validatorRegistration(nodeId, { tailscaleIP: '100.64.0.9' });
 
 describe('the validator agent', () => {
   it('registers, heartbeats, and logs state changes only', async () => {

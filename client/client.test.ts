@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyHex, newEd25519Key } from '../shared/sign.js';
 import { createMeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
-import type { Registration } from './signed-requests.js';
 import { refusingUrl } from '../shared/testing/ports.js';
-import { startFakeServer, startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { startFakeServer, startLiveMesh, validatorRegistration, type LiveMesh } from './testing/mesh.js';
 
 let live: LiveMesh;
 let dead: string;
@@ -17,12 +16,6 @@ beforeAll(async () => {
 afterAll(() => live.close());
 
 const newKey = (): KeyObject => newEd25519Key();
-const registration = (nodeId: string): Registration => ({
-  nodeId,
-  tailscaleHostname: `${nodeId}.ts.net`,
-  tailscaleIP: '100.64.0.7',
-  services: [{ type: 'ledger', port: 8080 }],
-});
 const noWait = { retryDelayMs: () => 0 };
 
 async function rejection(call: Promise<unknown>): Promise<MeshClientError> {
@@ -39,7 +32,7 @@ describe('failover between mesh URLs', () => {
     const client = createMeshClient({ url: [dead, live.url], ...noWait });
     expect((await client.info()).network).toBe('tana');
     const node = newKey();
-    expect(await client.register(node, registration('failover-1'))).toMatchObject({ status: 'pending' });
+    expect(await client.register(node, validatorRegistration('failover-1'))).toMatchObject({ status: 'pending' });
     expect(await client.approve(live.sovereignKey, 'failover-1')).toMatchObject({ status: 'active' });
     const { nodes } = await client.trpc.node.list.query({ status: 'active' });
     expect(nodes.map((n) => n.id)).toContain('failover-1');
@@ -53,7 +46,7 @@ describe('failover between mesh URLs', () => {
     expect(error).toMatchObject({ code: 'UNREACHABLE', httpStatus: undefined });
     expect(error.message).toBe(`mesh is unreachable: ${dead} (ECONNREFUSED), ${other} (ECONNREFUSED)`);
     expect(delays).toBe(2);
-    expect((await rejection(client.register(newKey(), registration('nowhere')))).code).toBe('UNREACHABLE');
+    expect((await rejection(client.register(newKey(), validatorRegistration('nowhere')))).code).toBe('UNREACHABLE');
   });
 
   it('takes a proxy error page for an unreachable mesh when reading', async () => {
@@ -82,7 +75,7 @@ describe('failover between mesh URLs', () => {
     });
     try {
       const client = createMeshClient({ url: [flaky.url, live.url], ...noWait });
-      const error = await rejection(client.register(newKey(), registration('maybe-delivered')));
+      const error = await rejection(client.register(newKey(), validatorRegistration('maybe-delivered')));
       expect(error.code).toBe('UNREACHABLE');
       expect(error.message).toBe(`mesh is unreachable: ${flaky.url} (other side closed)`);
       expect(flaky.requests.map((request) => request.split('?')[0])).toEqual(['GET /trpc/info', 'POST /trpc/node.register']);
@@ -106,13 +99,13 @@ describe('typed errors', () => {
 
   it('refuses an approval by a key that is not a sovereign (403)', async () => {
     const c = client();
-    await c.register(newKey(), registration('typed-1'));
+    await c.register(newKey(), validatorRegistration('typed-1'));
     expect(await rejection(c.approve(newKey(), 'typed-1'))).toMatchObject({ code: 'NOT_SOVEREIGN', httpStatus: 403 });
     expect(await rejection(c.approve(live.sovereignKey, 'nobody'))).toMatchObject({ code: 'NODE_NOT_FOUND' });
   });
 
   it('refuses invalid input before signing, as mesh would', async () => {
-    const error = await rejection(client().register(newKey(), registration('bad id!')));
+    const error = await rejection(client().register(newKey(), validatorRegistration('bad id!')));
     expect(error).toMatchObject({ code: 'INVALID_INPUT', httpStatus: undefined });
     expect(error.message).toMatch(/^invalid input: nodeId: must be 1-64 letters/);
   });
@@ -132,7 +125,7 @@ describe('signing', () => {
     const client = createMeshClient({ url: live.url });
     const key = newKey();
     const sameKey = createPrivateKey(key.export({ format: 'pem', type: 'pkcs8' }));
-    await client.register(key, registration('burst-1'));
+    await client.register(key, validatorRegistration('burst-1'));
     const beats = await Promise.all(
       Array.from({ length: 30 }, (_, i) => client.heartbeat(i % 2 ? key : sameKey, 'burst-1', `100.64.0.${i + 1}`)),
     );
@@ -156,13 +149,13 @@ describe('signing', () => {
   it('binds a decision to the key the node registered with', async () => {
     const client = createMeshClient({ url: live.url });
     const node = newKey();
-    await client.register(node, registration('bound-1'));
+    await client.register(node, validatorRegistration('bound-1'));
     const decision = await client.prepareDecision(live.sovereignKey, 'approve', 'bound-1');
     expect(decision).toMatchObject({ action: 'approve', network: 'tana' });
     expect(decision.node.public_key).toBe(publicKeyHex(node));
     // The node is removed and its id registered again under another key: the old decision no longer applies.
     await client.remove(live.sovereignKey, 'bound-1');
-    await client.register(newKey(), registration('bound-1'));
+    await client.register(newKey(), validatorRegistration('bound-1'));
     expect(await rejection(decision.send())).toMatchObject({ code: 'BAD_SIGNATURE' });
   });
 
@@ -189,7 +182,7 @@ describe("signing by mesh's clock", () => {
     meshAhead = -600_000;
     const client = createMeshClient({ url: skewed.url });
     const node = newKey();
-    expect(await client.register(node, registration('clock-ahead'))).toMatchObject({ status: 'pending' });
+    expect(await client.register(node, validatorRegistration('clock-ahead'))).toMatchObject({ status: 'pending' });
     expect(client.clockOffsetMs).toBeLessThan(-590_000);
     expect(await client.approve(skewed.sovereignKey, 'clock-ahead')).toMatchObject({ status: 'active' });
     expect(await client.heartbeat(node, 'clock-ahead')).toMatchObject({ status: 'active' });
@@ -200,7 +193,7 @@ describe("signing by mesh's clock", () => {
     let localAhead = 0;
     const client = createMeshClient({ url: skewed.url, now: () => Date.now() + localAhead });
     const node = newKey();
-    await client.register(node, registration('clock-drift'));
+    await client.register(node, validatorRegistration('clock-drift'));
     await client.approve(skewed.sovereignKey, 'clock-drift');
     meshAhead = 400_000; // this machine falls behind by more than MESH_MAX_SKEW_MS
     expect(await client.heartbeat(node, 'clock-drift')).toMatchObject({ status: 'active' });

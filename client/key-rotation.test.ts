@@ -6,9 +6,9 @@ import { publicKeyHex, signMessage, newEd25519Key } from '../shared/sign.js';
 import { Arrivals } from '../shared/testing/wait.js';
 import { createMeshClient, type MeshClient } from './client.js';
 import { MeshClientError } from './errors.js';
-import { signedForceRotateKey, signedRotateKey, type Registration } from './signed-requests.js';
+import { signedForceRotateKey, signedRotateKey } from './signed-requests.js';
 import { Signer } from './signer.js';
-import { startLiveMesh, type LiveMesh } from './testing/mesh.js';
+import { startLiveMesh, validatorRegistration, type LiveMesh } from './testing/mesh.js';
 
 // Key rotation end to end: real keys, a real mesh over HTTP, through the SDK (tRPC) and the REST paths.
 let live: LiveMesh;
@@ -22,14 +22,7 @@ beforeAll(async () => {
 afterAll(() => live.close());
 
 const newKey = (): KeyObject => newEd25519Key();
-const registration = (nodeId: string): Registration => ({
-  nodeId,
-  tailscaleHostname: `${nodeId}.ts.net`,
-  tailscaleIP: '100.64.0.7',
-  services: [{ type: 'ledger', port: 8080 }],
-  region: 'eu-west',
-  zone: 'eu-west-1a',
-});
+const registration = (nodeId: string) => validatorRegistration(nodeId, { region: 'eu-west', zone: 'eu-west-1a' });
 
 async function activeNode(nodeId: string, key: KeyObject): Promise<void> {
   await client.register(key, registration(nodeId));

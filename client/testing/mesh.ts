@@ -9,6 +9,7 @@ import { silentLogger } from '../../server/log.js';
 import { testConfig } from '../../server/testing/harness.js';
 import { tempDir } from '../../shared/testing/temp-dir.js';
 import { publicKeyHex, newEd25519Key } from '../../shared/sign.js';
+import type { Registration } from '../signed-requests.js';
 
 export interface LiveMesh {
   running: RunningMesh;
@@ -66,5 +67,16 @@ export async function startFakeServer(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A validator's registration: a ledger service on 8080 at a tailnet address, `fields` over it. */
+export function validatorRegistration(nodeId: string, fields: Partial<Registration> = {}): Registration {
+  return {
+    nodeId,
+    tailscaleHostname: `${nodeId}.ts.net`,
+    tailscaleIP: '100.64.0.7',
+    services: [{ type: 'ledger', port: 8080 }],
+    ...fields,
   };
 }

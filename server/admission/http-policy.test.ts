@@ -1,57 +1,18 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signedEnrollmentKeyCreate, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import { refusingUrl } from '../../shared/testing/ports.js';
 import type { RunningMesh } from '../app.js';
 import type { MeshConfig } from '../config.js';
+import { jsonAnswer as json, startOracle, type Oracle } from '../testing/admission-oracle.js';
 import { newSigner } from '../testing/harness.js';
-import { startTestServer, useCleanups } from '../testing/servers.js';
+import { restCall, startTestServer, useCleanups } from '../testing/servers.js';
 
 // The http admission policy against a real oracle: a local HTTP server on port 0 whose answer each
 // test chooses, and a real mesh server that asks it.
 
 const defer = useCleanups();
 const network = 'tana';
-
-type Answer = (request: IncomingMessage, response: ServerResponse, body: string) => void;
-
-interface Oracle {
-  url: string;
-  questions: Array<Record<string, any>>;
-  answer: Answer;
-}
-
-async function startOracle(): Promise<Oracle> {
-  const oracle: Oracle = { url: '', questions: [], answer: (_request, response) => response.end('{}') };
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      oracle.questions.push(JSON.parse(body) as Record<string, any>);
-      oracle.answer(request, response, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  defer(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  oracle.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admit`;
-  return oracle;
-}
-
-const json =
-  (value: unknown, status = 200): Answer =>
-  (_request, response) => {
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(value));
-  };
 
 let oracle: Oracle;
 let sovereign: Signer;
@@ -71,15 +32,7 @@ async function start(config: Partial<MeshConfig> = {}): Promise<void> {
   });
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${running.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, any> };
-}
+const call = (method: string, path: string, body?: unknown) => restCall(running.url, method, path, body);
 
 const registration = (nodeId: string, enrollmentKey?: string) => ({
   nodeId,
@@ -116,7 +69,7 @@ async function refusedWith(nodeId: string, code: string, reason: RegExp) {
 }
 
 beforeEach(async () => {
-  oracle = await startOracle();
+  oracle = await startOracle(defer);
 });
 
 describe('the http admission policy', () => {

@@ -1,13 +1,12 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { signedEnrollmentKeyCreate, signedRegister } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import type { IdentityMode } from '../../shared/identity.js';
 import type { MeshConfig } from '../config.js';
 import { LocalApiStandIn, whoIsFixture, type WhoIsNodeFixture } from '../identity/testing/local-api.js';
+import { jsonAnswer, startOracle } from '../testing/admission-oracle.js';
 import { newSigner } from '../testing/harness.js';
-import { startTestServer, useCleanups } from '../testing/servers.js';
+import { restCall, startTestServer, useCleanups } from '../testing/servers.js';
 
 // The identity admission policy (MESH_ADMISSION=identity) against a real LocalAPI stand-in on a
 // unix socket and a real mesh on loopback, registering over real HTTP so the peer address is real.
@@ -55,14 +54,7 @@ async function start(options: Options) {
   });
   const url = running.url;
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  }
+  const call = (method: string, path: string, body?: unknown) => restCall(url, method, path, body, 'application/json');
 
   return {
     localApi,
@@ -94,28 +86,6 @@ async function start(options: Options) {
       return { secret: created.body.secret as string, id: created.body.key.id as string, sovereign };
     },
   };
-}
-
-/** A local admission oracle on port 0 that allows everything and keeps what it was asked. */
-async function startOracle() {
-  const questions: Array<Record<string, any>> = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      questions.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ allow: true, reason: 'staked' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  defer(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/admit`, questions };
 }
 
 describe('the identity admission policy (MESH_ADMISSION=identity)', () => {
@@ -230,7 +200,7 @@ describe('identity combined with enrollment keys (MESH_ADMISSION=identity,enroll
 
 describe('the http oracle receives the identity evidence', () => {
   it('posts the evidence MESH_IDENTITY took, after the identity policy allowed it', async () => {
-    const oracle = await startOracle();
+    const oracle = await startOracle(defer, jsonAnswer({ allow: true, reason: 'staked' }));
     const mesh = await start({ admission: ['identity', 'http'], admissionUrl: oracle.url });
     expect((await mesh.register()).body.status).toBe('pending');
     expect(mesh.localApi.requests).toHaveLength(1);
@@ -250,7 +220,7 @@ describe('the http oracle receives the identity evidence', () => {
   });
 
   it('posts a mismatch too when only the oracle judges (MESH_IDENTITY=advisory, MESH_ADMISSION=http)', async () => {
-    const oracle = await startOracle();
+    const oracle = await startOracle(defer, jsonAnswer({ allow: true, reason: 'staked' }));
     const mesh = await start({ admission: ['http'], admissionUrl: oracle.url });
     expect((await mesh.register({ hostname: 'validator-9.tail-scale.ts.net' })).body.status).toBe('pending');
     expect(oracle.questions[0]?.identity).toMatchObject({ result: 'mismatch', code: 'IDENTITY_HOSTNAME_MISMATCH' });

@@ -5,6 +5,7 @@ import { openDatabase, type MeshDatabase } from '../../db/database.js';
 import { lastHeartbeatIdBefore } from '../services/heartbeat-pruning.js';
 import { pruneHeartbeatsInBatches, pruneUptimeHoursInBatches, sweepOnce } from '../sweeper.js';
 import { HOUR_MS } from '../services/uptime-rollup.js';
+import type { MeshConfig } from '../config.js';
 import { silentLogger } from '../log.js';
 import { createTestMesh, newSigner, TestClock, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
@@ -134,6 +135,17 @@ describe('a mesh and the leader lease', () => {
     meshes = [];
   });
 
+  /** Two processes on one database file and one clock: `a` started first, `b` after it. */
+  async function twoProcesses(config: Partial<MeshConfig> = {}) {
+    const clock = new TestClock();
+    const shared = { dbUrl: sharedFile(), ...config };
+    const a = await createTestMesh({ clock, config: shared });
+    meshes.push(a);
+    const b = await createTestMesh({ clock, config: shared });
+    meshes.push(b);
+    return { a, b, clock };
+  }
+
   it('leads at once when alone, also on :memory:, and says so in /health and the metrics', async () => {
     const t = await createTestMesh();
     meshes.push(t);
@@ -148,12 +160,7 @@ describe('a mesh and the leader lease', () => {
   });
 
   it('a former leader paused past its lease writes nothing when it sweeps: the pass is fenced, the new leader marks the node offline once', async () => {
-    const url = sharedFile();
-    const clock = new TestClock();
-    const a = await createTestMesh({ clock, config: { dbUrl: url } });
-    meshes.push(a);
-    const b = await createTestMesh({ clock, config: { dbUrl: url } });
-    meshes.push(b);
+    const { a, b, clock } = await twoProcesses();
     expect(a.mesh.leader.isLeader).toBe(true);
     expect(b.mesh.leader.isLeader).toBe(false);
     expect((await b.api.info()).leader).toMatchObject({ role: 'follower', leaderId: a.mesh.leader.processId, epoch: 1 });
@@ -184,13 +191,7 @@ describe('a mesh and the leader lease', () => {
   });
 
   it('a former leader paused past its lease deletes no heartbeat history or uptime hours: each pruning batch is fenced, the new leader prunes', async () => {
-    const url = sharedFile();
-    const clock = new TestClock();
-    const config = { dbUrl: url, heartbeatRetentionMs: 60_000 };
-    const a = await createTestMesh({ clock, config });
-    meshes.push(a);
-    const b = await createTestMesh({ clock, config });
-    meshes.push(b);
+    const { a, b, clock } = await twoProcesses({ heartbeatRetentionMs: 60_000 });
     const node = newSigner(clock);
     const options = { network: a.network };
     await a.api.node.register(signedRegister(node, { nodeId: 'n1', tailscaleHostname: 'n1.ts.net' }, options));
@@ -234,12 +235,7 @@ describe('a mesh and the leader lease', () => {
   });
 
   it('a former leader paused past its lease records no service health: the probe result is fenced, counted and logged', async () => {
-    const url = sharedFile();
-    const clock = new TestClock();
-    const a = await createTestMesh({ clock, config: { dbUrl: url } });
-    meshes.push(a);
-    const b = await createTestMesh({ clock, config: { dbUrl: url } });
-    meshes.push(b);
+    const { a, b, clock } = await twoProcesses();
     const ledger = await acceptingListener();
     cleanups.push(() => ledger.close());
     const node = newSigner(clock);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { sweepOnce } from '../sweeper.js';
-import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { activeNode, createTestMesh, type TestMesh } from '../testing/harness.js';
 import { Scrape } from '../testing/prometheus.js';
 import { NO_REGION, regionConcentration, regionCounts, RegionTally } from './region-concentration.js';
 
@@ -10,17 +9,6 @@ afterEach(() => {
   t?.mesh.close();
   t = undefined;
 });
-
-async function activeNode(mesh: TestMesh, id: string, region?: string): Promise<void> {
-  const options = { network: mesh.network };
-  const key = newSigner(mesh.clock);
-  await mesh.api.node.register(
-    signedRegister(key, { nodeId: id, tailscaleHostname: `${id}.ts.net`, ...(region ? { region } : {}) }, options),
-  );
-  await mesh.api.sovereign.approve(
-    signedNodeDecision(mesh.sovereign, 'approve', { nodeId: id, nodePublicKey: key.publicKey }, options),
-  );
-}
 
 const changes = async (mesh: TestMesh) =>
   (await mesh.api.events.list({ types: ['mesh.concentration'] })).events.map((event) => event.regionConcentration);
@@ -78,13 +66,13 @@ describe('region concentration', () => {
       ['e1', 'us-east'],
       ['a1', 'ap-south'],
     ] as const)
-      await activeNode(mesh, id, region);
+      await activeNode(mesh, id, { region });
     await activeNode(mesh, 'x1');
     await sweepOnce(mesh.mesh);
     expect(await changes(mesh)).toEqual([]);
     expect((await mesh.api.info()).regionConcentration.concentrated).toBe(false);
 
-    await activeNode(mesh, 'w2', 'eu-west');
+    await activeNode(mesh, 'w2', { region: 'eu-west' });
     expect((await mesh.api.info()).regionConcentration).toEqual({
       concentrated: true,
       region: 'eu-west',
@@ -105,8 +93,8 @@ describe('region concentration', () => {
       { change: 'entered', state: expect.objectContaining({ region: 'eu-west', activeNodes: 5 }) },
     ]);
 
-    await activeNode(mesh, 's1', 'sa-east');
-    await activeNode(mesh, 's2', 'sa-east');
+    await activeNode(mesh, 's1', { region: 'sa-east' });
+    await activeNode(mesh, 's2', { region: 'sa-east' });
     expect((await mesh.api.info()).regionConcentration).toMatchObject({ concentrated: false, activeNodes: 7 });
     await sweepOnce(mesh.mesh);
     expect((await changes(mesh)).map((change) => change?.change)).toEqual(['entered', 'exited']);

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
+import { signedHeartbeat, signedNodeDecision } from '../../client/signed-requests.js';
 import type { Signer } from '../../client/signer.js';
 import { readEventsAfter } from '../events/log.js';
 import { sweepOnce } from '../sweeper.js';
-import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { activeNode, createTestMesh, type TestMesh } from '../testing/harness.js';
 import { domainErrorOf } from '../trpc-errors.js';
 
 let t: TestMesh;
@@ -12,15 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => t.mesh.close());
 
-async function activeNode(nodeId: string): Promise<Signer> {
-  const node = newSigner(t.clock);
-  const options = { network: t.network };
-  await t.api.node.register(
-    signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net`, tailscaleIP: '100.64.0.1' }, options),
-  );
-  await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
-  return node;
-}
+/** Active, at the address its heartbeats report unless they say otherwise. */
+const joined = (nodeId: string) => activeNode(t, nodeId, { tailscaleIP: '100.64.0.1' });
 
 const beat = (node: Signer, nodeId: string, extra: { tailscaleIP?: string; timestamp?: number } = {}) =>
   t.api.health.heartbeat(
@@ -34,7 +27,7 @@ const settle = (calls: Array<Promise<unknown>>) =>
 
 describe('heartbeats recorded in batches', () => {
   it('records many concurrent heartbeats, each answered, each with its history row', async () => {
-    const nodes = await Promise.all(Array.from({ length: 40 }, (_, i) => activeNode(`n${i}`)));
+    const nodes = await Promise.all(Array.from({ length: 40 }, (_, i) => joined(`n${i}`)));
     const results = await Promise.all(nodes.map((node, i) => beat(node, `n${i}`)));
     expect(results.every((r) => r.status === 'active' && r.receivedAt === t.clock.now())).toBe(true);
     const rows = await t.mesh.database.client.execute('SELECT count(*) AS n FROM heartbeats');
@@ -43,7 +36,7 @@ describe('heartbeats recorded in batches', () => {
   });
 
   it('judges two heartbeats of one key in one batch in order: a later timestamp passes, a repeat does not', async () => {
-    const node = await activeNode('n1');
+    const node = await joined('n1');
     const first = signedHeartbeat(node, { nodeId: 'n1' }, { network: t.network });
     const later = signedHeartbeat(node, { nodeId: 'n1' }, { network: t.network });
     expect(await settle([t.api.health.heartbeat(first), t.api.health.heartbeat(later)])).toEqual(['ok', 'ok']);
@@ -52,8 +45,8 @@ describe('heartbeats recorded in batches', () => {
   });
 
   it('refuses one heartbeat of a batch without touching the others, and leaves its timestamp unused', async () => {
-    const good = await activeNode('good');
-    const denied = await activeNode('denied');
+    const good = await joined('good');
+    const denied = await joined('denied');
     await t.api.sovereign.deny(
       signedNodeDecision(t.sovereign, 'deny', { nodeId: 'denied', nodePublicKey: denied.publicKey }, { network: t.network }),
     );
@@ -69,9 +62,9 @@ describe('heartbeats recorded in batches', () => {
   });
 
   it('brings offline nodes back and records moves as events, while plain beats are not events', async () => {
-    const back = await activeNode('back');
-    const moving = await activeNode('moving');
-    const quiet = await activeNode('quiet');
+    const back = await joined('back');
+    const moving = await joined('moving');
+    const quiet = await joined('quiet');
     t.clock.advance(t.mesh.config.offlineAfterMs);
     await Promise.all([beat(moving, 'moving'), beat(quiet, 'quiet')]);
     t.clock.advance(1);

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  signedForceRotateKey,
-  signedHeartbeat,
-  signedNodeDecision,
-  signedRegister,
-  signedRotateKey,
-} from '../../client/signed-requests.js';
-import type { Signer } from '../../client/signer.js';
+import { signedForceRotateKey, signedHeartbeat, signedNodeDecision, signedRotateKey } from '../../client/signed-requests.js';
 import { sweepOnce } from '../sweeper.js';
-import { createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
+import { activeNode, createTestMesh, newSigner, type TestMesh } from '../testing/harness.js';
 import { domainErrorOf } from '../trpc-errors.js';
 
 // What only the server's own parts show: races with the heartbeat batcher, and the sweeper.
@@ -18,14 +11,6 @@ beforeEach(async () => {
 });
 afterEach(() => t.mesh.close());
 
-async function activeNode(nodeId: string): Promise<Signer> {
-  const node = newSigner(t.clock);
-  const options = { network: t.network };
-  await t.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, options));
-  await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
-  return node;
-}
-
 const codeOf = (call: Promise<unknown>) =>
   call.then(
     () => 'ok',
@@ -34,7 +19,7 @@ const codeOf = (call: Promise<unknown>) =>
 
 describe('key rotation inside mesh', () => {
   it('refuses a heartbeat verified against the old key but stored after the rotation', async () => {
-    const old = await activeNode('n1');
+    const old = await activeNode(t, 'n1');
     const next = newSigner(t.clock);
     // Checked against the old key, as a heartbeat racing the rotation would be, then stored after it.
     const late = signedHeartbeat(old, { nodeId: 'n1' }, { network: t.network });
@@ -45,7 +30,7 @@ describe('key rotation inside mesh', () => {
   });
 
   it('gives a forced rotation its own pending time: the sweeper does not expire it for the registration’s age', async () => {
-    const lost = await activeNode('n2');
+    const lost = await activeNode(t, 'n2');
     t.clock.advance(t.mesh.config.pendingTtlMs * 2);
     const next = newSigner(t.clock);
     await t.api.sovereign.forceRotateKey(
@@ -63,7 +48,7 @@ describe('key rotation inside mesh', () => {
   });
 
   it('refuses to rotate a denied node, by itself or by a sovereign', async () => {
-    const node = await activeNode('n3');
+    const node = await activeNode(t, 'n3');
     await t.api.sovereign.deny(
       signedNodeDecision(t.sovereign, 'deny', { nodeId: 'n3', nodePublicKey: node.publicKey }, { network: t.network }),
     );

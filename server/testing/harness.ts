@@ -1,5 +1,6 @@
 import { newEd25519Key } from '../../shared/sign.js';
 import { freshTestDatabaseUrl, testDatabaseUrl } from '../../db/testing/test-database.js';
+import { signedNodeDecision, signedRegister } from '../../client/signed-requests.js';
 import { Signer } from '../../client/signer.js';
 import { loadConfig, type MeshConfig } from '../config.js';
 import { createContext } from '../context.js';
@@ -55,3 +56,16 @@ export async function createTestMesh(
   return { mesh, api: createCaller(createContext(mesh)), clock, sovereign, network: config.network };
 }
 export { tempDir } from '../../shared/testing/temp-dir.js';
+
+/** A node registered (with `fields` beside its id and hostname) and approved by the test's sovereign: active. */
+export async function activeNode(
+  t: TestMesh,
+  nodeId: string,
+  fields: { tailscaleIP?: string; region?: string } = {},
+): Promise<Signer> {
+  const node = newSigner(t.clock);
+  const options = { network: t.network };
+  await t.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net`, ...fields }, options));
+  await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
+  return node;
+}

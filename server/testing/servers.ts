@@ -48,3 +48,17 @@ export async function registerOverHttp(baseUrl: string, nodeId: string): Promise
   });
   if (response.status !== 200) throw new Error(`registering ${nodeId} failed: ${response.status} ${await response.text()}`);
 }
+
+/**
+ * One REST call to a test server: `body` sent as JSON, the answer parsed as JSON. A bodiless call
+ * sends `accept` when given (some paths answer otherwise without it).
+ */
+export async function restCall(baseUrl: string, method: string, path: string, body?: unknown, accept?: string) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? (accept === undefined ? {} : { accept }) : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, any> };
+}

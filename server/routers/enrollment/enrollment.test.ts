@@ -13,7 +13,7 @@ import type { Signer } from '../../../client/signer.js';
 import type { RunningMesh } from '../../app.js';
 import type { MeshConfig } from '../../config.js';
 import { newSigner, TestClock } from '../../testing/harness.js';
-import { startTestServer, useCleanups } from '../../testing/servers.js';
+import { restCall, startTestServer, useCleanups } from '../../testing/servers.js';
 
 // Enrollment keys end to end, on a real HTTP server: REST as curl drives it, tRPC through the SDK.
 
@@ -34,15 +34,7 @@ async function start(config: Partial<MeshConfig> = {}): Promise<void> {
   });
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${running.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as Record<string, any> };
-}
+const call = (method: string, path: string, body?: unknown) => restCall(running.url, method, path, body);
 
 const registration = (nodeId: string, enrollmentKey?: string) => ({
   nodeId,

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { signedHeartbeat, signedNodeDecision, signedRegister } from '../../../client/signed-requests.js';
+import { signedHeartbeat } from '../../../client/signed-requests.js';
 import { clientErrorView } from '../../trpc-errors.js';
-import { createTestMesh, newSigner, type TestMesh } from '../../testing/harness.js';
+import { activeNode, createTestMesh, type TestMesh } from '../../testing/harness.js';
 
 let t: TestMesh;
 beforeEach(async () => {
@@ -10,18 +10,10 @@ beforeEach(async () => {
 });
 afterEach(() => t.mesh.close());
 
-async function activeNode(nodeId: string) {
-  const node = newSigner(t.clock);
-  const options = { network: t.network };
-  await t.api.node.register(signedRegister(node, { nodeId, tailscaleHostname: `${nodeId}.ts.net` }, options));
-  await t.api.sovereign.approve(signedNodeDecision(t.sovereign, 'approve', { nodeId, nodePublicKey: node.publicKey }, options));
-  return node;
-}
-
 describe('node.heartbeats', () => {
   it("lists a node's retained heartbeats oldest first, and only that node's", async () => {
-    const a = await activeNode('validator-a');
-    const b = await activeNode('validator-b');
+    const a = await activeNode(t, 'validator-a');
+    const b = await activeNode(t, 'validator-b');
     const times: number[] = [];
     for (const ip of ['100.64.0.1', '100.64.0.1', '100.64.0.2']) {
       t.clock.advance(120_000);
@@ -48,7 +40,7 @@ describe('node.heartbeats', () => {
   });
 
   it('shows only the raw window, even before the sweeper deleted older rows, and says where it starts', async () => {
-    const a = await activeNode('validator-a');
+    const a = await activeNode(t, 'validator-a');
     await t.api.health.heartbeat(signedHeartbeat(a, { nodeId: 'validator-a' }, { network: t.network }));
     t.clock.advance(t.mesh.config.heartbeatRetentionMs + 1);
     await t.api.health.heartbeat(signedHeartbeat(a, { nodeId: 'validator-a' }, { network: t.network }));

@@ -22,14 +22,7 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const result = await sweepPass(mesh);
-    if (result.heartbeatsLeftThrough !== null) {
-      result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
-      result.heartbeatsLeftThrough = null;
-    }
-    if (result.uptimeHoursLeftBefore !== null) {
-      await pruneUptimeHoursInBatches(mesh, result.uptimeHoursLeftBefore);
-      result.uptimeHoursLeftBefore = null;
-    }
+    await pruneAfterPass(mesh, result);
     mesh.metrics.sweepFinished('ok', seconds(), result.wentOffline.length);
     return result;
   } catch (error) {
@@ -39,9 +32,24 @@ export async function sweepOnce(mesh: MeshContext): Promise<PassResult> {
 }
 
 /**
+ * What a pass found past its retention, deleted after it (a batch per fenced transaction): the
+ * heartbeat rows, counted into `heartbeatsDeleted`, and nodes' uptime hours.
+ */
+export async function pruneAfterPass(mesh: MeshContext, result: PassResult): Promise<void> {
+  if (result.heartbeatsLeftThrough !== null) {
+    result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
+    result.heartbeatsLeftThrough = null;
+  }
+  if (result.uptimeHoursLeftBefore !== null) {
+    await pruneUptimeHoursInBatches(mesh, result.uptimeHoursLeftBefore);
+    result.uptimeHoursLeftBefore = null;
+  }
+}
+
+/**
  * The pass proper, without the history pruning that follows it in sweepOnce: its decisions in one
  * fenced transaction, committed, published and settled. The rows past retention it found are left
- * in `heartbeatsLeftThrough` (sweepOnce deletes them with pruneHeartbeatsInBatches).
+ * in `heartbeatsLeftThrough` and `uptimeHoursLeftBefore` (sweepOnce deletes them with pruneAfterPass).
  */
 export async function sweepPass(mesh: MeshContext): Promise<PassResult> {
   const result = await sweepInTransaction(mesh);

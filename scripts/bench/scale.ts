@@ -3,11 +3,11 @@
  * over the seeded file, its clock moved past the offline threshold, then sweepOnce, the function
  * the running server calls every MESH_SWEEP_INTERVAL_MS, in its two halves, each timed: the pass
  * proper (sweepPass: the decisions, one transaction) and the history pruning after it
- * (pruneHeartbeatsInBatches). No endpoint is added for it. Both run in this process, so
+ * (pruneAfterPass). No endpoint is added for it. Both run in this process, so
  * monitorEventLoopDelay sees how long they hold the thread: any timer due meanwhile fires late by the stall.
  */
 import { loadConfig, type MeshConfig } from '../../server/config.js';
-import { pruneHeartbeatsInBatches, sweepPass } from '../../server/sweeper.js';
+import { pruneAfterPass, sweepPass } from '../../server/sweeper.js';
 import { silentLogger } from '../../server/log.js';
 import { createMesh } from '../../server/mesh.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,8 +49,7 @@ export async function measureSweep(dbPath: string, now: number): Promise<SweepFi
     // sweepOnce, timed half by half.
     const result = await sweepPass(mesh);
     const passMs = performance.now() - started;
-    if (result.heartbeatsLeftThrough !== null)
-      result.heartbeatsDeleted += await pruneHeartbeatsInBatches(mesh, result.heartbeatsLeftThrough);
+    await pruneAfterPass(mesh, result);
     const ms = performance.now() - started;
     const longestStallMs = await stalls.stop();
     return {

@@ -117,7 +117,11 @@ export function postOnce(origin: string, path: string, body: unknown): Promise<n
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${origin}${path}`,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
